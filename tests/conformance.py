@@ -1,0 +1,143 @@
+"""Compare what a wsauth module would send with what the reference sent.
+
+A capture (tests/reference/ccxt_capture.py) records ccxt 4.5.90's REST calls,
+socket URL, handshake headers, auth frames and private subscribe frames. Ours
+come from ``wsauth.plan`` with the same credentials, clock, nonce, request id,
+token and challenge, and must be equal — except for the additions listed in
+NOT_AUTHENTICATION, each with its reason.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from hypothesis import strategies as st
+
+from wsauth.plan import plan
+
+REPLIES = Path(__file__).resolve().parent / "fixtures" / "replies"
+
+# What ccxt sends that is not authentication, removed from the capture before
+# comparing: (entry, part, key) -> why.
+NOT_AUTHENTICATION: dict[tuple[str, str, str], str] = {
+    ("bitget", "frames", "url"): (
+        "ccxt extends the login frame with its internal params, which carry the "
+        "socket URL; Bitget's login takes op and args only"
+    ),
+    ("gate", "ws_headers", "X-Gate-Size-Decimal"): (
+        "asks Gate for decimal order sizes in pushes; unrelated to authentication"
+    ),
+    ("gate_wsapi", "ws_headers", "X-Gate-Size-Decimal"): (
+        "asks Gate for decimal order sizes in pushes; unrelated to authentication"
+    ),
+    ("coinbaseexchange", "ws_url", "?"): (
+        "ccxt appends an empty query string to tell its own public and user "
+        "trade subscriptions apart; the feed ignores it"
+    ),
+}
+
+
+def _without_additions(capture: dict[str, Any]) -> dict[str, Any]:
+    capture = copy.deepcopy(capture)
+    for (entry, part, key), _why in NOT_AUTHENTICATION.items():
+        if capture["entry"] != entry:
+            continue
+        if part == "frames":
+            for frame in capture["frames"]:
+                del frame[key]  # KeyError: the addition is gone, drop it from the list
+        elif part == "ws_headers":
+            del capture["ws_headers"][key]
+        elif part == "ws_url":
+            assert capture["ws_url"].endswith(key), capture["ws_url"]
+            capture["ws_url"] = capture["ws_url"][: -len(key)]
+    return capture
+
+
+def ours(capture: dict[str, Any]) -> dict[str, Any]:
+    """What our module produces for the capture's inputs (nothing masked)."""
+    used = capture["used"]
+    credentials = {k: v for k, v in capture["credentials"].items() if v is not None}
+    return plan(
+        capture["entry"],
+        credentials,
+        now_ms=used["now_ms"],
+        nonce=used["nonce"],
+        request_id=used["request_id"],
+        market_type=capture["market_type"],
+        channel=used["channel"],
+        symbols=used["symbols"],
+        token=used["token"],
+        challenge=used["challenge"],
+        reveal=True,
+    )
+
+
+def merged(frame: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` deep-merged into ``frame``, as a caller of
+    build_subscribe_auth does with its private subscribe frame."""
+    out = copy.deepcopy(frame)
+    for key, value in fields.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def assert_matches_capture(capture: dict[str, Any]) -> None:
+    expected = _without_additions(capture)
+    got = ours(capture)
+    assert got["rest"] == expected["rest"]
+    assert got["ws_url"] == expected["ws_url"]
+    assert got["ws_headers"] == expected["ws_headers"]
+    assert got["frames"] == expected["frames"]
+    fields = got["subscribe_auth"]
+    if fields is None:
+        return
+    assert expected["subscribe_frames"], "we add auth fields to a subscribe ccxt never sends"
+    for frame in expected["subscribe_frames"]:
+        # Every field we add is exactly what ccxt put there.
+        assert merged(frame, fields) == frame
+
+
+def secret_dependent_paths(a: object, b: object, at: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Where two captures that differ only in their secrets differ."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {p for k in a.keys() | b.keys() for p in secret_dependent_paths(a.get(k), b.get(k), (*at, str(k)))}
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return {p for i, (x, y) in enumerate(zip(a, b)) for p in secret_dependent_paths(x, y, (*at, str(i)))}
+    return set() if a == b else {at}
+
+
+def leaf_paths(data: object, at: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    if isinstance(data, dict):
+        return {p for k, v in data.items() for p in leaf_paths(v, (*at, str(k)))}
+    return {at}
+
+
+def reply_cases(stem: str, kind: str) -> list[dict[str, Any]]:
+    """The documented frames of one kind (success, failure, not_auth) that
+    tests/fixtures/replies/*.json lists for an entry or entry-market."""
+    cases = []
+    for path in sorted(REPLIES.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if stem in data["entries"]:
+            cases += [dict(case, file=path.name) for case in data[kind]]
+    return cases
+
+
+# Any JSON value, nested, with the keys exchanges use in their replies so that
+# the fuzzer reaches the handlers' predicates, not just their first line.
+_keys = st.sampled_from(
+    ["op", "event", "success", "code", "msg", "error", "result", "status", "id", "request",
+     "args", "ret_msg", "message", "header", "channel", "data", "method", "type", "err-code"]
+) | st.text(max_size=8)
+_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
+json_values = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_keys, inner, max_size=6),
+    max_leaves=30,
+)
