@@ -377,7 +377,7 @@ def _linear_handle_auth_response(
     return None
 
 
-def _spot__sign(key: bytes, message: bytes) -> str:
+def _spot_sign(key: bytes, message: bytes) -> str:
     return _hmac.new(key, message, _hashlib.sha256).hexdigest()
 
 
@@ -404,7 +404,7 @@ def _spot_build_auth_message(
             ("timestamp", str(now_ms)),
         )
     )
-    signature = _spot__sign(_secret_raw(credentials), query.encode())
+    signature = _spot_sign(_secret_raw(credentials), query.encode())
     return {
         "id": str(request_id),
         "method": "userDataStream.subscribe.signature",

@@ -233,6 +233,9 @@ def build_subscribe_auth(
     now_s = now_ms // 1000
     if not isinstance(channel, str) or not channel:
         raise _fail("build_subscribe_auth needs the channel it signs")
+    if isinstance(symbols, str):
+        # A str is a Sequence[str] to mypy, and would sign "B,T,C".
+        raise _fail("symbols must be a list of market ids, not one string")
     symbols_csv = ",".join(symbols or ())
     signature = _sign(
         _secret_raw(credentials), (str(now_s) + channel + symbols_csv).encode()

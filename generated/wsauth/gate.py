@@ -208,7 +208,7 @@ def _first_text(
     return None
 
 
-def _spot__sign(key: bytes, message: bytes) -> str:
+def _spot_sign(key: bytes, message: bytes) -> str:
     return _hmac.new(key, message, _hashlib.sha512).hexdigest()
 
 
@@ -241,7 +241,7 @@ def _spot_build_subscribe_auth(
     now_s = now_ms // 1000
     if not isinstance(channel, str) or not channel:
         raise _fail("build_subscribe_auth needs the channel it signs")
-    signature = _spot__sign(
+    signature = _spot_sign(
         _secret_raw(credentials),
         ("channel=" + channel + "&event=subscribe&time=" + str(now_s)).encode(),
     )
@@ -279,7 +279,7 @@ def _spot_handle_auth_response(
     return None
 
 
-def _swap__sign(key: bytes, message: bytes) -> str:
+def _swap_sign(key: bytes, message: bytes) -> str:
     return _hmac.new(key, message, _hashlib.sha512).hexdigest()
 
 
@@ -312,7 +312,7 @@ def _swap_build_subscribe_auth(
     now_s = now_ms // 1000
     if not isinstance(channel, str) or not channel:
         raise _fail("build_subscribe_auth needs the channel it signs")
-    signature = _swap__sign(
+    signature = _swap_sign(
         _secret_raw(credentials),
         ("channel=" + channel + "&event=subscribe&time=" + str(now_s)).encode(),
     )

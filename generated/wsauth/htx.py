@@ -221,7 +221,7 @@ def _first_text(
     return None
 
 
-def _linear__sign(key: bytes, message: bytes) -> str:
+def _linear_sign(key: bytes, message: bytes) -> str:
     return _base64.b64encode(_hmac.new(key, message, _hashlib.sha256).digest()).decode()
 
 
@@ -251,7 +251,7 @@ def _linear_build_auth_message(
             ("Timestamp", iso_s),
         )
     )
-    signature = _linear__sign(
+    signature = _linear_sign(
         _secret_raw(credentials),
         ("GET\n" + ws_host + "\n" + ws_path + "\n" + query).encode(),
     )
@@ -298,7 +298,7 @@ def _linear_handle_auth_response(
     return None
 
 
-def _spot__sign(key: bytes, message: bytes) -> str:
+def _spot_sign(key: bytes, message: bytes) -> str:
     return _base64.b64encode(_hmac.new(key, message, _hashlib.sha256).digest()).decode()
 
 
@@ -328,7 +328,7 @@ def _spot_build_auth_message(
             ("timestamp", iso_s),
         )
     )
-    signature = _spot__sign(
+    signature = _spot_sign(
         _secret_raw(credentials),
         ("GET\n" + ws_host + "\n" + ws_path + "\n" + query).encode(),
     )

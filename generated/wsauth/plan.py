@@ -56,11 +56,11 @@ def _run(
     channel: str | None,
     symbols: Sequence[str] | None,
 ) -> dict[str, object]:
+    pre = module.pre_auth(credentials, opts=opts)  # validates market_type first
     market = opts.get("market_type")
     config = module.CONFIG
     if isinstance(config, Mapping):
         config = config[market if market is not None else module.DEFAULT_MARKET]
-    pre = module.pre_auth(credentials, opts=opts)
     rest: list[dict[str, object]] = []
     ws_url: object = config.ws_url
     if pre is not None:

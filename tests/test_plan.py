@@ -1,0 +1,99 @@
+"""``python -m wsauth plan``: the dry run, through its command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conformance import merged
+
+CAPTURES = Path(__file__).resolve().parent / "fixtures" / "ccxt"
+# One capture per flow: direct, pre_auth (token in URL / in frames), inline, challenge.
+FLOWS = ["bybit-1", "binance-linear-2", "kraken-3", "gate-swap-4", "krakenfutures-1", "htx-linear-3"]
+
+
+def run_plan(capture: dict[str, Any], tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    used = capture["used"]
+    credentials = tmp_path / "credentials.json"
+    credentials.write_text(json.dumps({k: v for k, v in capture["credentials"].items() if v}), encoding="utf-8")
+    args = [sys.executable, "-m", "wsauth", "plan", capture["entry"], "--credentials", str(credentials),
+            "--now-ms", str(used["now_ms"])]
+    for flag, value in (("--nonce", used["nonce"]), ("--request-id", used["request_id"]),
+                        ("--market-type", capture["market_type"]), ("--channel", used["channel"]),
+                        ("--token", used["token"]), ("--challenge", used["challenge"])):
+        if value is not None:
+            args += [flag, str(value)]
+    if used["symbols"]:
+        args += ["--symbols", ",".join(used["symbols"])]
+    return subprocess.run([*args, *extra], capture_output=True, text=True)
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((CAPTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", FLOWS)
+def test_reveal_prints_what_ccxt_sends(name: str, tmp_path: Path) -> None:
+    capture = load(name)
+    result = run_plan(capture, tmp_path, "--reveal")
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    assert set(printed) == {"exchange", "pattern", "rest", "ws_url", "ws_headers", "frames", "subscribe_auth"}
+    assert printed["exchange"] == capture["entry"]
+    assert printed["rest"] == capture["rest"]
+    assert printed["frames"] == capture["frames"]
+    assert printed["ws_url"] == capture["ws_url"]
+    for frame in capture["subscribe_frames"]:
+        assert merged(frame, printed["subscribe_auth"] or {}) == frame
+
+
+# Where each capture (ccxt's, not ours) holds a value derived from the secret.
+SIGNED = {
+    "bybit-1": [("frames", 0, "args", 2)],
+    "binance-linear-2": [],  # no signature: the listen key in the URL is the secret part
+    "kraken-3": [("rest", 0, "headers", "API-Sign")],
+    "gate-swap-4": [("subscribe_frames", 0, "auth", "SIGN")],
+    "krakenfutures-1": [("subscribe_frames", 0, "signed_challenge")],
+    "htx-linear-3": [("frames", 0, "Signature")],
+}
+
+
+@pytest.mark.parametrize("name", FLOWS)
+def test_masked_by_default(name: str, tmp_path: Path) -> None:
+    capture = load(name)
+    result = run_plan(capture, tmp_path)
+    assert result.returncode == 0, result.stderr
+    hidden = [capture["credentials"]["secret"], capture["credentials"]["password"], capture["used"]["token"]]
+    for path in SIGNED[name]:
+        node: Any = capture
+        for step in path:
+            node = node[step]
+        hidden.append(node)
+    for value in filter(None, hidden):
+        assert value not in result.stdout
+    assert "***" in result.stdout
+    # Masking hides values, it does not drop them: the shape is intact.
+    assert json.loads(result.stdout).keys() == json.loads(run_plan(capture, tmp_path, "--reveal").stdout).keys()
+
+
+def test_bad_credentials_exit_2_naming_the_field_without_the_secret(tmp_path: Path) -> None:
+    capture = load("okx-1")
+    capture["credentials"]["password"] = None
+    result = run_plan(capture, tmp_path)
+    assert result.returncode == 2
+    assert "okx" in result.stderr and "password" in result.stderr
+    assert capture["credentials"]["secret"] not in result.stderr
+    assert result.stdout == ""
+
+
+def test_unknown_market_type_is_refused(tmp_path: Path) -> None:
+    capture = load("binance-spot-1")
+    capture["market_type"] = "moon"
+    result = run_plan(capture, tmp_path)
+    assert result.returncode == 2
+    assert "binance" in result.stderr and "moon" in result.stderr
