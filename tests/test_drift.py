@@ -1,0 +1,40 @@
+"""generated/ is committed: it must be exactly what the catalogue renders."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from generator.catalogue import load
+from generator.tree import render_tree
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_generated_tree_matches_the_catalogue() -> None:
+    rendered = render_tree(load(ROOT / "exchanges.toml"))
+    on_disk = {
+        str(path.relative_to(ROOT / "generated")): path.read_text(encoding="utf-8")
+        for path in (ROOT / "generated").rglob("*")
+        if path.is_file() and (path.suffix == ".py" or path.name == "py.typed") and "__pycache__" not in path.parts
+    }
+    problems = []
+    for name in sorted(rendered.keys() | on_disk.keys()):
+        old, new = on_disk.get(name), rendered.get(name)
+        if old != new:
+            problems.append(
+                "".join(difflib.unified_diff(
+                    (old or "").splitlines(keepends=True), (new or "").splitlines(keepends=True),
+                    f"generated/{name} (committed)", f"generated/{name} (rendered)",
+                )) or f"generated/{name}: {'not rendered by the catalogue' if new is None else 'missing'}"
+            )
+    assert not problems, "\n".join(problems) + "\n\nRegenerate with: python -m generator"
+
+
+def test_rendering_is_deterministic() -> None:
+    entries = load(ROOT / "exchanges.toml")
+    first, second = render_tree(entries), render_tree(entries)
+    assert first == second
+    for name, text in first.items():
+        assert "\r" not in text, name
+        assert text == "" or text.endswith("\n"), name
