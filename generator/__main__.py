@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from .catalogue import CatalogueError, load
+from .catalogue import CatalogueError, Entry, load
+from .cache import Cache
 from .tree import render_tree
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "generated")
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     parser.add_argument("--exchange", action="append", metavar="ID", help="only these entries")
+    parser.add_argument("--no-cache", action="store_true", help="render everything afresh")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -49,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             print(f"not in {args.catalogue}: {', '.join(unknown)}", file=sys.stderr)
             return 2
-    files = render_tree(entries, only=set(args.exchange or ()))
+    cache = Cache(None if args.no_cache else args.catalogue.resolve().parent / ".generator-cache")
+    files = render_tree(entries, only=set(args.exchange or ()), cache=cache)
 
     changed = []
     for relative, text in sorted(files.items()):
@@ -77,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     for relative in stale:
         (args.out / relative).unlink()
-    _summary(entries, args.exchange, changed, stale, time.perf_counter() - started)
+    _summary(entries, args.exchange, changed, stale, cache, time.perf_counter() - started)
     return 0
 
 
@@ -88,14 +91,19 @@ def _stale(out: Path, rendered: set[str]) -> list[str]:
     return sorted(found - rendered)
 
 
-def _summary(entries, only, changed, stale, seconds: float) -> None:  # type: ignore[no-untyped-def]
+def _summary(
+    entries: list[Entry], only: list[str] | None, changed: list[str], stale: list[str], cache: Cache, seconds: float
+) -> None:
     rows = [(e.id, "+".join(sorted({v.flow for v in e.variants})), ",".join(v.market for v in e.variants if v.market) or "-")
             for e in entries if not only or e.id in only]
     width = max(len(r[0]) for r in rows)
     print(f"{'exchange':<{width}}  {'flow':<18} markets")
     for exchange, flow, markets in rows:
         print(f"{exchange:<{width}}  {flow:<18} {markets}")
-    print(f"\n{len(rows)} entries, {len(changed)} file(s) written, {len(stale)} removed in {seconds:.2f}s")
+    print(
+        f"\n{len(rows)} entries, {len(changed)} file(s) written, {len(stale)} removed in {seconds:.2f}s"
+        f" ({cache.hits} cached, {cache.misses} rendered)"
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*\Z")
 HEADER_NAME = re.compile(r"[A-Za-z0-9-]+\Z")
 
 # The keys each part of a table may hold: (required, optional).
-VARIANT_KEYS = (
+KeySpec = tuple[set[str], set[str]]  # (required, optional)
+VARIANT_KEYS: KeySpec = (
     {"flow", "reference", "ws_url", "reply"},
     {
         "reference_url", "environments", "market_types", "expires_after_ms", "nonce",
@@ -29,10 +30,10 @@ VARIANT_KEYS = (
         "session_ttl_ms", "keepalive_ms",
     },
 )
-ENTRY_KEYS = ({"default_market", "markets"}, set())
-SIGNATURE_KEYS = ({"message", "hash", "key", "encoding"}, {"prefix", "digest_first", "query"})
-REST_KEYS = ({"method", "url", "headers", "body", "token"}, set())
-REPLY_KEYS = ({"success", "failure", "reason"}, {"code", "ttl", "ttl_unit", "data", "request_id"})
+ENTRY_KEYS: KeySpec = ({"default_market", "markets"}, set())
+SIGNATURE_KEYS: KeySpec = ({"message", "hash", "key", "encoding"}, {"prefix", "digest_first", "query"})
+REST_KEYS: KeySpec = ({"method", "url", "headers", "body", "token"}, set())
+REPLY_KEYS: KeySpec = ({"success", "failure", "reason"}, {"code", "ttl", "ttl_unit", "data", "request_id"})
 
 # What each flow's template renders, so what its table must and must not hold.
 FLOW_PARTS = {
@@ -172,7 +173,7 @@ class _Checker:
         where = f"[{table}]" + (f" {key}" if key else "")
         self.problems.append(f"{self.path}:{line}: {where}: {message}")
 
-    def keys(self, table: str, data: dict[str, Any], allowed: tuple[set[str], set[str]]) -> bool:
+    def keys(self, table: str, data: dict[str, Any], allowed: KeySpec) -> bool:
         required, optional = allowed
         ok = True
         for key in sorted(set(data) - required - optional):
@@ -321,7 +322,8 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         check.choice(table, "nonce", data["nonce"], NONCES)
 
     used: dict[str, list[str]] = {}  # where each name is used -> names
-    signature, signed = (None, [])
+    signature: Signature | None = None
+    signed: list[str] = []
     if "signature" in data:
         signature, signed = _signature(check, table, data["signature"])
     for key in ("auth_frame", "subscribe_auth"):

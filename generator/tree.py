@@ -2,22 +2,57 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from .cache import Cache
 from .catalogue import Entry
-from .render import Renderer
+
+if TYPE_CHECKING:
+    from .render import Renderer
 
 PACKAGE_FILES = ("__init__.py", "__main__.py", "plan.py")
 
 
-def render_tree(entries: list[Entry], only: frozenset[str] | set[str] = frozenset()) -> dict[str, str]:
-    renderer = Renderer()
+def render_tree(
+    entries: list[Entry], only: frozenset[str] | set[str] = frozenset(), cache: Cache | None = None
+) -> dict[str, str]:
+    cache = cache if cache is not None else Cache(None)
+    renderer: list[Renderer] = []  # created on the first cache miss: jinja, libcst and black load slowly
+
+    def produce(name: str, inputs: str, make: Callable[[Renderer], str]) -> None:
+        text = cache.get(name, inputs)
+        if text is None:
+            if not renderer:
+                from .render import Renderer
+
+                renderer.append(Renderer())
+            text = make(renderer[0])
+            cache.put(name, inputs, text)
+        files[name] = text
+
     files: dict[str, str] = {}
     for entry in entries:
         if only and entry.id not in only:
             continue
-        files[f"wsauth/{entry.id}.py"] = renderer.module(entry)
-        files[f"tests/test_{entry.id}.py"] = renderer.test(entry)
+        produce(f"wsauth/{entry.id}.py", entry.digest, partial(_module, entry=entry))
+        produce(f"tests/test_{entry.id}.py", entry.digest, partial(_test, entry=entry))
     if not only:
+        everything = ",".join(f"{entry.id}:{entry.digest}" for entry in entries)
         for name in PACKAGE_FILES:
-            files[f"wsauth/{name}"] = renderer.package_file(name, entries)
+            produce(f"wsauth/{name}", everything, partial(_package_file, name=name, entries=entries))
         files["wsauth/py.typed"] = ""
     return files
+
+
+def _module(renderer: Renderer, *, entry: Entry) -> str:
+    return renderer.module(entry)
+
+
+def _test(renderer: Renderer, *, entry: Entry) -> str:
+    return renderer.test(entry)
+
+
+def _package_file(renderer: Renderer, *, name: str, entries: list[Entry]) -> str:
+    return renderer.package_file(name, entries)

@@ -18,9 +18,10 @@ PACKAGE = Path(wsauth.__file__).resolve().parent
 MODULES = sorted(PACKAGE / f"{name}.py" for name in wsauth.EXCHANGES)
 
 
-def mypy(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def mypy(*args: str, cwd: Path, site_packages: bool = False) -> subprocess.CompletedProcess[str]:
+    isolation = [] if site_packages else ["--no-site-packages"]  # "nothing installed but mypy"
     return subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--no-site-packages", *args],
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *isolation, *args],
         cwd=cwd, capture_output=True, text=True,
     )
 
@@ -36,6 +37,11 @@ def vendored(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_package_passes_mypy_strict() -> None:
     result = mypy("-p", "wsauth", cwd=PACKAGE.parent)
+    assert result.returncode == 0, result.stdout
+
+
+def test_generator_passes_mypy_strict() -> None:
+    result = mypy("-p", "generator", cwd=PACKAGE.parent.parent, site_packages=True)
     assert result.returncode == 0, result.stdout
 
 
