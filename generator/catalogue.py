@@ -116,6 +116,7 @@ class Entry:
     variants: list[Variant]
     default_market: str | None
     digest: str  # short hash of the entry's catalogue data
+    source: str = "exchanges.toml"  # the catalogue's file name, for headers
 
     @property
     def multi_market(self) -> bool:
@@ -128,36 +129,54 @@ class CatalogueError(Exception):
         self.problems = problems
 
 
+_SEGMENT = r'(?:"[^"]*"|\'[^\']*\'|[A-Za-z0-9_-]+)'
+_DOTTED = re.compile(rf"\s*({_SEGMENT}(?:\s*\.\s*{_SEGMENT})*)\s*")
+
+
+def _segments(dotted: str) -> list[str]:
+    return [part.strip().strip("\"'") for part in re.findall(_SEGMENT, dotted)]
+
+
 class _Lines:
     """Find the line a table or key was written on (tomllib gives none)."""
 
     def __init__(self, text: str) -> None:
         self.tables: dict[str, int] = {}
         self.keys: dict[tuple[str, str], int] = {}
-        current = ""
-        for number, raw in enumerate(text.splitlines(), start=1):
+        current: list[str] = []
+        open_string: str | None = None  # inside a multi-line string: no keys here
+        # TOML lines end at \n only (str.splitlines would also split at U+2028).
+        for number, raw in enumerate(text.split("\n"), start=1):
             line = raw.strip()
-            header = re.match(r"\[([^\[\]]+)\]", line)
-            if header:
-                current = header.group(1).strip().replace('"', "")
-                self.tables.setdefault(current, number)
+            if open_string is not None:
+                if open_string in line:
+                    open_string = None
                 continue
-            key = re.match(r'"?([A-Za-z0-9_.-]+)"?\s*=', line)
+            header = re.match(rf"\[\s*({_SEGMENT}(?:\s*\.\s*{_SEGMENT})*)\s*\]", line)
+            if header:
+                current = _segments(header.group(1))
+                for depth in range(1, len(current) + 1):  # [a.b.c] also opens a and a.b
+                    self.tables.setdefault(".".join(current[:depth]), number)
+                continue
+            key = re.match(rf"({_SEGMENT}(?:\s*\.\s*{_SEGMENT})*)\s*=(.*)", line)
             if key:
-                self.keys.setdefault((current, key.group(1)), number)
+                path = current + _segments(key.group(1))
+                for depth in range(len(current) + 1, len(path) + 1):
+                    self.keys.setdefault((".".join(path[: depth - 1]), path[depth - 1]), number)
+                for quotes in ('"""', "'''"):
+                    if key.group(2).count(quotes) % 2 == 1:
+                        open_string = quotes
 
     def of(self, table: str, key: str | None = None) -> int:
+        if key is not None and (table, key) in self.keys:
+            return self.keys[(table, key)]
         parts = table.split(".")
         while parts:
-            here = ".".join(parts)
-            if key is not None and (here, key) in self.keys:
-                return self.keys[(here, key)]
-            if here in self.tables and key is None:
+            here, parent, last = ".".join(parts), ".".join(parts[:-1]), parts[-1]
+            if here in self.tables:
                 return self.tables[here]
-            # an inline table: report the line of the key that opened it
-            if len(parts) > 1 and (".".join(parts[:-1]), parts[-1]) in self.keys:
-                return self.keys[(".".join(parts[:-1]), parts[-1])]
-            key = None
+            if (parent, last) in self.keys:  # an inline table: the line of its key
+                return self.keys[(parent, last)]
             parts.pop()
         return 1
 
@@ -174,41 +193,49 @@ class _Checker:
         self.problems.append(f"{self.path}:{line}: {where}: {message}")
 
     def keys(self, table: str, data: dict[str, Any], allowed: KeySpec) -> bool:
+        """Report unknown and missing keys; True when every required key is there."""
         required, optional = allowed
-        ok = True
         for key in sorted(set(data) - required - optional):
             self.error(table, key, f"unknown key (allowed: {', '.join(sorted(required | optional))})")
-            ok = False
         for key in sorted(required - set(data)):
             self.error(table, None, f"missing key {key!r}")
-            ok = False
-        return ok
+        return required <= set(data)
 
     def typed(self, table: str, key: str | None, value: object, kind: type | tuple[type, ...]) -> bool:
-        if isinstance(value, bool) and kind is int or not isinstance(value, kind):
+        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)) or not isinstance(value, kind):
             names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
             self.error(table, key, f"expected {names}, got {type(value).__name__}")
             return False
         return True
 
     def choice(self, table: str, key: str, value: object, options: tuple[str, ...]) -> bool:
-        if value not in options:
+        if not isinstance(value, str) or value not in options:
             self.error(table, key, f"{value!r} is not one of {', '.join(options)}")
             return False
         return True
 
-    def template(self, table: str, key: str, data: object) -> list[str]:
-        """Validate every template string in ``data``; return the names used."""
+    def template(self, table: str, key: str, data: object) -> list[str] | None:
+        """Validate every template string in ``data``: the names used, or None."""
         try:
             values.literal(data)
             return values.fields_in(data)
         except values.TemplateError as exc:
             self.error(table, key, str(exc))
-            return []
+            return None
+
+    def text(self, table: str, key: str, data: object) -> list[str] | None:
+        """A template where text is needed: a string, validated."""
+        if not self.typed(table, key, data, str):
+            return None
+        return self.template(table, key, data)
 
     def url(self, table: str, key: str, value: object, schemes: tuple[str, ...]) -> None:
         if self.typed(table, key, value, str) and not str(value).startswith(schemes):
             self.error(table, key, f"must start with {' or '.join(schemes)}")
+
+    def keypath(self, table: str, key: str, value: object) -> None:
+        if self.typed(table, key, value, str) and not all(str(value).split(".")):
+            self.error(table, key, f"{value!r} is not a dotted path of keys")
 
 
 def _predicates(check: _Checker, table: str, key: str, data: object) -> list[dict[str, Any]]:
@@ -219,6 +246,7 @@ def _predicates(check: _Checker, table: str, key: str, data: object) -> list[dic
         if not check.typed(table, key, alternative, dict):
             continue
         for path, expected in alternative.items():
+            check.keypath(table, key, path)
             if isinstance(expected, dict):
                 if set(expected) != {"present"} or not isinstance(expected["present"], bool):
                     check.error(table, key, f"{path!r}: a table must be {{ present = true|false }}")
@@ -238,11 +266,11 @@ def _reply(check: _Checker, table: str, data: object) -> Reply | None:
     check.keys(table, data, REPLY_KEYS)
     for key in ("code", "ttl", "data", "request_id"):
         if key in data:
-            check.typed(table, key, data[key], str)
+            check.keypath(table, key, data[key])
     reason = data.get("reason", [])
     if check.typed(table, "reason", reason, list):
         for item in reason:
-            check.typed(table, "reason", item, str)
+            check.keypath(table, "reason", item)
     if "ttl_unit" in data:
         check.choice(table, "ttl_unit", data["ttl_unit"], TTL_UNITS)
     return Reply(
@@ -257,52 +285,112 @@ def _reply(check: _Checker, table: str, data: object) -> Reply | None:
     )
 
 
-def _signature(check: _Checker, table: str, data: object) -> tuple[Signature | None, list[str]]:
-    if not check.typed(table, "signature", data, dict):
-        return None, []
-    assert isinstance(data, dict)
-    if not check.keys(table + ".signature", data, SIGNATURE_KEYS):
-        return None, []
+def _signature(check: _Checker, table: str, data: object) -> tuple[Signature | None, dict[str, list[str]]]:
+    """The signature, and the names each derived value it defines reads."""
     sub = table + ".signature"
+    if not check.typed(table, "signature", data, dict):
+        return None, {}
+    assert isinstance(data, dict)
+    if not check.keys(sub, data, SIGNATURE_KEYS):
+        return None, {}
     check.choice(sub, "hash", data["hash"], HASHES)
     check.choice(sub, "key", data["key"], KEY_FORMS)
     check.choice(sub, "encoding", data["encoding"], ENCODINGS)
     if "digest_first" in data:
         check.choice(sub, "digest_first", data["digest_first"], HASHES)
+    message = check.text(sub, "message", data["message"])
+    prefix = check.text(sub, "prefix", data.get("prefix", ""))
     query = data.get("query", {})
+    query_names: list[str] | None = []
     if check.typed(sub, "query", query, dict):
-        for name, value in query.items():
-            check.typed(sub, "query", value, str)
-    names = [*check.template(sub, "message", data["message"]), *check.template(sub, "prefix", data.get("prefix", ""))]
-    query_names = check.template(sub, "query", query)
-    if "query" in names and not query:
+        for value in query.values():
+            if not check.typed(sub, "query", value, str):
+                query_names = None
+        if query_names is not None:
+            query_names = check.template(sub, "query", query)
+    if message is None or prefix is None or query_names is None:
+        return None, {}
+    signed = message + prefix
+    if "query" in signed and not query:
         check.error(sub, "message", "{query} needs a signature.query table")
-    if query and "query" not in names:
+    if query and "query" not in signed:
         check.error(sub, "query", "the message does not sign {query}")
     signature = Signature(
         message=data["message"], hash=data["hash"], key=data["key"], encoding=data["encoding"],
         prefix=data.get("prefix", ""), digest_first=data.get("digest_first"), query=dict(query),
     )
-    return signature, names + query_names
+    return signature, {"signature": signed, "query": query_names}
+
+
+def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[str, list[str]]]:
+    """The REST call, and the names its headers and its body read."""
+    sub = table + ".rest"
+    if not check.typed(table, "rest", data, dict):
+        return None, {}
+    assert isinstance(data, dict)
+    if not check.keys(sub, data, REST_KEYS):
+        return None, {}
+    check.choice(sub, "method", data["method"], ("GET", "POST", "PUT"))
+    check.url(sub, "url", data["url"], ("https://", "http://"))
+    check.keypath(sub, "token", data["token"])
+    headers: list[str] | None = None
+    if check.typed(sub, "headers", data["headers"], dict):
+        headers = []
+        for name, value in data["headers"].items():
+            if not HEADER_NAME.match(name):
+                check.error(sub, "headers", f"{name!r} is not a header name")
+            names = check.text(sub, "headers", value)
+            headers = None if names is None or headers is None else headers + names
+    body = check.text(sub, "body", data["body"])
+    if headers is None or body is None:
+        return None, {}
+    if "token" in headers + body:
+        check.error(sub, "headers" if "token" in headers else "body", "cannot use {token}: it is what the call returns")
+    return Rest(data["method"], data["url"], dict(data["headers"]), data["body"], data["token"]), {
+        "rest": headers + ["body"] if "body" in headers else headers, "body": body,
+    }
+
+
+def _cycle(derived: dict[str, list[str]]) -> str | None:
+    """A derived value (signature, query, body) that depends on itself."""
+    def reaches(start: str, target: str, seen: set[str]) -> bool:
+        for name in derived.get(start, []):
+            if name == target or (name not in seen and reaches(name, target, seen | {name})):
+                return True
+        return False
+
+    return next((name for name in derived if reaches(name, name, set())), None)
+
+
+def _expand(names: list[str], derived: dict[str, list[str]]) -> set[str]:
+    seen: set[str] = set()
+    stack = list(names)
+    while stack:
+        name = stack.pop()
+        if name not in seen:
+            seen.add(name)
+            stack += derived.get(name, []) + list(values.VALUES[name].needs)
+    return seen
 
 
 def _variant(check: _Checker, table: str, market: str | None, data: dict[str, Any]) -> Variant | None:
-    if not check.keys(table, data, VARIANT_KEYS):
-        return None
-    flow = data["flow"]
-    if not check.choice(table, "flow", flow, FLOWS):
-        return None
-    needed, forbidden = FLOW_PARTS[flow]
-    for key in sorted(needed - set(data)):
-        check.error(table, None, f"flow {flow!r} needs {key!r}")
-    for key in sorted(forbidden & set(data)):
-        check.error(table, key, f"flow {flow!r} does not use {key!r}")
-    check.choice(table, "reference", data["reference"], REFERENCES)
-    if data["reference"] == "docs" and "reference_url" not in data:
-        check.error(table, None, "a docs reference needs reference_url")
+    before = len(check.problems)
+    complete = check.keys(table, data, VARIANT_KEYS)
+    flow = data.get("flow")
+    if "flow" in data and check.choice(table, "flow", flow, FLOWS):
+        needed, forbidden = FLOW_PARTS[str(flow)]
+        for key in sorted(needed - set(data)):
+            check.error(table, None, f"flow {flow!r} needs {key!r}")
+        for key in sorted(forbidden & set(data)):
+            check.error(table, key, f"flow {flow!r} does not use {key!r}")
+    if "reference" in data:
+        check.choice(table, "reference", data["reference"], REFERENCES)
+        if data["reference"] == "docs" and "reference_url" not in data:
+            check.error(table, None, "a docs reference needs reference_url")
     if "reference_url" in data:
         check.url(table, "reference_url", data["reference_url"], ("https://",))
-    check.url(table, "ws_url", data["ws_url"], ("wss://", "ws://"))
+    if "ws_url" in data:
+        check.url(table, "ws_url", data["ws_url"], ("wss://", "ws://"))
     environments = data.get("environments", {})
     if check.typed(table, "environments", environments, dict):
         for name, url in environments.items():
@@ -321,77 +409,50 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
     if "nonce" in data:
         check.choice(table, "nonce", data["nonce"], NONCES)
 
-    used: dict[str, list[str]] = {}  # where each name is used -> names
-    signature: Signature | None = None
-    signed: list[str] = []
+    # Which values each part names, and what the derived values read.
+    uses: dict[str, list[str]] = {}
+    derived: dict[str, list[str]] = {}
+    valid = True  # every template parsed: only then are cross-checks meaningful
+    signature = rest = None
     if "signature" in data:
-        signature, signed = _signature(check, table, data["signature"])
+        signature, found = _signature(check, table, data["signature"])
+        derived |= found
+        valid &= signature is not None
+    if "rest" in data:
+        rest, found = _rest(check, table, data["rest"])
+        if rest is not None:
+            uses["rest"], derived["body"] = found["rest"], found["body"]
+        valid &= rest is not None
     for key in ("auth_frame", "subscribe_auth"):
         if key in data and check.typed(table, key, data[key], dict):
-            used[key] = check.template(table, key, data[key])
-    rest = None
-    if "rest" in data and check.typed(table, "rest", data["rest"], dict):
-        raw = data["rest"]
-        if check.keys(table + ".rest", raw, REST_KEYS):
-            sub = table + ".rest"
-            check.choice(sub, "method", raw["method"], ("GET", "POST", "PUT"))
-            check.url(sub, "url", raw["url"], ("https://", "http://"))
-            if check.typed(sub, "headers", raw["headers"], dict):
-                for name in raw["headers"]:
-                    if not HEADER_NAME.match(name):
-                        check.error(sub, "headers", f"{name!r} is not a header name")
-            check.typed(sub, "body", raw["body"], str)
-            check.typed(sub, "token", raw["token"], str)
-            used["rest"] = [*check.template(sub, "headers", raw["headers"]), *check.template(sub, "body", raw["body"])]
-            rest = Rest(raw["method"], raw["url"], dict(raw["headers"]), raw["body"], raw["token"])
-            if "token" in used["rest"]:
-                check.error(sub, "headers", "the REST call cannot use {token}: it is what the call returns")
+            names = check.template(table, key, data[key])
+            valid &= names is not None
+            uses[key] = names or []
     if "ws_url_with_token" in data:
-        check.typed(table, "ws_url_with_token", data["ws_url_with_token"], str)
-        names = check.template(table, "ws_url_with_token", data["ws_url_with_token"])
-        if "token" not in names:
+        names = check.text(table, "ws_url_with_token", data["ws_url_with_token"])
+        if names is not None and "token" not in names:
             check.error(table, "ws_url_with_token", "must embed {token}")
-        used["ws_url_with_token"] = names
+        valid &= names is not None
+        uses["ws_url_with_token"] = names or []
 
-    # Values the catalogue names must be defined by it, and be known where used.
-    all_names = set(signed).union(*used.values()) if used else set(signed)
-    if "signature" in all_names and signature is None:
-        check.error(table, None, "{signature} is used but there is no signature table")
-    if signature is not None and "signature" not in all_names:
-        check.error(table, "signature", "the signature is computed but never sent")
-    if all_names & {"expires_ms", "expires_s"} and "expires_after_ms" not in data:
-        check.error(table, None, "{expires_ms}/{expires_s} need expires_after_ms")
-    if "nonce" in all_names and "nonce" not in data:
-        check.error(table, None, "{nonce} needs a nonce source (nonce = ...)")
-    if "body" in all_names and rest is None:
-        check.error(table, None, "{body} needs a rest table")
-    if "rest_path" in all_names and rest is None:
-        check.error(table, None, "{rest_path} needs a rest table")
-    for key in ("expires_after_ms", "nonce"):
-        if key in data and not ({"expires_after_ms": {"expires_ms", "expires_s"}, "nonce": {"nonce"}}[key] & all_names):
-            check.error(table, key, "set but never used")
-    subscribe_names = set(used.get("subscribe_auth", []))
-    if "signature" in subscribe_names:
-        subscribe_names.update(signed)
-    elsewhere = set(signed) - subscribe_names if "signature" in subscribe_names else set(signed)
-    for key, names in used.items():
-        if key != "subscribe_auth":
-            elsewhere.update(names)
-    for name in sorted(elsewhere):
-        if values.VALUES[name].subscribe_only:
-            check.error(table, None, f"{{{name}}} is only known inside build_subscribe_auth")
+    if valid:
+        loop = _cycle(derived)
+        if loop is not None:
+            check.error(table, "signature" if loop != "body" else "rest", f"{{{loop}}} depends on itself")
+        else:
+            _check_uses(check, table, data, uses, derived)
 
-    reply = _reply(check, table, data["reply"])
-    if reply is None:
+    reply = _reply(check, table, data["reply"]) if "reply" in data else None
+    if len(check.problems) > before or not complete or reply is None:
         return None
     return Variant(
         market=market,
-        flow=flow,
+        flow=data["flow"],
         reference=data["reference"],
         reference_url=data.get("reference_url"),
         ws_url=data["ws_url"],
-        environments=dict(sorted(environments.items())) if isinstance(environments, dict) else {},
-        market_types=list(market_types) if isinstance(market_types, list) else [],
+        environments=dict(sorted(environments.items())),
+        market_types=list(market_types),
         reply=reply,
         expires_after_ms=data.get("expires_after_ms"),
         nonce=data.get("nonce"),
@@ -405,14 +466,45 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
     )
 
 
+def _check_uses(
+    check: _Checker, table: str, data: dict[str, Any], uses: dict[str, list[str]], derived: dict[str, list[str]]
+) -> None:
+    """Every value a part names is defined by the catalogue and known there."""
+    used = set().union(*(_expand(names, derived) for names in uses.values())) if uses else set()
+    if "signature" in used and "signature" not in data:
+        check.error(table, None, "{signature} is used but there is no signature table")
+    if "signature" in data and "signature" not in used:
+        check.error(table, "signature", "the signature is computed but never sent")
+    if used & {"expires_ms", "expires_s"} and "expires_after_ms" not in data:
+        check.error(table, None, "{expires_ms}/{expires_s} need expires_after_ms")
+    if "expires_after_ms" in data and not used & {"expires_ms", "expires_s"}:
+        check.error(table, "expires_after_ms", "set but never used")
+    if "nonce" in used and "nonce" not in data:
+        check.error(table, None, "{nonce} needs a nonce source (nonce = ...)")
+    if "nonce" in data and "nonce" not in used:
+        check.error(table, "nonce", "set but never used")
+    for name in ("body", "rest_path"):
+        if name in used and "rest" not in data:
+            check.error(table, None, f"{{{name}}} needs a rest table")
+    for part, names in sorted(uses.items()):
+        if part == "subscribe_auth":
+            continue
+        for name in sorted(_expand(names, derived)):
+            if values.VALUES[name].subscribe_only:
+                check.error(table, part, f"{{{name}}} is only known inside build_subscribe_auth")
+
+
 def digest(data: object) -> str:
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
 def load(path: Path) -> list[Entry]:
     """Parse and validate the catalogue; raise CatalogueError listing every problem."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogueError([f"{path}: {exc.strerror or exc}"]) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -425,29 +517,33 @@ def load(path: Path) -> list[Entry]:
             continue
         if not check.typed(exchange, None, data, dict):
             continue
-        variants: list[Variant | None]
-        default_market = None
         if "markets" in data or "default_market" in data:
-            if not check.keys(exchange, data, ENTRY_KEYS):
-                continue
-            default_market = data["default_market"]
-            markets = data["markets"]
-            if not check.typed(exchange, "markets", markets, dict):
-                continue
-            for market in markets:
-                if not IDENTIFIER.match(market):
-                    check.error(f"{exchange}.markets.{market}", None, "a market type must match [a-z][a-z0-9_]*")
-            if default_market not in markets:
-                check.error(exchange, "default_market", f"{default_market!r} is not one of its markets")
-            variants = [
-                _variant(check, f"{exchange}.markets.{market}", market, table)
-                for market, table in sorted(markets.items())
-                if IDENTIFIER.match(market) and check.typed(f"{exchange}.markets", market, table, dict)
-            ]
+            variants = _markets(check, exchange, data)
+            default_market = data.get("default_market")
         else:
-            variants = [_variant(check, exchange, None, data)]
-        if all(v is not None for v in variants):
-            entries.append(Entry(exchange, [v for v in variants if v is not None], default_market, digest(data)))
+            variants, default_market = [_variant(check, exchange, None, data)], None
+        if variants and all(v is not None for v in variants):
+            found = [v for v in variants if v is not None]
+            entries.append(Entry(exchange, found, default_market, digest(data), path.name))
     if check.problems:
         raise CatalogueError(check.problems)
     return sorted(entries, key=lambda entry: entry.id)
+
+
+def _markets(check: _Checker, exchange: str, data: dict[str, Any]) -> list[Variant | None]:
+    """An exchange that authenticates differently per market type."""
+    complete = check.keys(exchange, data, ENTRY_KEYS)
+    markets = data.get("markets", {})
+    if not check.typed(exchange, "markets", markets, dict):
+        return []
+    variants = []
+    for market, table in sorted(markets.items()):
+        where = f"{exchange}.markets.{market}"
+        if not IDENTIFIER.match(market):
+            check.error(where, None, "a market type must match [a-z][a-z0-9_]*")
+        elif check.typed(f"{exchange}.markets", market, table, dict):
+            variants.append(_variant(check, where, market, table))
+    default = data.get("default_market")
+    if "default_market" in data and check.typed(exchange, "default_market", default, str) and default not in markets:
+        check.error(exchange, "default_market", f"{default!r} is not one of its markets")
+    return variants if complete else []

@@ -36,10 +36,11 @@ def render_tree(
     for entry in entries:
         if only and entry.id not in only:
             continue
-        produce(f"wsauth/{entry.id}.py", entry.digest, partial(_module, entry=entry))
-        produce(f"tests/test_{entry.id}.py", entry.digest, partial(_test, entry=entry))
+        inputs = f"{entry.source}:{entry.digest}"
+        produce(f"wsauth/{entry.id}.py", inputs, partial(_module, entry=entry))
+        produce(f"tests/test_{entry.id}.py", inputs, partial(_test, entry=entry))
     if not only:
-        everything = ",".join(f"{entry.id}:{entry.digest}" for entry in entries)
+        everything = ",".join(f"{entry.source}:{entry.id}:{entry.digest}" for entry in entries)
         for name in PACKAGE_FILES:
             produce(f"wsauth/{name}", everything, partial(_package_file, name=name, entries=entries))
         files["wsauth/py.typed"] = ""

@@ -60,7 +60,9 @@ class Part:
 
 def parse(template: str) -> list[Part]:
     """Split a template into literal text and named fields, validating both."""
-    parts = []
+    if not isinstance(template, str):
+        raise TemplateError(f"{template!r}: expected a string")
+    parts: list[Part] = []
     try:
         pieces = list(string.Formatter().parse(template))
     except ValueError as exc:
@@ -74,7 +76,10 @@ def parse(template: str) -> list[Part]:
                 raise TemplateError(f"{template!r}: format specs are not supported")
             if conversion not in (None, "s"):
                 raise TemplateError(f"{template!r}: only the !s conversion is supported")
-        parts.append(Part(literal, field, conversion == "s"))
+        if parts and parts[-1].field is None:  # "{{" splits literal text: rejoin it
+            parts[-1] = Part(parts[-1].literal + literal, field, conversion == "s")
+        else:
+            parts.append(Part(literal, field, conversion == "s"))
     return parts
 
 
@@ -106,11 +111,26 @@ def expression(template: str) -> str:
     return " + ".join(code) if code else repr("")
 
 
+def text(template: str) -> str:
+    """The Python expression for a template where text is needed (a signed
+    message, a header, a body, a URL): a lone int field becomes its digits."""
+    code = expression(template)
+    parts = parse(template)
+    if len(parts) == 1 and parts[0].literal == "" and parts[0].field is not None:
+        if VALUES[parts[0].field].type != "str" and not code.startswith("str("):
+            return f"str({code})"
+    return code
+
+
 def literal(data: object) -> str:
     """Python source for a JSON-like catalogue value whose strings are templates."""
     if isinstance(data, str):
         return expression(data)
-    if isinstance(data, bool) or isinstance(data, (int, float)):
+    if isinstance(data, bool) or isinstance(data, int):
+        return repr(data)
+    if isinstance(data, float):
+        if data != data or data in (float("inf"), float("-inf")):
+            raise TemplateError(f"{data!r} is not a JSON number")
         return repr(data)
     if isinstance(data, list):
         return "[" + ", ".join(literal(item) for item in data) + "]"

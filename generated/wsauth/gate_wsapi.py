@@ -221,8 +221,7 @@ def build_auth_message(
     now_s = now_ms // 1000
     request_id: int | str = options["request_id"] if "request_id" in options else now_ms
     signature = _sign(
-        _secret_raw(credentials),
-        ("api\nspot.login\n{" + "}" + "\n" + str(now_s)).encode(),
+        _secret_raw(credentials), ("api\nspot.login\n{}\n" + str(now_s)).encode()
     )
     return {
         "id": str(request_id),

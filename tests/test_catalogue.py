@@ -1,0 +1,593 @@
+"""The generator's own tests: the catalogue's closed schema (every problem
+reported with its file, table and line, all at once, never defaulted), the
+``python -m generator`` command line, and the pattern templates' contract."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import jinja2
+import pytest
+
+from generator.catalogue import FLOWS, CatalogueError, load
+from generator.render import TEMPLATES, environment
+from generator.tree import render_tree
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUES = Path(__file__).resolve().parent / "fixtures" / "catalogues"
+
+# A valid one-entry catalogue; most tests change one line of it. Lines:
+#  1 [demo]   4 ws_url   5 expires_after_ms   6 signature   7 auth_frame
+#  8 [demo.reply]   11 reason
+GOOD = """\
+[demo]
+flow = "direct"
+reference = "ccxt"
+ws_url = "wss://example.com/ws"
+expires_after_ms = 5000
+signature = { message = "GET/realtime{expires_ms}", hash = "sha256", key = "raw", encoding = "hex" }
+auth_frame = { op = "auth", args = ["{api_key}", "{expires_ms!s}", "{signature}"] }
+[demo.reply]
+success = [{ op = "auth", success = true }]
+failure = [{ op = "auth", success = false }]
+reason = ["ret_msg"]
+"""
+
+# A second valid entry, of another flow.
+OTHER = """
+[other]
+flow = "inline"
+reference = "ccxt"
+ws_url = "wss://example.org/ws"
+signature = { message = "{channel}{now_s}", hash = "sha256", key = "raw", encoding = "hex" }
+subscribe_auth = { key = "{api_key}", time = "{now_s}", sign = "{signature}" }
+[other.reply]
+success = [{ event = "subscribed" }]
+failure = [{ event = "error" }]
+reason = ["message"]
+"""
+
+
+# A valid REST-first entry: the body and the headers are text.
+REST = """\
+[demo]
+flow = "pre_auth"
+reference = "ccxt"
+ws_url = "wss://example.com/ws"
+nonce = "now_ms"
+rest = { method = "POST", url = "https://example.com/token", headers = { X-Key = "{api_key}", X-Sign = "{signature}" }, body = "nonce={nonce}", token = "token" }
+signature = { message = "{nonce}{body}", hash = "sha256", key = "raw", encoding = "hex" }
+[demo.reply]
+success = []
+failure = [{ e = "expired" }]
+reason = ["e"]
+"""
+
+
+def edited(old: str, new: str, text: str = GOOD) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "catalogue.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def refused(path: Path) -> list[str]:
+    with pytest.raises(CatalogueError) as error:
+        load(path)
+    assert error.value.problems, "a CatalogueError must list its problems"
+    return error.value.problems
+
+
+def assert_reported(problems: list[str], path: Path, line: int, table: str, text: str) -> None:
+    where = f"{path}:{line}: [{table}]"
+    assert any(p.startswith(where) and text in p for p in problems), (
+        f"no problem at {where} mentioning {text!r}; got:\n" + "\n".join(problems)
+    )
+
+
+def marked_line(text: str, marker: str = "# <-") -> int:
+    """The 1-based line of ``text`` carrying ``marker``."""
+    (line,) = [n for n, row in enumerate(text.split("\n"), 1) if marker in row]
+    return line
+
+
+def test_the_base_catalogues_are_valid(tmp_path: Path) -> None:
+    entries = load(write(tmp_path, GOOD + OTHER))
+    assert [(e.id, e.variants[0].flow) for e in entries] == [("demo", "direct"), ("other", "inline")]
+    (rest,) = load(write(tmp_path, REST))
+    assert rest.variants[0].flow == "pre_auth"
+
+
+# --- one problem: named with its file, table and line ----------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "table", "text"),
+    [
+        ('reference = "ccxt"', 'reference = "ccxt"\ncolour = "blue"', 4, "demo", "colour: unknown key"),
+        ('reason = ["ret_msg"]', 'reason = ["ret_msg"]\nwhy = "because"', 12, "demo.reply", "why: unknown key"),
+        ('encoding = "hex" }', 'encoding = "hex", salt = "pepper" }', 6, "demo.signature", "salt: unknown key"),
+    ],
+    ids=["entry", "reply table", "inline signature table"],
+)
+def test_unknown_key(tmp_path: Path, old: str, new: str, line: int, table: str, text: str) -> None:
+    path = write(tmp_path, edited(old, new))
+    assert_reported(refused(path), path, line, table, text)
+
+
+@pytest.mark.parametrize("flow", ["telepathy", "Direct", "direct ", "pre-auth", ""])
+def test_unknown_flow_is_refused_not_defaulted(tmp_path: Path, flow: str) -> None:
+    path = write(tmp_path, edited('flow = "direct"', f"flow = {flow!r}"))
+    problems = refused(path)
+    assert_reported(problems, path, 2, "demo", f"flow: {flow!r} is not one of direct, pre_auth, inline, challenge")
+    # Nothing else is checked against some other flow's recipe.
+    assert len(problems) == 1, problems
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "table", "text"),
+    [
+        ("expires_after_ms = 5000", 'expires_after_ms = "soon"', 5, "demo", "expires_after_ms: expected int, got str"),
+        ("expires_after_ms = 5000", "expires_after_ms = true", 5, "demo", "expires_after_ms: expected int, got bool"),
+        ('reason = ["ret_msg"]', 'reason = "ret_msg"', 11, "demo.reply", "reason: expected list, got str"),
+        ('ws_url = "wss://example.com/ws"', "ws_url = 443", 4, "demo", "ws_url: expected str, got int"),
+        ("[demo.reply]", 'market_types = "spot"\n[demo.reply]', 8, "demo", "market_types: expected list, got str"),
+    ],
+    ids=["str for int", "bool for int", "str for list", "int for str", "str for list of str"],
+)
+def test_wrong_type(tmp_path: Path, old: str, new: str, line: int, table: str, text: str) -> None:
+    path = write(tmp_path, edited(old, new))
+    assert_reported(refused(path), path, line, table, text)
+
+
+@pytest.mark.parametrize(
+    ("old", "line", "table", "text"),
+    [
+        ('ws_url = "wss://example.com/ws"\n', 1, "demo", "missing key 'ws_url'"),
+        ('reference = "ccxt"\n', 1, "demo", "missing key 'reference'"),
+        ('reason = ["ret_msg"]\n', 8, "demo.reply", "missing key 'reason'"),
+        ('hash = "sha256", ', 6, "demo.signature", "missing key 'hash'"),
+    ],
+    ids=["ws_url", "reference", "reply reason", "signature hash"],
+)
+def test_missing_required_field(tmp_path: Path, old: str, line: int, table: str, text: str) -> None:
+    path = write(tmp_path, edited(old, ""))
+    assert_reported(refused(path), path, line, table, text)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "table", "text"),
+    [
+        ('"{expires_ms!s}"', '"{nope}"', 7, "demo", "auth_frame: '{nope}': unknown value {nope}"),
+        ('"GET/realtime{expires_ms}"', '"GET/realtime{expires_ms}{nope}"', 6, "demo.signature", "message: 'GET/realtime{expires_ms}{nope}': unknown value {nope}"),
+        ('"{expires_ms!s}"', '"{api_key.upper}"', 7, "demo", "unknown value {api_key.upper}"),
+        ('"{expires_ms!s}"', '"{}"', 7, "demo", "unknown value {}"),
+        ('"{expires_ms!s}"', '"{expires_ms:>20}"', 7, "demo", "format specs are not supported"),
+        ('"{expires_ms!s}"', '"{expires_ms!r}"', 7, "demo", "only the !s conversion is supported"),
+        ('"{expires_ms!s}"', '"{expires_ms"', 7, "demo", "auth_frame: '{expires_ms'"),
+    ],
+    ids=["frame", "signed message", "attribute", "positional", "format spec", "repr", "unclosed"],
+)
+def test_unknown_template_value(tmp_path: Path, old: str, new: str, line: int, table: str, text: str) -> None:
+    path = write(tmp_path, edited(old, new))
+    assert_reported(refused(path), path, line, table, text)
+
+
+def test_signature_computed_but_never_sent(tmp_path: Path) -> None:
+    path = write(tmp_path, edited(', "{signature}"]', "]"))
+    assert_reported(refused(path), path, 6, "demo", "signature: the signature is computed but never sent")
+
+
+@pytest.mark.parametrize("name", ["challenge", "channel", "symbols_csv"])
+def test_value_used_where_it_is_not_known(tmp_path: Path, name: str) -> None:
+    # build_auth_message runs before any challenge or subscription exists: the
+    # problem is the auth_frame line that names the value.
+    path = write(tmp_path, edited('op = "auth"', f'op = "{{{name}}}"'))
+    assert_reported(refused(path), path, 7, "demo", f"{{{name}}} is only known inside build_subscribe_auth")
+
+
+@pytest.mark.parametrize(
+    ("header", "table"),
+    [("[Demo]", "Demo"), ("[9demo]", "9demo"), ("[de-mo]", "de-mo"), ('["demo.eu"]', "demo.eu"), ('["démo"]', "démo")],
+)
+def test_invalid_exchange_id(tmp_path: Path, header: str, table: str) -> None:
+    reply_header = header[:-1] + ".reply]"
+    path = write(tmp_path, edited("[demo.reply]", reply_header, edited("[demo]", header)))
+    assert_reported(refused(path), path, 1, table, "an exchange id must match [a-z][a-z0-9_]*")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "text"),
+    [
+        ("wss://example.com/ws", "https://example.com/ws", 4, "ws_url: must start with wss:// or ws://"),
+        ("wss://example.com/ws", "wss:/example.com/ws", 4, "ws_url: must start with wss:// or ws://"),
+        ("wss://example.com/ws", "example.com/ws", 4, "ws_url: must start with wss:// or ws://"),
+        ("expires_after_ms", 'environments = { testnet = "http://example.com/ws" }\nexpires_after_ms', 5, "environments: must start with wss:// or ws://"),
+        ("expires_after_ms", 'reference_url = "http://example.com/docs"\nexpires_after_ms', 5, "reference_url: must start with https://"),
+    ],
+    ids=["https ws_url", "one slash", "no scheme", "environment", "reference_url"],
+)
+def test_bad_url_scheme(tmp_path: Path, old: str, new: str, line: int, text: str) -> None:
+    path = write(tmp_path, edited(old, new))
+    assert_reported(refused(path), path, line, "demo", text)
+
+
+def test_bad_rest_url_scheme(tmp_path: Path) -> None:
+    text = """\
+[demo]
+flow = "pre_auth"
+reference = "ccxt"
+ws_url = "wss://example.com/ws"
+rest = { method = "POST", url = "wss://example.com/token", headers = { X-Key = "{api_key}" }, body = "", token = "token" }
+[demo.reply]
+success = []
+failure = [{ e = "expired" }]
+reason = ["e"]
+"""
+    path = write(tmp_path, text)
+    assert_reported(refused(path), path, 5, "demo.rest", "url: must start with https:// or http://")
+
+
+# --- many problems: all of them, together ------------------------------------
+
+
+def test_several_problems_in_one_file_are_all_reported_together() -> None:
+    path = CATALOGUES / "several_problems.toml"
+    text = path.read_text(encoding="utf-8")
+    expected = [
+        (line, match.group(1), match.group(2))
+        for line, row in enumerate(text.split("\n"), 1)
+        if (match := re.search(r"# expect \[([^\]]+)\]: (.*)$", row))
+    ]
+    assert len(expected) == 8
+    problems = refused(path)
+    for line, table, message in expected:
+        assert_reported(problems, path, line, table, message)
+    assert len(problems) == len(expected), "\n".join(problems)
+
+
+def test_an_unknown_key_does_not_hide_the_other_problems_of_its_table(tmp_path: Path) -> None:
+    text = edited('ws_url = "wss://example.com/ws"', 'ws_url = "https://example.com/ws"\ncolour = "blue"')
+    text = edited('"{expires_ms!s}"', '"{nope}"', text)
+    path = write(tmp_path, text)
+    problems = refused(path)
+    assert_reported(problems, path, 5, "demo", "colour: unknown key")
+    assert_reported(problems, path, 4, "demo", "ws_url: must start with wss:// or ws://")
+    assert_reported(problems, path, 8, "demo", "unknown value {nope}")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('"{expires_ms!s}"', '"{nope}"'),  # the frame still sends {signature}
+        ('encoding = "hex" }', 'encoding = "hex", salt = "pepper" }'),  # the table still exists
+    ],
+    ids=["bad template beside {signature}", "unknown key in signature"],
+)
+def test_one_mistake_is_one_problem(tmp_path: Path, old: str, new: str) -> None:
+    # A follow-on complaint ("never sent", "no signature table") about a part
+    # that is written correctly sends the reader to the wrong line.
+    problems = refused(write(tmp_path, edited(old, new)))
+    assert len(problems) == 1, "\n".join(problems)
+
+
+# --- line numbers: the line the problem is written on ------------------------
+
+LINE_CASES = {
+    "key after a header with a comment": """\
+[demo]  # the demo exchange
+flow = "direct"
+reference = "ccxt"
+ws_url = "ftp://example.com/ws"  # <-
+auth_frame = { op = "auth" }
+[demo.reply]  # its replies
+success = []
+failure = []
+reason = []
+""",
+    "key inside an inline reply table": """\
+[demo]
+flow = "direct"
+reference = "ccxt"
+ws_url = "wss://example.com/ws"
+auth_frame = { op = "auth" }
+reply = { success = [], failure = [], reason = [], colour = 1 }  # <-
+""",
+    "dotted key": """\
+[demo]
+flow = "direct"
+reference = "ccxt"
+ws_url = "wss://example.com/ws"
+auth_frame = { op = "auth" }
+reply.success = []
+reply.failure = []
+reply.reason = []
+reply.colour = 1  # <-
+""",
+    "header with spaces around the dot": """\
+[ demo ]
+flow = "direct"
+reference = "ccxt"
+ws_url = "wss://example.com/ws"
+auth_frame = { op = "auth" }
+[ demo . reply ]
+success = []
+failure = []
+reason = []
+colour = 1  # <-
+""",
+    "key written inside an earlier multi-line string": '''\
+[demo]
+flow = "direct"
+reference = "ccxt"
+signature = { message = """GET
+ws_url = is not a key here
+{now_ms}""", hash = "sha256", key = "raw", encoding = "hex" }
+ws_url = "https://example.com/ws"  # <-
+auth_frame = { op = "auth", sig = "{signature}" }
+[demo.reply]
+success = []
+failure = []
+reason = []
+''',
+    "entry written only as sub-tables": """\
+# Two markets, but no [gate] table.
+
+[gate.markets.spot]  # <-
+flow = "direct"
+reference = "ccxt"
+ws_url = "wss://example.com/ws"
+auth_frame = { op = "auth" }
+[gate.markets.spot.reply]
+success = []
+failure = []
+reason = []
+""",
+    "entry written as a top-level inline table": """\
+# One line per exchange.
+
+demo = { flow = "direct", reference = "ccxt", ws_url = "ftp://x", auth_frame = { op = "a" }, reply = { success = [], failure = [], reason = [] } }  # <-
+""",
+    "after a comment holding U+2028": """\
+# Copied from the exchange's docs:\u2028 sign, then send.
+[demo]
+flow = "direct"
+reference = "ccxt"
+ws_url = "ftp://example.com/ws"  # <-
+auth_frame = { op = "auth" }
+[demo.reply]
+success = []
+failure = []
+reason = []
+""",
+}
+
+
+@pytest.mark.parametrize("text", LINE_CASES.values(), ids=LINE_CASES.keys())
+def test_problem_is_reported_on_the_line_it_is_written(tmp_path: Path, text: str) -> None:
+    path = write(tmp_path, text)
+    line = marked_line(text)
+    problems = refused(path)
+    assert all(p.startswith(f"{path}:{line}: ") for p in problems), "\n".join(problems)
+
+
+# --- whatever the input, load answers with a CatalogueError ------------------
+
+CRASH_CASES = {
+    "date in a frame": ('op = "auth"', 'op = "auth", day = 2026-01-01', 7),
+    "date in a reply predicate": ("success = true }]", "when = 2026-01-01 }]", 9),
+    "int signature message": ('message = "GET/realtime{expires_ms}"', "message = 5", 6),
+}
+
+
+@pytest.mark.parametrize(("old", "new", "line"), CRASH_CASES.values(), ids=CRASH_CASES.keys())
+def test_a_bad_value_is_a_problem_not_a_crash(tmp_path: Path, old: str, new: str, line: int) -> None:
+    path = write(tmp_path, edited(old, new))
+    problems = refused(path)  # not a TypeError from deep inside
+    assert any(p.startswith(f"{path}:{line}: [demo") for p in problems), "\n".join(problems)
+
+
+def test_a_default_market_that_is_not_a_name_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    text = edited("[demo]", '[demo]\ndefault_market = ["spot"]\n[demo.markets.spot]')
+    path = write(tmp_path, text.replace("[demo.reply]", "[demo.markets.spot.reply]"))
+    assert_reported(refused(path), path, 2, "demo", "default_market")
+
+
+# --- what the checker passes, the generated code must run ---------------------
+
+REFUSE_CASES = {
+    "inf in a frame": ('op = "auth"', 'op = "auth", limit = inf'),
+    "nan in a frame": ('op = "auth"', 'op = "auth", ratio = nan'),
+    # signed in build_subscribe_auth AND in build_auth_message, where no channel exists
+    "subscribe-only value behind a shared signature": (
+        '"GET/realtime{expires_ms}"',
+        '"GET/realtime{expires_ms}{channel}"',
+    ),
+    "a message that signs itself": ('"GET/realtime{expires_ms}"', '"GET/realtime{expires_ms}{signature}"'),
+}
+
+
+@pytest.mark.parametrize(("old", "new"), REFUSE_CASES.values(), ids=REFUSE_CASES.keys())
+def test_catalogue_that_cannot_compile_is_refused(tmp_path: Path, old: str, new: str) -> None:
+    text = edited(old, new)
+    if "{channel}" in new:  # make the signature known to build_subscribe_auth as well
+        text = edited('flow = "direct"', 'flow = "challenge"', text)
+        text = edited("[demo.reply]", 'subscribe_auth = { sig = "{signature}" }\n[demo.reply]', text)
+    path = write(tmp_path, text)
+    problems = refused(path)
+    assert any(p.startswith(f"{path}:") and ": [demo" in p for p in problems), "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [('body = "nonce={nonce}"', 'body = "nonce={nonce}&signature={signature}"'), ('X-Key = "{api_key}"', "X-Key = 5")],
+    ids=["a REST body carrying its own signature", "an int header value"],
+)
+def test_rest_call_that_cannot_compile_is_refused(tmp_path: Path, old: str, new: str) -> None:
+    path = write(tmp_path, edited(old, new, REST))
+    problems = refused(path)
+    assert any(p.startswith(f"{path}:") and ": [demo" in p for p in problems), "\n".join(problems)
+
+
+def render_module(tmp_path: Path, path: Path, entry: str) -> ModuleType:
+    files = render_tree(load(path), only={entry})
+    target = tmp_path / f"{entry}.py"
+    target.write_text(files[f"wsauth/{entry}.py"], encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(f"_catalogue_test_{entry}", target)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        ('body = "nonce={nonce}"', 'body = "{nonce}"', 6),
+        ('X-Key = "{api_key}"', 'X-Key = "{api_key}", X-Time = "{now_ms}"', 6),
+        ('message = "{nonce}{body}"', 'message = "{nonce}"', 7),
+    ],
+    ids=["REST body", "REST header", "signed message"],
+)
+def test_a_lone_int_value_where_text_is_needed(tmp_path: Path, old: str, new: str, line: int) -> None:
+    # "{nonce}" alone keeps its int type (right in a JSON frame); a body, a
+    # header or the signed bytes are text: refuse it, or render its text.
+    path = write(tmp_path, edited(old, new, REST))
+    try:
+        load(path)
+    except CatalogueError as error:
+        assert any(p.startswith(f"{path}:{line}: ") for p in error.problems), error.problems
+        return
+    module = render_module(tmp_path, path, "demo")
+    credentials = module.Credentials(api_key="key", secret="secret")
+    request = module.pre_auth(credentials, opts={"now_ms": 1767225600123, "nonce": 42}).request
+    assert isinstance(request.body, str)
+    assert all(isinstance(value, str) for value in request.headers.values())
+
+
+# --- python -m generator ---------------------------------------------------------
+
+
+def generator(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *map(str, args)], cwd=ROOT, capture_output=True, text=True
+    )
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def rendered(tmp_path: Path) -> tuple[Path, Path]:
+    """A catalogue of two entries, rendered into an empty folder."""
+    catalogue = write(tmp_path, GOOD + OTHER)
+    out = tmp_path / "out"
+    result = generator("--catalogue", catalogue, "--out", out)
+    assert result.returncode == 0, result.stderr
+    return catalogue, out
+
+
+def test_cli_bad_catalogue_exits_2_with_the_problems_on_stderr(tmp_path: Path) -> None:
+    catalogue = CATALOGUES / "several_problems.toml"
+    out = tmp_path / "out"
+    result = generator("--catalogue", catalogue, "--out", out)
+    assert result.returncode == 2
+    assert result.stderr.startswith("8 problem(s) in the catalogue:\n")
+    for problem in refused(catalogue):
+        assert f"  {problem}\n" in result.stderr
+    assert not out.exists()
+
+
+def test_cli_renders_a_good_catalogue_into_an_empty_folder(rendered: tuple[Path, Path]) -> None:
+    _, out = rendered
+    assert set(snapshot(out)) == {
+        "wsauth/__init__.py", "wsauth/__main__.py", "wsauth/plan.py", "wsauth/py.typed",
+        "wsauth/demo.py", "wsauth/other.py", "tests/test_demo.py", "tests/test_other.py",
+    }
+    for name in ("wsauth/demo.py", "wsauth/other.py", "tests/test_demo.py"):
+        source = (out / name).read_text(encoding="utf-8")
+        assert source.startswith("# Generated by wsauth's generator")
+        compile(source, name, "exec")
+    assert "EXCHANGES: _Final[tuple[str, ...]] = (\"demo\", \"other\")" in (out / "wsauth/__init__.py").read_text()
+
+
+def test_check_is_0_when_in_sync(rendered: tuple[Path, Path]) -> None:
+    catalogue, out = rendered
+    result = generator("--catalogue", catalogue, "--out", out, "--check")
+    assert result.returncode == 0, result.stdout
+    assert "(8 files)" in result.stdout
+
+
+def test_check_is_1_with_a_diff_and_the_fix_when_a_file_was_edited(rendered: tuple[Path, Path]) -> None:
+    catalogue, out = rendered
+    module = out / "wsauth" / "demo.py"
+    module.write_text(module.read_text(encoding="utf-8").replace("def build_auth_message", "def build_auth_message_edited"), encoding="utf-8")
+    edited_bytes = module.read_bytes()
+    result = generator("--catalogue", catalogue, "--out", out, "--check")
+    assert result.returncode == 1
+    assert f"--- {module} (on disk)\n+++ {module} (rendered)\n" in result.stdout
+    assert "\n-def build_auth_message_edited(\n" in result.stdout
+    assert "\n+def build_auth_message(\n" in result.stdout
+    assert f"1 file(s) differ from the catalogue. Fix: python -m generator --catalogue {catalogue} --out {out}" in result.stdout
+    assert module.read_bytes() == edited_bytes  # --check never writes
+
+
+def test_rendering_twice_gives_identical_bytes(rendered: tuple[Path, Path], tmp_path: Path) -> None:
+    catalogue, out = rendered
+    first = snapshot(out)
+    again = tmp_path / "again"
+    assert generator("--catalogue", catalogue, "--out", again, "--no-cache").returncode == 0  # a real second render
+    assert snapshot(again) == first
+    result = generator("--catalogue", catalogue, "--out", out)  # over itself
+    assert "0 file(s) written, 0 removed" in result.stdout
+    assert snapshot(out) == first
+
+
+def test_check_reports_the_file_of_a_removed_entry_as_stale(rendered: tuple[Path, Path]) -> None:
+    catalogue, out = rendered
+    catalogue.write_text(GOOD, encoding="utf-8")  # "other" is gone
+    result = generator("--catalogue", catalogue, "--out", out, "--check")
+    assert result.returncode == 1
+    assert f"{out / 'wsauth/other.py'}: on disk but not rendered from the catalogue" in result.stdout
+    assert f"{out / 'tests/test_other.py'}: on disk but not rendered from the catalogue" in result.stdout
+    assert (out / "wsauth" / "other.py").exists()  # reported, not removed
+    assert generator("--catalogue", catalogue, "--out", out).returncode == 0
+    assert not (out / "wsauth" / "other.py").exists()
+    assert generator("--catalogue", catalogue, "--out", out, "--check").returncode == 0
+
+
+# --- the pattern templates ----------------------------------------------------
+
+PATTERNS = sorted((TEMPLATES / "patterns").glob("*.py.jinja"))
+CALLBACKS = {
+    "pre_auth": ("v", "cb"),
+    "build_auth_message": ("v", "cb"),
+    "build_subscribe_auth": ("v", "cb"),
+    "handle_auth_response": ("v",),
+}
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)
+def test_pattern_defines_exactly_the_four_callbacks(pattern: Path) -> None:
+    module = environment().get_template(f"patterns/{pattern.name}").module
+    macros = {name: value for name, value in vars(module).items() if isinstance(value, jinja2.runtime.Macro)}
+    assert {name: tuple(m.arguments) for name, m in macros.items()} == CALLBACKS
+
+
+def test_every_flow_has_a_pattern_and_every_pattern_is_a_flow() -> None:
+    assert len(PATTERNS) >= 4
+    assert sorted(p.name.removesuffix(".py.jinja") for p in PATTERNS) == sorted(FLOWS)
