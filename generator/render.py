@@ -65,7 +65,7 @@ class Callback:
     """What one generated callback must compute before it returns."""
 
     defines: list[str]  # values, in definition order
-    credentials: list[str]  # credential fields that must be present
+    credentials: list[str]  # credential fields it reads, each checked where read
     returns: str  # the Python return type
 
 
@@ -93,9 +93,9 @@ def _callbacks(variant: Variant) -> dict[str, Callback]:
         defines = values.closure(used, extra) if used else []
         if name == "pre_auth":
             defines = [d for d in defines if d != "token"]  # optional there: see the template
-        needed = ["api_key", "secret"] if "signature" in defines else ["api_key"]
-        needed += [field for field in ("password", "uid") if field in defines]
-        result[name] = Callback(defines, needed if defines else [], returns[name])
+        reads = {"api_key", "password", "uid"} & set(defines) | ({"secret"} if "signature" in defines else set())
+        needed: list[str] = [f for f in ("api_key", "secret", "password", "uid") if f in reads]
+        result[name] = Callback(defines, needed, returns[name])
     return result
 
 

@@ -97,15 +97,6 @@ def test_pre_auth_refuses_a_secret_that_is_not_base64() -> None:
     assert secret.strip() not in str(error.value)
 
 
-@pytest.mark.parametrize("bad", ["", " padded "])
-def test_build_subscribe_auth_refuses_bad_api_key(bad: str) -> None:
-    fields = dict(VALID_CREDENTIALS, api_key=bad)
-    with pytest.raises(module.WsAuthInputError) as error:
-        call_build_subscribe_auth(module.Credentials(**fields), None)
-    assert "kraken" in str(error.value) and "api_key" in str(error.value)
-    assert VALID_CREDENTIALS["secret"] not in str(error.value)
-
-
 # A well-formed base64 secret suits every exchange; the password is the passphrase.
 VALID_CREDENTIALS = {
     "api_key": "key-0123456789",

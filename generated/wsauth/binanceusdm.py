@@ -15,7 +15,12 @@ import json as _json
 import time as _time
 from collections.abc import Mapping as _Mapping, Sequence as _Sequence
 from dataclasses import dataclass as _dataclass, field as _field
-from typing import Final as _Final, TypedDict as _TypedDict, TypeVar as _TypeVar
+from typing import (
+    Final as _Final,
+    NamedTuple as _NamedTuple,
+    TypedDict as _TypedDict,
+    TypeVar as _TypeVar,
+)
 
 __all__ = [
     "EXCHANGE",
@@ -42,13 +47,13 @@ PATTERN: _Final[str] = "pre_auth"
 # What this module's frames are proven against (see the README).
 REFERENCE: _Final[str] = "ccxt"
 MARKET_TYPES: _Final[tuple[str, ...]] = ("linear", "swap", "future")
-_OPTION_TYPES: _Final[dict[str, type | tuple[type, ...]]] = {
-    "now_ms": int,
+_OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {
+    "now_ms": (int,),
     "nonce": (int, str),
     "request_id": (int, str),
-    "market_type": str,
-    "token": str,
-    "challenge": str,
+    "market_type": (str,),
+    "token": (str,),
+    "challenge": (str,),
 }
 _T = _TypeVar("_T")
 
@@ -98,23 +103,27 @@ class Config:
     keepalive_ms: int
 
 
-@_dataclass(frozen=True, slots=True, kw_only=True)
-class RestRequest:
+class RestRequest(_NamedTuple):
     """A fully signed REST call; repr() shows neither headers nor body."""
 
     method: str
     url: str
-    headers: _Mapping[str, str] = _field(repr=False)
-    body: str = _field(repr=False)
+    headers: _Mapping[str, str]
+    body: str
+
+    def __repr__(self) -> str:
+        return f"RestRequest(method={self.method!r}, url={self.url!r}, headers=..., body=...)"
 
 
-@_dataclass(frozen=True, slots=True, kw_only=True)
-class PreAuth:
+class PreAuth(_NamedTuple):
     request: RestRequest
     # Where the REST reply holds the token (listen key, WS token).
     token_path: tuple[str, ...]
     # The socket to open; None until opts["token"] is known when it embeds it.
-    ws_url: str | None = _field(repr=False)
+    ws_url: str | None
+
+    def __repr__(self) -> str:
+        return f"PreAuth(request={self.request!r}, token_path={self.token_path!r}, ws_url=...)"
 
 
 CONFIG: _Final[Config] = Config(
@@ -133,16 +142,14 @@ def _fail(what: str) -> WsAuthInputError:
 def _options(opts: Opts | None) -> Opts:
     if opts is None:
         return {}
-    if not isinstance(opts, _Mapping):
+    if type(opts) is not dict and not isinstance(opts, _Mapping):  # dict: the fast path
         raise _fail("opts must be a mapping")
-    for name, value in opts.items():
-        kinds = _OPTION_TYPES.get(name)
-        if kinds is None:
-            raise _fail(f"unknown option {name!r}; known: {', '.join(_OPTION_TYPES)}")
-        if isinstance(value, bool) or not isinstance(value, kinds):
-            raise _fail(f"opts[{name!r}] has the wrong type")
+    if not opts.keys() <= _OPTION_TYPES.keys():
+        unknown = sorted(set(opts) - _OPTION_TYPES.keys())
+        raise _fail(f"unknown option {unknown[0]!r}; known: {', '.join(_OPTION_TYPES)}")
+    # Each value's type is checked where it is read (_now_ms, _option_*).
     market = opts.get("market_type")
-    if market is not None and market not in MARKET_TYPES:
+    if market is not None and (type(market) is not str or market not in MARKET_TYPES):
         known = ", ".join(MARKET_TYPES) or "none"
         raise _fail(f"market_type {market!r} is not one of: {known}")
     return opts
@@ -151,30 +158,44 @@ def _options(opts: Opts | None) -> Opts:
 def _credential(value: str | None, name: str) -> str:
     if not isinstance(value, str) or not value:
         raise _fail(f"credentials.{name} is missing or empty")
-    if value != value.strip():
+    if value[0].isspace() or value[-1].isspace():
         raise _fail(f"credentials.{name} has leading or trailing whitespace")
     return value
 
 
-def _check_credentials(credentials: Credentials, names: tuple[str, ...]) -> None:
-    """Every field this callback signs with, checked before anything is built."""
-    for name in names:
-        _credential(getattr(credentials, name, None), name)
+def _wrong_type(name: str) -> WsAuthInputError:
+    kinds = " or ".join(kind.__name__ for kind in _OPTION_TYPES[name])
+    return _fail(f"opts[{name!r}] must be {kinds}")
 
 
 def _option_text(options: Opts, name: str) -> str:
     value = options.get(name)
-    if not isinstance(value, str) or not value:
+    if value is None:
         raise _fail(
             f"opts[{name!r}] is needed (what the server or the REST call returned)"
         )
+    if type(value) is not str:
+        raise _wrong_type(name)
+    if not value:
+        raise _fail(f"opts[{name!r}] is empty")
+    return value
+
+
+def _option_id(options: Opts, name: str, default: int) -> int | str:
+    """A nonce or request id: the caller's, or the default."""
+    value = options.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise _wrong_type(name)
     return value
 
 
 def _now_ms(options: Opts) -> int:
-    if "now_ms" in options:
-        return options["now_ms"]
-    return _time.time_ns() // 1_000_000
+    value = options.get("now_ms")
+    if value is None:
+        return _time.time_ns() // 1_000_000
+    if type(value) is not int:
+        raise _wrong_type("now_ms")
+    return value
 
 
 def _json_object(response: object) -> _Mapping[str, object] | None:
@@ -227,24 +248,17 @@ def pre_auth(
     credentials: Credentials, config: Config = CONFIG, opts: Opts | None = None
 ) -> PreAuth:
     options = _options(opts)
-    _check_credentials(credentials, ("api_key",))
     api_key = _credential(credentials.api_key, "api_key")
     ws_url = config.ws_url
     token = options.get("token")
     socket_url = None if token is None else ws_url + "?listenKey=" + token
-    return PreAuth(
-        request=RestRequest(
-            method="POST",
-            url=config.rest_url,
-            headers={
-                "X-MBX-APIKEY": api_key,
-                "Content-Type": "application/x-www-form-urlencoded",
-            },
-            body="",
-        ),
-        token_path=("listenKey",),
-        ws_url=socket_url,
+    request = RestRequest(
+        "POST",
+        config.rest_url,
+        {"X-MBX-APIKEY": api_key, "Content-Type": "application/x-www-form-urlencoded"},
+        "",
     )
+    return PreAuth(request, ("listenKey",), socket_url)
 
 
 def build_auth_message(

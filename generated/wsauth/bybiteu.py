@@ -15,7 +15,12 @@ import json as _json
 import time as _time
 from collections.abc import Mapping as _Mapping, Sequence as _Sequence
 from dataclasses import dataclass as _dataclass, field as _field
-from typing import Final as _Final, TypedDict as _TypedDict, TypeVar as _TypeVar
+from typing import (
+    Final as _Final,
+    NamedTuple as _NamedTuple,
+    TypedDict as _TypedDict,
+    TypeVar as _TypeVar,
+)
 
 __all__ = [
     "EXCHANGE",
@@ -40,13 +45,13 @@ PATTERN: _Final[str] = "direct"
 # What this module's frames are proven against (see the README).
 REFERENCE: _Final[str] = "ccxt"
 MARKET_TYPES: _Final[tuple[str, ...]] = ("spot", "linear", "inverse", "option")
-_OPTION_TYPES: _Final[dict[str, type | tuple[type, ...]]] = {
-    "now_ms": int,
+_OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {
+    "now_ms": (int,),
     "nonce": (int, str),
     "request_id": (int, str),
-    "market_type": str,
-    "token": str,
-    "challenge": str,
+    "market_type": (str,),
+    "token": (str,),
+    "challenge": (str,),
 }
 _T = _TypeVar("_T")
 
@@ -111,16 +116,14 @@ def _fail(what: str) -> WsAuthInputError:
 def _options(opts: Opts | None) -> Opts:
     if opts is None:
         return {}
-    if not isinstance(opts, _Mapping):
+    if type(opts) is not dict and not isinstance(opts, _Mapping):  # dict: the fast path
         raise _fail("opts must be a mapping")
-    for name, value in opts.items():
-        kinds = _OPTION_TYPES.get(name)
-        if kinds is None:
-            raise _fail(f"unknown option {name!r}; known: {', '.join(_OPTION_TYPES)}")
-        if isinstance(value, bool) or not isinstance(value, kinds):
-            raise _fail(f"opts[{name!r}] has the wrong type")
+    if not opts.keys() <= _OPTION_TYPES.keys():
+        unknown = sorted(set(opts) - _OPTION_TYPES.keys())
+        raise _fail(f"unknown option {unknown[0]!r}; known: {', '.join(_OPTION_TYPES)}")
+    # Each value's type is checked where it is read (_now_ms, _option_*).
     market = opts.get("market_type")
-    if market is not None and market not in MARKET_TYPES:
+    if market is not None and (type(market) is not str or market not in MARKET_TYPES):
         known = ", ".join(MARKET_TYPES) or "none"
         raise _fail(f"market_type {market!r} is not one of: {known}")
     return opts
@@ -129,30 +132,44 @@ def _options(opts: Opts | None) -> Opts:
 def _credential(value: str | None, name: str) -> str:
     if not isinstance(value, str) or not value:
         raise _fail(f"credentials.{name} is missing or empty")
-    if value != value.strip():
+    if value[0].isspace() or value[-1].isspace():
         raise _fail(f"credentials.{name} has leading or trailing whitespace")
     return value
 
 
-def _check_credentials(credentials: Credentials, names: tuple[str, ...]) -> None:
-    """Every field this callback signs with, checked before anything is built."""
-    for name in names:
-        _credential(getattr(credentials, name, None), name)
+def _wrong_type(name: str) -> WsAuthInputError:
+    kinds = " or ".join(kind.__name__ for kind in _OPTION_TYPES[name])
+    return _fail(f"opts[{name!r}] must be {kinds}")
 
 
 def _option_text(options: Opts, name: str) -> str:
     value = options.get(name)
-    if not isinstance(value, str) or not value:
+    if value is None:
         raise _fail(
             f"opts[{name!r}] is needed (what the server or the REST call returned)"
         )
+    if type(value) is not str:
+        raise _wrong_type(name)
+    if not value:
+        raise _fail(f"opts[{name!r}] is empty")
+    return value
+
+
+def _option_id(options: Opts, name: str, default: int) -> int | str:
+    """A nonce or request id: the caller's, or the default."""
+    value = options.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise _wrong_type(name)
     return value
 
 
 def _now_ms(options: Opts) -> int:
-    if "now_ms" in options:
-        return options["now_ms"]
-    return _time.time_ns() // 1_000_000
+    value = options.get("now_ms")
+    if value is None:
+        return _time.time_ns() // 1_000_000
+    if type(value) is not int:
+        raise _wrong_type("now_ms")
+    return value
 
 
 def _secret_raw(credentials: Credentials) -> bytes:
@@ -205,7 +222,9 @@ def _first_text(
     return None
 
 
-def _sign(key: bytes, message: bytes) -> str:
+def _sign(credentials: Credentials, message: bytes) -> str:
+    secret = _credential(credentials.secret, "secret")
+    key = secret.encode()
     return _hmac.new(key, message, _hashlib.sha256).hexdigest()
 
 
@@ -220,13 +239,10 @@ def build_auth_message(
     credentials: Credentials, config: Config = CONFIG, opts: Opts | None = None
 ) -> dict[str, object]:
     options = _options(opts)
-    _check_credentials(credentials, ("api_key", "secret"))
     api_key = _credential(credentials.api_key, "api_key")
     now_ms = _now_ms(options)
     expires_ms = now_ms + config.expires_after_ms
-    signature = _sign(
-        _secret_raw(credentials), ("GET/realtime" + str(expires_ms)).encode()
-    )
+    signature = _sign(credentials, ("GET/realtime" + str(expires_ms)).encode())
     return {"op": "auth", "args": [api_key, str(expires_ms), signature]}
 
 

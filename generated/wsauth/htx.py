@@ -9,7 +9,6 @@ and friends to make every output reproducible.
 
 from __future__ import annotations
 
-import base64 as _base64
 import binascii as _binascii
 import datetime as _datetime
 import hashlib as _hashlib
@@ -17,10 +16,15 @@ import hmac as _hmac
 import json as _json
 import time as _time
 from collections.abc import Mapping as _Mapping, Sequence as _Sequence
-from urllib.parse import urlsplit as _urlsplit
 from urllib.parse import urlencode as _urlencode
 from dataclasses import dataclass as _dataclass, field as _field
-from typing import Final as _Final, TypedDict as _TypedDict, TypeVar as _TypeVar
+from functools import lru_cache as _lru_cache
+from typing import (
+    Final as _Final,
+    NamedTuple as _NamedTuple,
+    TypedDict as _TypedDict,
+    TypeVar as _TypeVar,
+)
 
 __all__ = [
     "EXCHANGE",
@@ -47,13 +51,13 @@ PATTERN: _Final[str] = "direct"
 REFERENCE: _Final[str] = "ccxt"
 DEFAULT_MARKET: _Final[str] = "spot"
 MARKET_TYPES: _Final[tuple[str, ...]] = ("linear", "spot")
-_OPTION_TYPES: _Final[dict[str, type | tuple[type, ...]]] = {
-    "now_ms": int,
+_OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {
+    "now_ms": (int,),
     "nonce": (int, str),
     "request_id": (int, str),
-    "market_type": str,
-    "token": str,
-    "challenge": str,
+    "market_type": (str,),
+    "token": (str,),
+    "challenge": (str,),
 }
 _T = _TypeVar("_T")
 
@@ -119,16 +123,14 @@ def _fail(what: str) -> WsAuthInputError:
 def _options(opts: Opts | None) -> Opts:
     if opts is None:
         return {}
-    if not isinstance(opts, _Mapping):
+    if type(opts) is not dict and not isinstance(opts, _Mapping):  # dict: the fast path
         raise _fail("opts must be a mapping")
-    for name, value in opts.items():
-        kinds = _OPTION_TYPES.get(name)
-        if kinds is None:
-            raise _fail(f"unknown option {name!r}; known: {', '.join(_OPTION_TYPES)}")
-        if isinstance(value, bool) or not isinstance(value, kinds):
-            raise _fail(f"opts[{name!r}] has the wrong type")
+    if not opts.keys() <= _OPTION_TYPES.keys():
+        unknown = sorted(set(opts) - _OPTION_TYPES.keys())
+        raise _fail(f"unknown option {unknown[0]!r}; known: {', '.join(_OPTION_TYPES)}")
+    # Each value's type is checked where it is read (_now_ms, _option_*).
     market = opts.get("market_type")
-    if market is not None and market not in MARKET_TYPES:
+    if market is not None and (type(market) is not str or market not in MARKET_TYPES):
         known = ", ".join(MARKET_TYPES) or "none"
         raise _fail(f"market_type {market!r} is not one of: {known}")
     return opts
@@ -137,34 +139,55 @@ def _options(opts: Opts | None) -> Opts:
 def _credential(value: str | None, name: str) -> str:
     if not isinstance(value, str) or not value:
         raise _fail(f"credentials.{name} is missing or empty")
-    if value != value.strip():
+    if value[0].isspace() or value[-1].isspace():
         raise _fail(f"credentials.{name} has leading or trailing whitespace")
     return value
 
 
-def _check_credentials(credentials: Credentials, names: tuple[str, ...]) -> None:
-    """Every field this callback signs with, checked before anything is built."""
-    for name in names:
-        _credential(getattr(credentials, name, None), name)
+def _wrong_type(name: str) -> WsAuthInputError:
+    kinds = " or ".join(kind.__name__ for kind in _OPTION_TYPES[name])
+    return _fail(f"opts[{name!r}] must be {kinds}")
 
 
 def _option_text(options: Opts, name: str) -> str:
     value = options.get(name)
-    if not isinstance(value, str) or not value:
+    if value is None:
         raise _fail(
             f"opts[{name!r}] is needed (what the server or the REST call returned)"
         )
+    if type(value) is not str:
+        raise _wrong_type(name)
+    if not value:
+        raise _fail(f"opts[{name!r}] is empty")
+    return value
+
+
+def _option_id(options: Opts, name: str, default: int) -> int | str:
+    """A nonce or request id: the caller's, or the default."""
+    value = options.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise _wrong_type(name)
     return value
 
 
 def _now_ms(options: Opts) -> int:
-    if "now_ms" in options:
-        return options["now_ms"]
-    return _time.time_ns() // 1_000_000
+    value = options.get("now_ms")
+    if value is None:
+        return _time.time_ns() // 1_000_000
+    if type(value) is not int:
+        raise _wrong_type("now_ms")
+    return value
 
 
 def _secret_raw(credentials: Credentials) -> bytes:
     return _credential(credentials.secret, "secret").encode()
+
+
+@_lru_cache(maxsize=32)  # one URL per config: parsed once, not per frame
+def _url_parts(url: str) -> tuple[str, str]:
+    """(host[:port], path) of an absolute URL: what exchanges sign."""
+    host, slash, path = url.partition("://")[2].partition("/")
+    return host, slash + path.partition("?")[0].partition("#")[0]
 
 
 def _iso_seconds(now_ms: int) -> str:
@@ -221,27 +244,22 @@ def _first_text(
     return None
 
 
-def _linear_sign(key: bytes, message: bytes) -> str:
-    return _base64.b64encode(_hmac.new(key, message, _hashlib.sha256).digest()).decode()
-
-
-def _linear_pre_auth(
-    credentials: Credentials, config: Config, opts: Opts | None = None
-) -> None:
-    _options(opts)
-    return None
+def _linear_sign(credentials: Credentials, message: bytes) -> str:
+    secret = _credential(credentials.secret, "secret")
+    key = secret.encode()
+    return _binascii.b2a_base64(
+        _hmac.new(key, message, _hashlib.sha256).digest(), newline=False
+    ).decode()
 
 
 def _linear_build_auth_message(
-    credentials: Credentials, config: Config, opts: Opts | None = None
+    credentials: Credentials, config: Config, options: Opts
 ) -> dict[str, object]:
-    options = _options(opts)
-    _check_credentials(credentials, ("api_key", "secret"))
     api_key = _credential(credentials.api_key, "api_key")
     now_ms = _now_ms(options)
     iso_s = _iso_seconds(now_ms)
-    ws_host = _urlsplit(config.ws_url).netloc
-    ws_path = _urlsplit(config.ws_url).path
+    ws_host = _url_parts(config.ws_url)[0]
+    ws_path = _url_parts(config.ws_url)[1]
     # Sorted by name, as the exchange signs it.
     query = _urlencode(
         (
@@ -252,8 +270,7 @@ def _linear_build_auth_message(
         )
     )
     signature = _linear_sign(
-        _secret_raw(credentials),
-        ("GET\n" + ws_host + "\n" + ws_path + "\n" + query).encode(),
+        credentials, ("GET\n" + ws_host + "\n" + ws_path + "\n" + query).encode()
     )
     return {
         "op": "auth",
@@ -264,18 +281,6 @@ def _linear_build_auth_message(
         "Timestamp": iso_s,
         "Signature": signature,
     }
-
-
-def _linear_build_subscribe_auth(
-    credentials: Credentials,
-    config: Config,
-    channel: str | None = None,
-    symbols: _Sequence[str] | None = None,
-    *,
-    opts: Opts | None = None,
-) -> None:
-    _options(opts)
-    return None
 
 
 def _linear_handle_auth_response(
@@ -298,27 +303,22 @@ def _linear_handle_auth_response(
     return None
 
 
-def _spot_sign(key: bytes, message: bytes) -> str:
-    return _base64.b64encode(_hmac.new(key, message, _hashlib.sha256).digest()).decode()
-
-
-def _spot_pre_auth(
-    credentials: Credentials, config: Config, opts: Opts | None = None
-) -> None:
-    _options(opts)
-    return None
+def _spot_sign(credentials: Credentials, message: bytes) -> str:
+    secret = _credential(credentials.secret, "secret")
+    key = secret.encode()
+    return _binascii.b2a_base64(
+        _hmac.new(key, message, _hashlib.sha256).digest(), newline=False
+    ).decode()
 
 
 def _spot_build_auth_message(
-    credentials: Credentials, config: Config, opts: Opts | None = None
+    credentials: Credentials, config: Config, options: Opts
 ) -> dict[str, object]:
-    options = _options(opts)
-    _check_credentials(credentials, ("api_key", "secret"))
     api_key = _credential(credentials.api_key, "api_key")
     now_ms = _now_ms(options)
     iso_s = _iso_seconds(now_ms)
-    ws_host = _urlsplit(config.ws_url).netloc
-    ws_path = _urlsplit(config.ws_url).path
+    ws_host = _url_parts(config.ws_url)[0]
+    ws_path = _url_parts(config.ws_url)[1]
     # Sorted by name, as the exchange signs it.
     query = _urlencode(
         (
@@ -329,8 +329,7 @@ def _spot_build_auth_message(
         )
     )
     signature = _spot_sign(
-        _secret_raw(credentials),
-        ("GET\n" + ws_host + "\n" + ws_path + "\n" + query).encode(),
+        credentials, ("GET\n" + ws_host + "\n" + ws_path + "\n" + query).encode()
     )
     return {
         "params": {
@@ -344,18 +343,6 @@ def _spot_build_auth_message(
         "action": "req",
         "ch": "auth",
     }
-
-
-def _spot_build_subscribe_auth(
-    credentials: Credentials,
-    config: Config,
-    channel: str | None = None,
-    symbols: _Sequence[str] | None = None,
-    *,
-    opts: Opts | None = None,
-) -> None:
-    _options(opts)
-    return None
 
 
 def _spot_handle_auth_response(
@@ -401,14 +388,9 @@ def pre_auth(
     config: _Mapping[str, Config] = CONFIG,
     opts: Opts | None = None,
 ) -> None:
-    market = _market(_options(opts).get("market_type"))
-    if market == "linear":
-        _linear_pre_auth(credentials, _market_config(config, market), opts)
-        return None
-    if market == "spot":
-        _spot_pre_auth(credentials, _market_config(config, market), opts)
-        return None
-    raise AssertionError(market)
+    options = _options(opts)
+    market = options.get("market_type") or DEFAULT_MARKET  # validated by _options
+    return None
 
 
 def build_auth_message(
@@ -416,14 +398,15 @@ def build_auth_message(
     config: _Mapping[str, Config] = CONFIG,
     opts: Opts | None = None,
 ) -> dict[str, object]:
-    market = _market(_options(opts).get("market_type"))
+    options = _options(opts)
+    market = options.get("market_type") or DEFAULT_MARKET  # validated by _options
     if market == "linear":
         return _linear_build_auth_message(
-            credentials, _market_config(config, market), opts
+            credentials, _market_config(config, market), options
         )
     if market == "spot":
         return _spot_build_auth_message(
-            credentials, _market_config(config, market), opts
+            credentials, _market_config(config, market), options
         )
     raise AssertionError(market)
 
@@ -436,18 +419,9 @@ def build_subscribe_auth(
     *,
     opts: Opts | None = None,
 ) -> None:
-    market = _market(_options(opts).get("market_type"))
-    if market == "linear":
-        _linear_build_subscribe_auth(
-            credentials, _market_config(config, market), channel, symbols, opts=opts
-        )
-        return None
-    if market == "spot":
-        _spot_build_subscribe_auth(
-            credentials, _market_config(config, market), channel, symbols, opts=opts
-        )
-        return None
-    raise AssertionError(market)
+    options = _options(opts)
+    market = options.get("market_type") or DEFAULT_MARKET  # validated by _options
+    return None
 
 
 def handle_auth_response(

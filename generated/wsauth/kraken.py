@@ -9,7 +9,6 @@ and friends to make every output reproducible.
 
 from __future__ import annotations
 
-import base64 as _base64
 import binascii as _binascii
 import hashlib as _hashlib
 import hmac as _hmac
@@ -17,9 +16,14 @@ import json as _json
 import threading as _threading
 import time as _time
 from collections.abc import Mapping as _Mapping, Sequence as _Sequence
-from urllib.parse import urlsplit as _urlsplit
 from dataclasses import dataclass as _dataclass, field as _field
-from typing import Final as _Final, TypedDict as _TypedDict, TypeVar as _TypeVar
+from functools import lru_cache as _lru_cache
+from typing import (
+    Final as _Final,
+    NamedTuple as _NamedTuple,
+    TypedDict as _TypedDict,
+    TypeVar as _TypeVar,
+)
 
 __all__ = [
     "EXCHANGE",
@@ -46,13 +50,13 @@ PATTERN: _Final[str] = "pre_auth"
 # What this module's frames are proven against (see the README).
 REFERENCE: _Final[str] = "ccxt"
 MARKET_TYPES: _Final[tuple[str, ...]] = ("spot", "margin")
-_OPTION_TYPES: _Final[dict[str, type | tuple[type, ...]]] = {
-    "now_ms": int,
+_OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {
+    "now_ms": (int,),
     "nonce": (int, str),
     "request_id": (int, str),
-    "market_type": str,
-    "token": str,
-    "challenge": str,
+    "market_type": (str,),
+    "token": (str,),
+    "challenge": (str,),
 }
 _T = _TypeVar("_T")
 
@@ -101,23 +105,27 @@ class Config:
     session_ttl_ms: int
 
 
-@_dataclass(frozen=True, slots=True, kw_only=True)
-class RestRequest:
+class RestRequest(_NamedTuple):
     """A fully signed REST call; repr() shows neither headers nor body."""
 
     method: str
     url: str
-    headers: _Mapping[str, str] = _field(repr=False)
-    body: str = _field(repr=False)
+    headers: _Mapping[str, str]
+    body: str
+
+    def __repr__(self) -> str:
+        return f"RestRequest(method={self.method!r}, url={self.url!r}, headers=..., body=...)"
 
 
-@_dataclass(frozen=True, slots=True, kw_only=True)
-class PreAuth:
+class PreAuth(_NamedTuple):
     request: RestRequest
     # Where the REST reply holds the token (listen key, WS token).
     token_path: tuple[str, ...]
     # The socket to open; None until opts["token"] is known when it embeds it.
-    ws_url: str | None = _field(repr=False)
+    ws_url: str | None
+
+    def __repr__(self) -> str:
+        return f"PreAuth(request={self.request!r}, token_path={self.token_path!r}, ws_url=...)"
 
 
 CONFIG: _Final[Config] = Config(
@@ -135,16 +143,14 @@ def _fail(what: str) -> WsAuthInputError:
 def _options(opts: Opts | None) -> Opts:
     if opts is None:
         return {}
-    if not isinstance(opts, _Mapping):
+    if type(opts) is not dict and not isinstance(opts, _Mapping):  # dict: the fast path
         raise _fail("opts must be a mapping")
-    for name, value in opts.items():
-        kinds = _OPTION_TYPES.get(name)
-        if kinds is None:
-            raise _fail(f"unknown option {name!r}; known: {', '.join(_OPTION_TYPES)}")
-        if isinstance(value, bool) or not isinstance(value, kinds):
-            raise _fail(f"opts[{name!r}] has the wrong type")
+    if not opts.keys() <= _OPTION_TYPES.keys():
+        unknown = sorted(set(opts) - _OPTION_TYPES.keys())
+        raise _fail(f"unknown option {unknown[0]!r}; known: {', '.join(_OPTION_TYPES)}")
+    # Each value's type is checked where it is read (_now_ms, _option_*).
     market = opts.get("market_type")
-    if market is not None and market not in MARKET_TYPES:
+    if market is not None and (type(market) is not str or market not in MARKET_TYPES):
         known = ", ".join(MARKET_TYPES) or "none"
         raise _fail(f"market_type {market!r} is not one of: {known}")
     return opts
@@ -153,40 +159,44 @@ def _options(opts: Opts | None) -> Opts:
 def _credential(value: str | None, name: str) -> str:
     if not isinstance(value, str) or not value:
         raise _fail(f"credentials.{name} is missing or empty")
-    if value != value.strip():
+    if value[0].isspace() or value[-1].isspace():
         raise _fail(f"credentials.{name} has leading or trailing whitespace")
     return value
 
 
-def _check_credentials(credentials: Credentials, names: tuple[str, ...]) -> None:
-    """Every field this callback signs with, checked before anything is built."""
-    for name in names:
-        _credential(getattr(credentials, name, None), name)
+def _wrong_type(name: str) -> WsAuthInputError:
+    kinds = " or ".join(kind.__name__ for kind in _OPTION_TYPES[name])
+    return _fail(f"opts[{name!r}] must be {kinds}")
 
 
 def _option_text(options: Opts, name: str) -> str:
     value = options.get(name)
-    if not isinstance(value, str) or not value:
+    if value is None:
         raise _fail(
             f"opts[{name!r}] is needed (what the server or the REST call returned)"
         )
+    if type(value) is not str:
+        raise _wrong_type(name)
+    if not value:
+        raise _fail(f"opts[{name!r}] is empty")
+    return value
+
+
+def _option_id(options: Opts, name: str, default: int) -> int | str:
+    """A nonce or request id: the caller's, or the default."""
+    value = options.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise _wrong_type(name)
     return value
 
 
 def _now_ms(options: Opts) -> int:
-    if "now_ms" in options:
-        return options["now_ms"]
-    return _time.time_ns() // 1_000_000
-
-
-def _secret_base64(credentials: Credentials) -> bytes:
-    secret = _credential(credentials.secret, "secret")
-    try:
-        return _base64.b64decode(secret, validate=True)
-    except (_binascii.Error, ValueError):
-        raise _fail(
-            "credentials.secret must be base64, as the exchange issues it"
-        ) from None
+    value = options.get("now_ms")
+    if value is None:
+        return _time.time_ns() // 1_000_000
+    if type(value) is not int:
+        raise _wrong_type("now_ms")
+    return value
 
 
 _NONCE_LOCK: _Final = _threading.Lock()
@@ -200,6 +210,13 @@ def _next_nonce(api_key: str, now: int) -> int:
         nonce = max(now, _LAST_NONCE.get(api_key, 0) + 1)
         _LAST_NONCE[api_key] = nonce
         return nonce
+
+
+@_lru_cache(maxsize=32)  # one URL per config: parsed once, not per frame
+def _url_parts(url: str) -> tuple[str, str]:
+    """(host[:port], path) of an absolute URL: what exchanges sign."""
+    host, slash, path = url.partition("://")[2].partition("/")
+    return host, slash + path.partition("?")[0].partition("#")[0]
 
 
 def _json_object(response: object) -> _Mapping[str, object] | None:
@@ -248,41 +265,48 @@ def _first_text(
     return None
 
 
-def _sign(key: bytes, message: bytes) -> str:
-    return _base64.b64encode(_hmac.new(key, message, _hashlib.sha512).digest()).decode()
+def _sign(credentials: Credentials, message: bytes) -> str:
+    secret = _credential(credentials.secret, "secret")
+    try:
+        key = _binascii.a2b_base64(secret, strict_mode=True)
+    except (_binascii.Error, ValueError):
+        raise _fail(
+            "credentials.secret must be base64, as the exchange issues it"
+        ) from None
+    return _binascii.b2a_base64(
+        _hmac.new(key, message, _hashlib.sha512).digest(), newline=False
+    ).decode()
 
 
 def pre_auth(
     credentials: Credentials, config: Config = CONFIG, opts: Opts | None = None
 ) -> PreAuth:
     options = _options(opts)
-    _check_credentials(credentials, ("api_key", "secret"))
     api_key = _credential(credentials.api_key, "api_key")
     now_ms = _now_ms(options)
-    nonce: int | str = (
-        options["nonce"] if "nonce" in options else _next_nonce(api_key, now_ms)
+    nonce = (
+        _option_id(options, "nonce", 0)
+        if "nonce" in options
+        else _next_nonce(api_key, now_ms)
     )
-    rest_path = _urlsplit(config.rest_url).path
+    rest_path = _url_parts(config.rest_url)[1]
     body = "nonce=" + str(nonce)
     signature = _sign(
-        _secret_base64(credentials),
+        credentials,
         rest_path.encode() + _hashlib.sha256((str(nonce) + body).encode()).digest(),
     )
     socket_url = config.ws_url
-    return PreAuth(
-        request=RestRequest(
-            method="POST",
-            url=config.rest_url,
-            headers={
-                "API-Key": api_key,
-                "API-Sign": signature,
-                "Content-Type": "application/x-www-form-urlencoded",
-            },
-            body=body,
-        ),
-        token_path=("result", "token"),
-        ws_url=socket_url,
+    request = RestRequest(
+        "POST",
+        config.rest_url,
+        {
+            "API-Key": api_key,
+            "API-Sign": signature,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+        body,
     )
+    return PreAuth(request, ("result", "token"), socket_url)
 
 
 def build_auth_message(
@@ -301,7 +325,6 @@ def build_subscribe_auth(
     opts: Opts | None = None,
 ) -> dict[str, object]:
     options = _options(opts)
-    _check_credentials(credentials, ("api_key",))
     token = _option_text(options, "token")
     return {"params": {"token": token}}
 

@@ -1,0 +1,1 @@
+"""wsauth benchmarks (not tests): ``python -m bench``; see bench/run.py."""
