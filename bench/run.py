@@ -88,6 +88,7 @@ if str(REPO) not in sys.path:  # `python bench/run.py` puts bench/ first, not th
 import ccxt  # type: ignore[import-untyped]  # noqa: E402
 from ccxt.async_support.base.ws.future import Future as _CcxtFuture  # type: ignore[import-untyped]  # noqa: E402
 
+from bench import generator_speed  # noqa: E402
 from tests.reference import ccxt_capture as cap  # noqa: E402
 from wsauth import bybit, gate, kraken, krakenfutures  # noqa: E402
 
@@ -768,6 +769,8 @@ def render(report: dict) -> str:
         lines += ["", "Each flow's three outputs were checked equal to each other and to the frame the "
                       "capture records ccxt sending (tests/reference/ccxt_capture.py), for the same inputs, "
                       "before timing.", ""]
+    if report.get("generator"):
+        lines += generator_speed.render(report["generator"])
     prof = report.get("profile")
     if prof:
         lines += ["### cProfile of ours where a per-frame target is missed (tottime; cProfile inflates calls)", ""]
@@ -797,7 +800,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     parser.add_argument("--samples", type=int, help="per-frame samples per contender (default 41; quick 9)")
     parser.add_argument("--sample-ms", type=float, help="target duration of the slowest contender's sample (default 15; quick 3)")
     parser.add_argument("--import-runs", type=int, help="fresh interpreters per import case (default 21; quick 4)")
-    parser.add_argument("--only", choices=("frames", "imports"), help="run one half only")
+    parser.add_argument("--only", choices=("frames", "imports", "generator"), help="run one part only")
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile of a flow that misses a target")
     args = parser.parse_args(argv)
     args.samples = args.samples or (9 if args.quick else 41)
@@ -819,7 +822,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     if ccxt.__version__ != cap.CCXT_VERSION:
         print(f"warning: ccxt {ccxt.__version__} installed, the comparison is meant for {cap.CCXT_VERSION}",
               file=sys.stderr)
-    if args.only != "imports":
+    if args.only in (None, "frames"):
         print("per-frame: capturing ccxt's reference frames, verifying, timing ...", file=sys.stderr)
         try:
             report["per_frame"], report["verification"] = per_frame(args)
@@ -829,9 +832,11 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         missed = [k for k, r in report["per_frame"].items() if not all(t["pass"] for t in r["targets"].values())]
         if missed and not args.no_profile:
             report["profile"] = {k: profile_ours(k, 2000 if args.quick else 20000) for k in missed}
-    if args.only != "frames":
+    if args.only in (None, "imports"):
         print("imports: fresh interpreters ...", file=sys.stderr)
         report["import"] = import_footprint(args)
+    if args.only in (None, "generator"):
+        report["generator"] = generator_speed.measure(args.quick)
     report["elapsed_s"] = time.perf_counter() - started
 
     text = render(report)

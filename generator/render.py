@@ -195,15 +195,26 @@ class Renderer:
             "flows": sorted({v.flow for v in entry.variants}),
         }
 
-    def module(self, entry: Entry) -> str:
+    # Each kind of file: its rendered source (``*_source``, before formatting)
+    # and the finished text (parsed by libcst, formatted by black).
+    def module_source(self, entry: Entry) -> str:
         body = self.env.get_template("module.py.jinja").render(**self._context(entry))
-        return finish(header(entry, "the authentication module") + body, f"{entry.id}.py")
+        return header(entry, "the authentication module") + body
 
-    def test(self, entry: Entry) -> str:
+    def test_source(self, entry: Entry) -> str:
         body = self.env.get_template("test_module.py.jinja").render(**self._context(entry))
-        return finish(header(entry, "its generated tests") + body, f"test_{entry.id}.py")
+        return header(entry, "its generated tests") + body
 
-    def package_file(self, name: str, entries: list[Entry]) -> str:
+    def package_source(self, name: str, entries: list[Entry]) -> str:
         body = self.env.get_template(f"package/{name}.jinja").render(entries=entries)
         catalogue = entries[0].source if entries else "exchanges.toml"
-        return finish(header(None, "the package", catalogue) + body, name)
+        return header(None, "the package", catalogue) + body
+
+    def module(self, entry: Entry) -> str:
+        return finish(self.module_source(entry), f"{entry.id}.py")
+
+    def test(self, entry: Entry) -> str:
+        return finish(self.test_source(entry), f"test_{entry.id}.py")
+
+    def package_file(self, name: str, entries: list[Entry]) -> str:
+        return finish(self.package_source(name, entries), name)

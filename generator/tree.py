@@ -40,7 +40,8 @@ def render_tree(
         produce(f"wsauth/{entry.id}.py", inputs, partial(_module, entry=entry))
         produce(f"tests/test_{entry.id}.py", inputs, partial(_test, entry=entry))
     if not only:
-        everything = ",".join(f"{entry.source}:{entry.id}:{entry.digest}" for entry in entries)
+        # The package files name the entries and nothing else about them.
+        everything = entries[0].source + ":" + ",".join(entry.id for entry in entries) if entries else ""
         for name in PACKAGE_FILES:
             produce(f"wsauth/{name}", everything, partial(_package_file, name=name, entries=entries))
         files["wsauth/py.typed"] = ""
