@@ -27,20 +27,21 @@ VARIANT_KEYS: KeySpec = (
     {
         "reference_url", "environments", "market_types", "expires_after_ms", "nonce",
         "signature", "auth_frame", "subscribe_auth", "rest", "ws_url_with_token",
-        "session_ttl_ms", "keepalive_ms",
+        "session_ttl_ms", "keepalive_ms", "keepalive", "close",
     },
 )
 ENTRY_KEYS: KeySpec = ({"default_market", "markets"}, set())
 SIGNATURE_KEYS: KeySpec = ({"message", "hash", "key", "encoding"}, {"prefix", "digest_first", "query"})
-REST_KEYS: KeySpec = ({"method", "url", "headers", "body", "token"}, set())
+REST_KEYS: KeySpec = ({"method", "url", "headers", "body", "token"}, {"error_code", "error_message"})
+FOLLOW_UP_KEYS: KeySpec = ({"method", "headers", "body"}, set())  # keepalive / close
 REPLY_KEYS: KeySpec = ({"success", "failure", "reason"}, {"code", "ttl", "ttl_unit", "data", "request_id"})
 
 # What each flow's template renders, so what its table must and must not hold.
 FLOW_PARTS = {
-    "direct": ({"auth_frame"}, {"subscribe_auth", "rest", "ws_url_with_token"}),
-    "inline": ({"subscribe_auth"}, {"auth_frame", "rest", "ws_url_with_token"}),
+    "direct": ({"auth_frame"}, {"subscribe_auth", "rest", "ws_url_with_token", "keepalive", "close"}),
+    "inline": ({"subscribe_auth"}, {"auth_frame", "rest", "ws_url_with_token", "keepalive", "close"}),
     "pre_auth": ({"rest"}, {"auth_frame"}),
-    "challenge": ({"auth_frame", "subscribe_auth"}, {"rest", "ws_url_with_token"}),
+    "challenge": ({"auth_frame", "subscribe_auth"}, {"rest", "ws_url_with_token", "keepalive", "close"}),
 }
 HASHES = ("sha256", "sha384", "sha512")
 KEY_FORMS = ("raw", "base64")
@@ -62,12 +63,23 @@ class Signature:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """A REST call on the same URL after the first: a keep-alive, a close."""
+
+    method: str
+    headers: dict[str, str]
+    body: str
+
+
+@dataclass(frozen=True)
 class Rest:
     method: str
     url: str
     headers: dict[str, str]
     body: str
-    token: str
+    token: str  # where the reply holds the token
+    error_code: str | None = None  # where an error reply holds its code
+    error_message: str | None = None  # and its message
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,8 @@ class Variant:
     auth_frame: dict[str, Any] | None = None
     subscribe_auth: dict[str, Any] | None = None
     rest: Rest | None = None
+    keepalive: FollowUp | None = None
+    close: FollowUp | None = None
     ws_url_with_token: str | None = None
     session_ttl_ms: int | None = None
     keepalive_ms: int | None = None
@@ -333,6 +347,9 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
     check.choice(sub, "method", data["method"], ("GET", "POST", "PUT"))
     check.url(sub, "url", data["url"], ("https://", "http://"))
     check.keypath(sub, "token", data["token"])
+    for key in ("error_code", "error_message"):
+        if key in data:
+            check.keypath(sub, key, data[key])
     headers: list[str] | None = None
     if check.typed(sub, "headers", data["headers"], dict):
         headers = []
@@ -346,9 +363,35 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
         return None, {}
     if "token" in headers + body:
         check.error(sub, "headers" if "token" in headers else "body", "cannot use {token}: it is what the call returns")
-    return Rest(data["method"], data["url"], dict(data["headers"]), data["body"], data["token"]), {
+    rest = Rest(
+        data["method"], data["url"], dict(data["headers"]), data["body"], data["token"],
+        data.get("error_code"), data.get("error_message"),
+    )
+    return rest, {
         "rest": headers + ["body"] if "body" in headers else headers, "body": body,
     }
+
+
+def _follow_up(check: _Checker, table: str, key: str, data: object) -> tuple[FollowUp | None, list[str] | None]:
+    """A keep-alive or close call: the names its headers and body read."""
+    sub = f"{table}.{key}"
+    if not check.typed(table, key, data, dict):
+        return None, None
+    assert isinstance(data, dict)
+    if not check.keys(sub, data, FOLLOW_UP_KEYS):
+        return None, None
+    check.choice(sub, "method", data["method"], ("POST", "PUT", "DELETE"))
+    names: list[str] | None = []
+    if check.typed(sub, "headers", data["headers"], dict):
+        for name, value in data["headers"].items():
+            if not HEADER_NAME.match(name):
+                check.error(sub, "headers", f"{name!r} is not a header name")
+            found = check.text(sub, "headers", value)
+            names = None if found is None or names is None else names + found
+    body = check.text(sub, "body", data["body"])
+    if names is None or body is None:
+        return None, None
+    return FollowUp(data["method"], dict(data["headers"]), data["body"]), names + body
 
 
 def _cycle(derived: dict[str, list[str]]) -> str | None:
@@ -423,6 +466,12 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         if rest is not None:
             uses["rest"], derived["body"] = found["rest"], found["body"]
         valid &= rest is not None
+    follow_ups: dict[str, FollowUp | None] = {}
+    for key in ("keepalive", "close"):
+        if key in data:
+            follow_ups[key], names = _follow_up(check, table, key, data[key])
+            valid &= names is not None
+            uses[key] = names or []
     for key in ("auth_frame", "subscribe_auth"):
         if key in data and check.typed(table, key, data[key], dict):
             names = check.template(table, key, data[key])
@@ -460,6 +509,8 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         auth_frame=data.get("auth_frame"),
         subscribe_auth=data.get("subscribe_auth"),
         rest=rest,
+        keepalive=follow_ups.get("keepalive"),
+        close=follow_ups.get("close"),
         ws_url_with_token=data.get("ws_url_with_token"),
         session_ttl_ms=data.get("session_ttl_ms"),
         keepalive_ms=data.get("keepalive_ms"),
@@ -483,6 +534,13 @@ def _check_uses(
         check.error(table, None, "{nonce} needs a nonce source (nonce = ...)")
     if "nonce" in data and "nonce" not in used:
         check.error(table, "nonce", "set but never used")
+    for part in ("keepalive", "close"):
+        if "token" in uses.get(part, []):
+            check.error(table, part, "cannot use {token}: it is built with the first call")
+    if "keepalive" in data and "keepalive_ms" not in data:
+        check.error(table, "keepalive", "needs keepalive_ms: how often to call it")
+    if isinstance(data.get("keepalive_ms"), int) and "keepalive" not in data:
+        check.error(table, "keepalive_ms", "set but there is no keepalive call")
     for name in ("body", "rest_path"):
         if name in used and "rest" not in data:
             check.error(table, None, f"{{{name}}} needs a rest table")

@@ -77,9 +77,12 @@ def _callbacks(variant: Variant) -> dict[str, Callback]:
         extra["query"] = values.fields_in(signature.query)
     if variant.rest is not None:
         extra["body"] = values.fields(variant.rest.body)
+    follow_ups = [call for call in (variant.keepalive, variant.close) if call is not None]
     uses = {
         "pre_auth": values.fields_in(variant.rest.headers) + values.fields(variant.rest.body)
-        + values.fields(variant.ws_url_with_token or "") if variant.rest else [],
+        + values.fields(variant.ws_url_with_token or "")
+        + [name for call in follow_ups for name in values.fields_in(call.headers) + values.fields(call.body)]
+        if variant.rest else [],
         "build_auth_message": values.fields_in(variant.auth_frame),
         "build_subscribe_auth": values.fields_in(variant.subscribe_auth),
     }
