@@ -284,7 +284,12 @@ def test_rest_call_carries_the_literal_text(generated: Generated) -> None:
     assert pre.token_path == tuple(table["rest"]["token"].split("."))
     assert_same(pre.ws_url, expand(table["ws_url_with_token"], values), "ws_url")
     assert module.CONFIG.session_ttl_ms == table["session_ttl_ms"]
-    assert module.CONFIG.keepalive_ms == table["keepalive_ms"]
+    assert module.CONFIG.keepalive_ms == table["keepalive_ms"] == pre.keepalive_ms
+    for call in ("keepalive", "close"):
+        request = getattr(pre, call)
+        assert request.method == table[call]["method"] and request.url == table["rest"]["url"]
+        assert_same(dict(request.headers), expand(table[call]["headers"], values), f"{call} headers")
+        assert_same(request.body, expand(table[call]["body"], values), f"{call} body")
 
 
 def test_flows_without_a_callback_return_none(generated: Generated) -> None:
