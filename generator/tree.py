@@ -12,7 +12,7 @@ from .catalogue import Entry
 if TYPE_CHECKING:
     from .render import Renderer
 
-PACKAGE_FILES = ("__init__.py", "__main__.py", "plan.py")
+PACKAGE_FILES = ("__init__.py", "__main__.py", "plan.py", "session.py")
 
 
 def render_tree(

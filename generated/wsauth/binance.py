@@ -150,12 +150,15 @@ class PreAuth(_NamedTuple):
     def __repr__(self) -> str:
         return f"PreAuth(request={self.request!r}, token_path={self.token_path!r}, ws_url=..., ...)"
 
-    def read_token(self, status: int, body: str | bytes) -> str:
-        """The token in the REST reply; ExchangeError with the exchange's own
-        code and message when the call was refused."""
+    def error(self, status: int, body: str | bytes) -> ExchangeError | None:
+        """The exchange's refusal in a REST reply (any of these calls), or None."""
         reply = _json_object(body)
         if reply is None:
-            raise ExchangeError(status, None, "the reply is not a JSON object")
+            return (
+                ExchangeError(status, None, "the reply is not a JSON object")
+                if status >= 400 or body
+                else None
+            )
         code = (
             _text(_get(reply, self.error_code_path)) if self.error_code_path else None
         )
@@ -164,9 +167,20 @@ class PreAuth(_NamedTuple):
             if self.error_message_path
             else None
         )
-        token = _get(reply, self.token_path)
-        if status >= 400 or message or not isinstance(token, str) or not token:
-            raise ExchangeError(status, code, message or "no token in the reply")
+        if status >= 400 or message:
+            return ExchangeError(status, code, message)
+        return None
+
+    def read_token(self, status: int, body: str | bytes) -> str:
+        """The token in the reply to ``request``; ExchangeError with the
+        exchange's own code and message when the call was refused."""
+        refused = self.error(status, body)
+        if refused is not None:
+            raise refused
+        reply = _json_object(body)
+        token = None if reply is None else _get(reply, self.token_path)
+        if not isinstance(token, str) or not token:
+            raise ExchangeError(status, None, "no token in the reply")
         return token
 
 
