@@ -89,7 +89,8 @@ class DeribitFake(Fake):
             await self._send(cs, {"jsonrpc": "2.0", "error": {"message": "Parse error", "code": -32700}})
             return
         method = data.get("method")
-        params = data.get("params") if isinstance(data.get("params"), dict) else {}
+        raw_params = data.get("params")
+        params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
         if method == "public/auth":
             await self._auth(cs, data, params)
         elif method in ("public/test", "public/hello", "public/get_time"):
@@ -151,7 +152,7 @@ class DeribitFake(Fake):
             f"{timestamp}\n{params['nonce']}\n{extra}".encode(),
             hashlib.sha256,
         ).hexdigest()
-        if not hmac.compare_digest(signature, expected):
+        if not isinstance(signature, str) or not hmac.compare_digest(signature, expected):
             return self._bad_credentials(data, "invalid signature")
         if params["nonce"] in self._nonces:
             return self._bad_credentials(data, "nonce already used")

@@ -1,0 +1,142 @@
+"""Fake exchanges on 127.0.0.1 that check signatures the way the exchanges do.
+
+Usage::
+
+    from tests.fakes import start_fake, Fake
+
+    async with start_fake(kind, api_key="k", secret="s", password=None, **knobs) as fake:
+        fake.ws_url       # "ws://127.0.0.1:<port>/<exchange path>" (pass as config.ws_url)
+        fake.rest_url     # "http://127.0.0.1:<port>/<exact REST path>" (pre-auth kinds), else None
+        fake.seen         # every WS frame received (str or bytes), in order, all connections
+        fake.rest_seen    # (method, path_with_query, headers_dict, body_str) per REST request
+        fake.signatures   # every signature / token / listen key seen or issued (unique, in order)
+        fake.auth_ok      # number of successful authentications
+        fake.connections  # number of WS connections accepted (refused handshakes not counted)
+        await fake.push(frame)   # dict/list -> JSON text, str -> text, bytes -> binary; to every open socket
+        await fake.drop()        # abort every open socket (TCP close, no close frame)
+        fake.expire_listen_key() # binanceusdm, kraken: invalidate the current key/token (returns a Task)
+
+Kinds (module docstrings give each one's checks and reply formats):
+
+============== ======== ===================== ========================================
+kind           flow     ws path               what counts as one ``auth_ok``
+============== ======== ===================== ========================================
+bybit          direct   /v5/private           accepted ``op=auth``
+deribit        direct   /ws/api/v2            accepted ``public/auth``
+bitfinex       direct   /ws/2                 accepted ``event=auth``
+binanceusdm    pre_auth /private/ws           handshake with a valid ``?listenKey=``
+kraken         pre_auth /v2                   accepted token-carrying private subscribe
+gate           inline   /ws/v4/ (/v4/ws/usdt) accepted auth-carrying (un)subscribe
+krakenfutures  challenge /ws/v1               accepted signed private subscribe
+============== ======== ===================== ========================================
+
+REST paths: binanceusdm ``/fapi/v1/listenKey`` (POST/PUT/DELETE),
+kraken ``/0/private/GetWebSocketsToken`` (POST). Secrets for kraken and
+krakenfutures must be base64 (ValueError otherwise).
+
+State (nonces, listen keys, tokens, challenges) belongs to the fake, not to a
+connection, so it survives reconnects. Signatures are recomputed with the
+fake's own hmac/hashlib/base64 code; nothing imports ``wsauth``.
+
+Knobs (keyword arguments; all default off). An unknown knob, or one that does
+not apply to the kind, raises TypeError.
+
+``silent_auth=True``
+    Never answer the auth request (bybit/deribit/bitfinex auth frame,
+    krakenfutures challenge request, kraken/gate/krakenfutures auth-carrying
+    subscribe). binanceusdm: the listen-key POST is never answered.
+``close_during_auth=True | "abort" | <int>``
+    Close the socket as soon as the auth request arrives: ``True`` = close
+    handshake with code 1000, an int = that close code, ``"abort"`` = TCP abort
+    without a close frame. binanceusdm: the POST's TCP connection is closed
+    without a response.
+``before_verdict=[...]``
+    Frames sent right before every auth verdict (dict/list -> JSON, str ->
+    text, bytes -> binary; ``b""``, ``""``, ``"not json"`` and heartbeats are
+    all fine). krakenfutures: before the challenge reply and before each
+    private-subscribe verdict. binanceusdm (no verdict frame): right after the
+    handshake.
+``session_ttl_s=N`` (float seconds)
+    deribit: the reply states ``expires_in: N`` (int when integral) and the
+    connection is unauthenticated N s later (private calls -> 13009).
+    binanceusdm: the listen key lives N s after POST/PUT (default 3600), then
+    ``listenKeyExpired`` is pushed. kraken: a token is valid N s (default 900)
+    unless a live subscription uses it. bybit, bitfinex, gate, krakenfutures
+    state no lifetime: the fake closes the connection (code 1000,
+    "session expired") N s after its first successful auth; krakenfutures
+    also stops accepting a challenge N s after issuing it.
+``refuse_keepalive=True`` (binanceusdm)
+    PUT answers HTTP 400 ``{"code":-1125,"msg":"This listenKey does not exist."}``
+    and invalidates the key.
+``rest_status=NNN`` (binanceusdm, kraken)
+    Every REST call answers HTTP NNN with the exchange's error JSON.
+
+Extra knobs:
+
+``clock_offset_ms=N``
+    The fake's clock is wall clock + N ms (server clock skew; also lets tests
+    replay ccxt's recorded frames at their recorded time).
+``max_skew_s=30``
+    Accepted timestamp distance for deribit and gate.
+``greeting=True``
+    Send the exchange's connect greeting first (bitfinex ``info``, kraken v2
+    ``status``, krakenfutures ``info``; others send nothing).
+``rest_silent=True`` / ``rest_close=True`` / ``rest_body=...`` (pre-auth kinds)
+    Never answer any REST call / close it without a response / replace the
+    ``rest_status`` error body.
+``market="spot" | "swap"`` (gate)
+    Which path ``ws_url`` uses; the server accepts both.
+``challenge="..."`` (krakenfutures)
+    Issue this challenge instead of a fresh uuid4.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from ._base import Fake
+from .binanceusdm import BinanceUsdmFake
+from .bitfinex import BitfinexFake
+from .bybit import BybitFake
+from .deribit import DeribitFake
+from .gate import GateFake
+from .kraken import KrakenFake
+from .krakenfutures import KrakenFuturesFake
+
+KINDS: dict[str, type[Fake]] = {
+    cls.kind: cls
+    for cls in (
+        BybitFake,
+        DeribitFake,
+        BitfinexFake,
+        BinanceUsdmFake,
+        KrakenFake,
+        GateFake,
+        KrakenFuturesFake,
+    )
+}
+
+__all__ = ["Fake", "KINDS", "start_fake"]
+
+
+@contextlib.asynccontextmanager
+async def start_fake(
+    kind: str,
+    api_key: str = "k",
+    secret: str = "s",
+    password: str | None = None,
+    **knobs: Any,
+) -> AsyncIterator[Fake]:
+    """Start a fake ``kind`` exchange on loopback; stop it (and every thread/task) on exit."""
+    try:
+        cls = KINDS[kind]
+    except KeyError:
+        raise ValueError(f"unknown fake kind {kind!r}; known: {sorted(KINDS)}") from None
+    fake = cls(api_key, secret, password, **knobs)
+    try:
+        await fake._start()
+        yield fake
+    finally:
+        await fake._stop()
