@@ -33,6 +33,7 @@ import json
 import logging
 import random
 import time
+import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from types import ModuleType
 from typing import Any
@@ -53,8 +54,15 @@ __all__ = [
 ]
 
 log = logging.getLogger("wsauth.session")
+# websockets logs every frame at DEBUG, signatures included: its logger for
+# our sockets never goes below INFO, whatever the application configures.
+_FRAMES_LOG = logging.getLogger("wsauth.session.socket")
+_FRAMES_LOG.setLevel(logging.INFO)
 
 REAUTH_AT = 0.8  # of the session lifetime
+_SIGNING_LOCKS: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str, str], asyncio.Lock]
+] = weakref.WeakKeyDictionary()
 MAX_REAUTH_DELAY_S = 24 * 3600.0
 
 
@@ -110,28 +118,23 @@ class Backoff:
 def config_with(
     module: ModuleType,
     *,
-    ws_url: str | None = None,
-    rest_url: str | None = None,
     environment: str | None = None,
     market_type: str | None = None,
+    **changes: object,
 ) -> Any:
-    """The module's CONFIG with another socket or REST URL, or one of its
-    environments (testnet, demo); shaped as the module's callbacks take it."""
+    """The module's CONFIG with one of its environments (testnet, demo)
+    and/or other values (ws_url, rest_url, keepalive_ms, …), shaped as the
+    module's callbacks take it."""
     config = module.CONFIG
     market = market_type or getattr(module, "DEFAULT_MARKET", None)
     one = config[market] if isinstance(config, Mapping) else config
-    changes: dict[str, str] = {}
     if environment is not None:
         if environment not in one.environments:
             known = ", ".join(one.environments) or "none"
             raise ValueError(
                 f"{module.EXCHANGE}: no environment {environment!r} (known: {known})"
             )
-        changes["ws_url"] = one.environments[environment]
-    if ws_url is not None:
-        changes["ws_url"] = ws_url
-    if rest_url is not None:
-        changes["rest_url"] = rest_url
+        changes = {"ws_url": one.environments[environment], **changes}
     one = dataclasses.replace(one, **changes)
     return {**config, market: one} if isinstance(config, Mapping) else one
 
@@ -299,22 +302,24 @@ class Session:
         self._state = {"request_id": request_id}
         if self._market is not None:
             self._state["market_type"] = self._market
-        pre = module.pre_auth(credentials, config, opts)
         url = self._socket_url(config)
-        if pre is not None:
-            response = await self._call(pre.request)
-            self._token = pre.read_token(response.status_code, response.content)
-            opts["token"] = self._token
+        async with self._signing():
             pre = module.pre_auth(credentials, config, opts)
-            url = pre.ws_url
+            if pre is not None:
+                response = await self._call(pre.request)
+                self._token = pre.read_token(response.status_code, response.content)
+                opts["token"] = self._token
+                pre = module.pre_auth(credentials, config, opts)
+                url = pre.ws_url
         self._pre = pre
         await self._open(url)
         verdict = None
-        frame = module.build_auth_message(credentials, config, opts)
-        if frame is not None:
-            verdict = await self._ask(frame)
-            if isinstance(verdict.data, str):
-                self._challenge = verdict.data  # a challenge to sign into subscribes
+        async with self._signing():
+            frame = module.build_auth_message(credentials, config, opts)
+            if frame is not None:
+                verdict = await self._ask(frame)
+        if verdict is not None and isinstance(verdict.data, str):
+            self._challenge = verdict.data  # a challenge to sign into subscribes
         frames, signed = [], False
         for subscription in self._subscriptions:
             fields = module.build_subscribe_auth(
@@ -326,11 +331,11 @@ class Session:
             )
             signed |= fields is not None
             frames.append(_merged(subscription.frame, fields or {}))
-        if frame is None and signed:  # the subscribe reply carries the verdict
+        if signed:  # the reply to a signed subscribe carries the (final) verdict
             self._verdict = asyncio.get_running_loop().create_future()
         for subscribe in frames:
             await self._send(subscribe)
-        if frame is None and signed:
+        if signed:
             verdict = await self._wait_verdict()
         elif frame is None and pre is None:
             raise SessionError(
@@ -339,6 +344,15 @@ class Session:
         self.authenticated = True
         log.info("%s: authenticated (connection %d)", self.exchange, self.connections)
         self._start_timers(verdict.ttl_ms if verdict is not None else None)
+
+    def _signing(self) -> asyncio.Lock:
+        """One signed call at a time per API key and event loop, from drawing
+        its nonce to the server's answer: exchanges reject a nonce below the
+        last they saw, and concurrent sessions would race otherwise."""
+        loop = asyncio.get_running_loop()
+        locks = _SIGNING_LOCKS.setdefault(loop, {})
+        key = (self.exchange, str(getattr(self._credentials, "api_key", "")))
+        return locks.setdefault(key, asyncio.Lock())
 
     def _socket_url(self, config: Any) -> str:
         one = config
@@ -361,7 +375,7 @@ class Session:
             )
         try:
             self._socket = await asyncio.wait_for(
-                connect(url, open_timeout=None), self.auth_timeout_s
+                connect(url, open_timeout=None, logger=_FRAMES_LOG), self.auth_timeout_s
             )
         except InvalidStatus as exc:
             status = exc.response.status_code
@@ -483,18 +497,19 @@ class Session:
 
     async def _reauthenticate_after(self, delay_s: float) -> None:
         await asyncio.sleep(delay_s)
-        frame = self.module.build_auth_message(
-            self._credentials,
-            self._config,
-            {**self._opts(), "request_id": self._next_request_id()},
-        )
-        if (
-            frame is None
-        ):  # nothing to renew on this socket: a fresh connection renews it
-            await self._restart()
-            return
         try:
-            reply = await self._ask(frame)
+            async with self._signing():
+                frame = self.module.build_auth_message(
+                    self._credentials,
+                    self._config,
+                    {**self._opts(), "request_id": self._next_request_id()},
+                )
+                if (
+                    frame is None
+                ):  # nothing to renew on this socket: a fresh connection renews it
+                    await self._restart()
+                    return
+                reply = await self._ask(frame)
         except SessionError as exc:
             log.warning("%s: re-authentication failed: %s", self.exchange, exc)
             await self._restart()

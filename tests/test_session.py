@@ -1,0 +1,355 @@
+"""wsauth.session end to end, against the fake exchanges on 127.0.0.1: every
+flow, and the faults a real connection meets. Across the whole file, every log
+record, exception text and repr is checked for secrets, signatures, tokens and
+listen keys, and nothing may resolve a non-loopback address."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import functools
+import logging
+import socket
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from tests.fakes import start_fake
+from wsauth import binanceusdm, bitfinex, bybit, deribit, gate, kraken, krakenfutures
+from wsauth.session import (
+    AuthenticationFailed,
+    AuthTimeout,
+    Backoff,
+    ConnectionLost,
+    Session,
+    SessionError,
+    Subscription,
+    config_with,
+)
+
+API_KEY = "key-session-0123456789"
+SECRET = "secret-session-Bz7tQ1xN4mK8pR2vW6yC3dF5gH9jL0aS"
+SECRET_B64 = base64.b64encode(b"session secret bytes, 0123456789abcdef!").decode()
+PASSWORD = "passphrase-session-42"
+FAST = Backoff(first_s=0.01, max_s=0.05, attempts=3)
+
+
+def run(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """An async test, run on a fresh event loop (no plugin needed)."""
+
+    @functools.wraps(test)
+    def sync(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(asyncio.wait_for(test(*args, **kwargs), 30))
+
+    return sync
+
+
+class Leaks:
+    """Everything printed during a test; checked for secrets at teardown."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.secrets: set[str] = {SECRET, SECRET_B64, PASSWORD}
+        self.fakes: list[Any] = []
+
+    def see(self, *objects: object) -> None:
+        for obj in objects:
+            self.texts += [str(obj), repr(obj)]
+            if isinstance(obj, BaseException):
+                self.texts += [str(obj.__cause__), repr(obj.__context__)]
+
+
+@pytest.fixture(autouse=True)
+def leaks(caplog: pytest.LogCaptureFixture) -> Iterator[Leaks]:
+    caplog.set_level(logging.DEBUG)  # every logger, every level, websockets' and httpx's too
+    found = Leaks()
+    yield found
+    secrets = set(found.secrets)
+    for fake in found.fakes:
+        secrets |= {value for value in fake.signatures if len(value) >= 8}
+    # The fakes' own (server-side) logs are the exchange's, not ours.
+    ours = [r for r in caplog.records if not r.name.startswith("tests.fakes")]
+    printed = found.texts + [caplog.handler.format(r) for r in ours]
+    for text in printed:
+        for secret in secrets:
+            assert secret not in text, f"a secret leaked into: {text[:200]!r}"
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    resolve = socket.getaddrinfo
+
+    def checked(host: Any, *args: Any, **kwargs: Any) -> Any:
+        assert host in ("127.0.0.1", "localhost", b"127.0.0.1", None), f"non-loopback address: {host!r}"
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", checked)
+
+
+@asynccontextmanager
+async def fake(leaks: Leaks, kind: str, **knobs: Any) -> AsyncIterator[Any]:
+    secret = SECRET_B64 if kind in ("kraken", "krakenfutures") else SECRET
+    async with start_fake(kind, api_key=API_KEY, secret=secret, password=PASSWORD, **knobs) as server:
+        leaks.fakes.append(server)
+        yield server
+
+
+def session(module: Any, server: Any, *, secret: str | None = None, **kwargs: Any) -> Session:
+    secret = secret or (SECRET_B64 if module in (kraken, krakenfutures) else SECRET)
+    changes = {"ws_url": server.ws_url}
+    if server.rest_url:
+        changes["rest_url"] = server.rest_url
+    config = config_with(module, market_type=kwargs.pop("market_type", None), **{**changes, **kwargs.pop("config", {})})
+    credentials = module.Credentials(api_key=API_KEY, secret=secret, password=PASSWORD)
+    return Session(module, credentials, config=config, auth_timeout_s=kwargs.pop("auth_timeout_s", 3.0), backoff=kwargs.pop("backoff", FAST), **kwargs)
+
+
+async def next_json(s: Session, timeout: float = 3.0) -> str:
+    """The next text frame for the caller, skipping nothing silently."""
+    frame = await asyncio.wait_for(s.recv(), timeout)
+    assert isinstance(frame, str), frame
+    return frame
+
+
+GATE_ORDERS = Subscription({"id": 1, "channel": "spot.orders", "event": "subscribe", "payload": ["!all"]}, channel="spot.orders")
+KRAKEN_EXECUTIONS = Subscription({"method": "subscribe", "params": {"channel": "executions"}})
+KF_OPEN_ORDERS = Subscription({"event": "subscribe", "feed": "open_orders"})
+DERIBIT_ORDERS = Subscription({"jsonrpc": "2.0", "id": 99, "method": "private/subscribe", "params": {"channels": ["user.orders.any.any.raw"]}})
+
+# One end-to-end case per flow: (module, fake kind, subscriptions).
+FLOWS = {
+    "direct": (bybit, "bybit", [Subscription({"op": "subscribe", "args": ["wallet"]})]),
+    "direct-jsonrpc": (deribit, "deribit", [DERIBIT_ORDERS]),
+    "direct-nonce": (bitfinex, "bitfinex", []),
+    "pre_auth-listen-key": (binanceusdm, "binanceusdm", []),
+    "pre_auth-token": (kraken, "kraken", [KRAKEN_EXECUTIONS]),
+    "inline": (gate, "gate", [GATE_ORDERS]),
+    "challenge": (krakenfutures, "krakenfutures", [KF_OPEN_ORDERS]),
+}
+
+
+@pytest.mark.parametrize("flow", sorted(FLOWS))
+@run
+async def test_every_flow_authenticates_end_to_end(flow: str, leaks: Leaks) -> None:
+    module, kind, subscriptions = FLOWS[flow]
+    async with fake(leaks, kind) as server:
+        s = session(module, server, subscriptions=subscriptions)
+        assert not s.authenticated
+        async with s:
+            assert s.authenticated and server.auth_ok >= 1
+            leaks.see(s, s._pre)
+        assert not s.authenticated
+    if module is binanceusdm:  # the listen key was created over real HTTP, and released on close
+        assert [call[0] for call in server.rest_seen] == ["POST", "DELETE"]
+
+
+@pytest.mark.parametrize("flow", sorted(set(FLOWS) - {"pre_auth-listen-key"}))  # a listen key signs nothing
+@run
+async def test_wrong_secret_is_refused_with_the_servers_reason_once(flow: str, leaks: Leaks) -> None:
+    module, kind, subscriptions = FLOWS[flow]
+    wrong = base64.b64encode(b"another secret entirely, 0123456789").decode() if module in (kraken, krakenfutures) else "wrong-secret-0123456789"
+    leaks.secrets.add(wrong)
+    async with fake(leaks, kind) as server:
+        s = session(module, server, secret=wrong, subscriptions=subscriptions)
+        expected = kraken.ExchangeError if module is kraken else AuthenticationFailed  # kraken refuses the REST call
+        with pytest.raises(expected) as refused:
+            await s.connect()
+        leaks.see(refused.value)
+        reason = refused.value.message if module is kraken else refused.value.reason
+        assert reason  # the server's own words
+        assert not s.authenticated and server.auth_ok == 0
+        await asyncio.sleep(0.2)
+        assert server.connections <= 1  # refused once, never retried
+
+
+@run
+async def test_wrong_api_key_for_a_listen_key_is_the_exchanges_error(leaks: Leaks) -> None:
+    async with fake(leaks, "binanceusdm") as server:
+        s = Session(binanceusdm, binanceusdm.Credentials(api_key="not-the-key-0123", secret=SECRET),
+                    config=config_with(binanceusdm, ws_url=server.ws_url, rest_url=server.rest_url))
+        with pytest.raises(binanceusdm.ExchangeError) as refused:
+            await s.connect()
+        leaks.see(refused.value)
+        assert refused.value.status == 401 and refused.value.code == "-2015" and refused.value.message
+        assert server.connections == 0
+
+
+@pytest.mark.parametrize("status", [401, 410, 500])
+@run
+async def test_rest_errors_are_typed_with_the_exchanges_code(status: int, leaks: Leaks) -> None:
+    async with fake(leaks, "kraken", rest_status=status) as server:
+        with pytest.raises(kraken.ExchangeError) as refused:
+            await session(kraken, server, subscriptions=[KRAKEN_EXECUTIONS]).connect()
+        leaks.see(refused.value)
+        assert refused.value.status == status and refused.value.message
+        assert server.connections == 0  # nothing opened after a refused pre-auth
+
+
+@run
+async def test_a_server_that_never_answers_times_out_in_bound(leaks: Leaks) -> None:
+    async with fake(leaks, "bybit", silent_auth=True) as server:
+        s = session(bybit, server, auth_timeout_s=0.5)
+        started = time.monotonic()
+        with pytest.raises(AuthTimeout) as late:
+            await s.connect()
+        leaks.see(late.value)
+        assert time.monotonic() - started < 2.0
+        assert not s.authenticated
+
+
+@pytest.mark.parametrize("how", [True, "abort"])
+@run
+async def test_the_server_closing_during_auth_is_a_lost_connection(how: object, leaks: Leaks) -> None:
+    async with fake(leaks, "deribit", close_during_auth=how) as server:
+        s = session(deribit, server)
+        with pytest.raises(ConnectionLost) as lost:
+            await s.connect()
+        leaks.see(lost.value)
+        assert not s.authenticated
+
+
+@run
+async def test_frames_before_the_verdict_are_kept_for_the_caller_in_order(leaks: Leaks) -> None:
+    early: list[Any] = [{"op": "pong", "args": ["1"]}, b"\x00\x01binary", b"", "", "not json", {"topic": "wallet", "data": []}]
+    async with fake(leaks, "bybit", before_verdict=early) as server:
+        async with session(bybit, server) as s:
+            got = [await asyncio.wait_for(s.recv(), 3) for _ in early]
+    assert got[1:5] == [b"\x00\x01binary", b"", "", "not json"]
+    assert '"pong"' in got[0] and '"wallet"' in got[5]
+
+
+@run
+async def test_heartbeats_before_the_challenge_are_not_a_failure(leaks: Leaks) -> None:
+    async with fake(leaks, "krakenfutures", before_verdict=[{"feed": "heartbeat", "time": 1}]) as server:
+        async with session(krakenfutures, server, subscriptions=[KF_OPEN_ORDERS]) as s:
+            assert s.authenticated
+            assert '"heartbeat"' in await next_json(s)
+
+
+@run
+async def test_the_lifetime_ending_reauthenticates_on_the_same_socket(leaks: Leaks) -> None:
+    # Deribit states the lifetime in its reply: re-auth at 80% of it, keeping
+    # the socket and so the caller's subscriptions.
+    async with fake(leaks, "deribit", session_ttl_s=0.5) as server:
+        async with session(deribit, server, subscriptions=[DERIBIT_ORDERS]) as s:
+            await asyncio.sleep(1.1)
+            assert server.auth_ok >= 2 and server.connections == 1
+            assert s.authenticated
+    subscribes = [frame for frame in server.seen if "private/subscribe" in str(frame)]
+    assert len(subscribes) == 1
+
+
+@run
+async def test_a_session_the_server_ends_is_rebuilt_with_its_subscriptions(leaks: Leaks) -> None:
+    # Bybit states no lifetime; the fake closes the socket after it: the
+    # session reconnects and runs the whole sequence, subscriptions included.
+    wallet = Subscription({"op": "subscribe", "args": ["wallet"]})
+    async with fake(leaks, "bybit", session_ttl_s=0.3) as server:
+        async with session(bybit, server, subscriptions=[wallet]) as s:
+            for _ in range(50):
+                if server.connections >= 2 and s.authenticated:
+                    break
+                await asyncio.sleep(0.05)
+            assert server.connections >= 2 and server.auth_ok >= 2 and s.authenticated
+    subscribes = [frame for frame in server.seen if '"subscribe"' in str(frame)]
+    assert len(subscribes) >= 2
+
+
+@run
+async def test_a_refused_keepalive_brings_a_new_listen_key_and_url(leaks: Leaks) -> None:
+    async with fake(leaks, "binanceusdm", refuse_keepalive=True) as server:
+        async with session(binanceusdm, server, config={"keepalive_ms": 200}) as s:
+            first = s._token
+            for _ in range(60):
+                if s._token not in (None, first) and s.authenticated:
+                    break
+                await asyncio.sleep(0.05)
+            assert s._token not in (None, first) and s.authenticated
+            assert server.connections >= 2
+    methods = [call[0] for call in server.rest_seen]
+    assert methods[:3] == ["POST", "PUT", "POST"]
+
+
+@run
+async def test_an_expired_listen_key_is_replaced(leaks: Leaks) -> None:
+    async with fake(leaks, "binanceusdm") as server:
+        async with session(binanceusdm, server) as s:
+            await server.expire_listen_key()
+            for _ in range(60):
+                if server.connections >= 2 and s.authenticated:
+                    break
+                await asyncio.sleep(0.05)
+            assert server.connections >= 2 and s.authenticated
+            assert '"listenKeyExpired"' not in [await asyncio.wait_for(s.recv(), 0.01) for _ in range(0)]
+
+
+@run
+async def test_two_sessions_on_one_key_keep_nonces_increasing(leaks: Leaks) -> None:
+    async with fake(leaks, "bitfinex") as server:
+        first, second = session(bitfinex, server), session(bitfinex, server)
+        await asyncio.gather(first.connect(), second.connect())
+        third = session(bitfinex, server)
+        await third.connect()
+        assert server.auth_ok == 3  # the fake refuses any nonce not above the last
+        for s in (first, second, third):
+            await s.close()
+
+
+@run
+async def test_two_kraken_sessions_fetch_tokens_with_increasing_nonces(leaks: Leaks) -> None:
+    async with fake(leaks, "kraken") as server:
+        sessions = [session(kraken, server, subscriptions=[KRAKEN_EXECUTIONS]) for _ in range(3)]
+        await asyncio.gather(*(s.connect() for s in sessions))
+        assert all(s.authenticated for s in sessions) and len(server.rest_seen) == 3
+        for s in sessions:
+            await s.close()
+
+
+@run
+async def test_a_reconnect_storm_is_bounded(leaks: Leaks, caplog: pytest.LogCaptureFixture) -> None:
+    async with fake(leaks, "bybit") as server:
+        s = session(bybit, server, backoff=Backoff(first_s=0.01, max_s=0.02, attempts=3))
+        await s.connect()
+    # The exchange is gone: every reconnect is refused, and the session gives up.
+    with pytest.raises(SessionError) as gave_up:
+        while True:
+            await asyncio.wait_for(s.recv(), 5)
+    leaks.see(gave_up.value)
+    assert "gave up after 3 reconnects" in str(gave_up.value)
+    attempts = [r for r in caplog.records if "reconnect failed" in r.getMessage()]
+    assert len(attempts) == 3
+    await asyncio.sleep(0.2)
+    assert len([r for r in caplog.records if "reconnect failed" in r.getMessage()]) == 3
+    await s.close()
+
+
+@run
+async def test_bad_input_fails_before_any_network_call(leaks: Leaks) -> None:
+    async with fake(leaks, "kraken") as server:
+        credentials = kraken.Credentials(api_key=API_KEY, secret="not base64!")
+        s = Session(kraken, credentials, config=config_with(kraken, ws_url=server.ws_url, rest_url=server.rest_url))
+        with pytest.raises(kraken.WsAuthInputError) as bad:
+            await s.connect()
+        leaks.see(bad.value)
+        assert server.rest_seen == [] and server.connections == 0
+
+
+@run
+async def test_an_inline_flow_without_subscriptions_is_not_called_authenticated(leaks: Leaks) -> None:
+    async with fake(leaks, "gate") as server:
+        with pytest.raises(SessionError):
+            await session(gate, server).connect()
+
+
+@run
+async def test_a_clock_offset_is_applied(leaks: Leaks) -> None:
+    # The exchange's clock is 60 s ahead: without the offset the fake's 30 s
+    # window refuses the timestamp, with it the login goes through.
+    async with fake(leaks, "gate", clock_offset_ms=60_000) as server:
+        with pytest.raises(AuthenticationFailed):
+            await session(gate, server, subscriptions=[GATE_ORDERS]).connect()
+        async with session(gate, server, subscriptions=[GATE_ORDERS], clock_offset_ms=60_000) as s:
+            assert s.authenticated
