@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.fakes import start_fake
@@ -31,6 +32,7 @@ from wsauth.session import (
     SessionError,
     Subscription,
     config_with,
+    fetch_pre_auth,
 )
 
 API_KEY = "key-session-0123456789"
@@ -379,3 +381,20 @@ async def test_the_readme_example_prints_the_first_private_message(leaks: Leaks,
     assert child.returncode == 0, err.decode()
     assert server.auth_ok == 1
     assert '"op": "subscribe"' in out.decode() or '"op":"subscribe"' in out.decode()
+
+
+@pytest.mark.parametrize("module, kind", [(binanceusdm, "binanceusdm"), (kraken, "kraken")])
+@run
+async def test_fetch_pre_auth_with_an_injected_client(module: Any, kind: str, leaks: Leaks) -> None:
+    async with fake(leaks, kind) as server:
+        secret = SECRET_B64 if module is kraken else SECRET
+        config = config_with(module, ws_url=server.ws_url, rest_url=server.rest_url)
+        async with httpx.AsyncClient() as client:
+            result = await fetch_pre_auth(module, module.Credentials(api_key=API_KEY, secret=secret), config=config, http=client)
+            assert not client.is_closed  # the caller's client is the caller's to close
+        assert result is not None and result.token in server.signatures  # what the fake issued
+        assert result.ws_url.startswith(server.ws_url)
+        assert (result.token in result.ws_url) is (module is binanceusdm)  # the listen key goes in the URL
+        assert result.keepalive_ms == (1_800_000 if module is binanceusdm else None)
+        leaks.see(result)
+    assert await fetch_pre_auth(bybit, bybit.Credentials(api_key=API_KEY, secret=SECRET)) is None

@@ -47,10 +47,12 @@ __all__ = [
     "AuthTimeout",
     "Backoff",
     "ConnectionLost",
+    "PreAuthResult",
     "Session",
     "SessionError",
     "Subscription",
     "config_with",
+    "fetch_pre_auth",
 ]
 
 log = logging.getLogger("wsauth.session")
@@ -137,6 +139,54 @@ def config_with(
         changes = {"ws_url": one.environments[environment], **changes}
     one = dataclasses.replace(one, **changes)
     return {**config, market: one} if isinstance(config, Mapping) else one
+
+
+@dataclasses.dataclass(frozen=True)
+class PreAuthResult:
+    """What the socket needs after the pre-auth REST call."""
+
+    token: str = dataclasses.field(repr=False)  # the listen key or WS token
+    ws_url: str = dataclasses.field(repr=False)  # may embed the token
+    keepalive_ms: int | None  # how often the token must be kept alive, if at all
+    pre_auth: Any = dataclasses.field(
+        repr=False
+    )  # the module's PreAuth (keep-alive, close)
+
+
+async def fetch_pre_auth(
+    module: ModuleType,
+    credentials: Any,
+    *,
+    config: Any = None,
+    opts: Mapping[str, object] | None = None,
+    http: httpx.AsyncClient | None = None,
+) -> PreAuthResult | None:
+    """Perform the module's pre-auth REST call (None when it has none): the
+    token, the socket URL and its keep-alive interval, or the module's
+    ExchangeError carrying the exchange's HTTP status, code and message."""
+    config = config if config is not None else module.CONFIG
+    opts = dict(opts or {})
+    pre = module.pre_auth(credentials, config, opts)
+    if pre is None:
+        return None
+    client = http or httpx.AsyncClient()
+    try:
+        response = await _call(client, pre.request)
+    finally:
+        if http is None:
+            await client.aclose()
+    token: str = pre.read_token(response.status_code, response.content)
+    pre = module.pre_auth(credentials, config, {**opts, "token": token})
+    return PreAuthResult(token, pre.ws_url, pre.keepalive_ms, pre)
+
+
+async def _call(http: httpx.AsyncClient, request: Any) -> httpx.Response:
+    return await http.request(
+        request.method,
+        request.url,
+        headers=dict(request.headers),
+        content=request.body or None,
+    )
 
 
 def _merged(
@@ -304,13 +354,13 @@ class Session:
             self._state["market_type"] = self._market
         url = self._socket_url(config)
         async with self._signing():
-            pre = module.pre_auth(credentials, config, opts)
-            if pre is not None:
-                response = await self._call(pre.request)
-                self._token = pre.read_token(response.status_code, response.content)
-                opts["token"] = self._token
-                pre = module.pre_auth(credentials, config, opts)
-                url = pre.ws_url
+            fetched = await fetch_pre_auth(
+                module, credentials, config=config, opts=opts, http=self._http
+            )
+        pre = None
+        if fetched is not None:
+            self._token, url, pre = fetched.token, fetched.ws_url, fetched.pre_auth
+            opts["token"] = self._token
         self._pre = pre
         await self._open(url)
         verdict = None
@@ -583,9 +633,4 @@ class Session:
 
     async def _call(self, request: Any) -> httpx.Response:
         assert self._http is not None
-        return await self._http.request(
-            request.method,
-            request.url,
-            headers=dict(request.headers),
-            content=request.body or None,
-        )
+        return await _call(self._http, request)
