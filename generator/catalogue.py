@@ -215,6 +215,13 @@ class _Checker:
             self.error(table, None, f"missing key {key!r}")
         return required <= set(data)
 
+    def table(self, parent: str, key: str, data: object, spec: KeySpec) -> dict[str, Any] | None:
+        """A sub-table with all its required keys (unknown keys are reported), or None."""
+        if not self.typed(parent, key, data, dict):
+            return None
+        assert isinstance(data, dict)
+        return data if self.keys(f"{parent}.{key}", data, spec) else None
+
     def typed(self, table: str, key: str | None, value: object, kind: type | tuple[type, ...]) -> bool:
         if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)) or not isinstance(value, kind):
             names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
@@ -302,10 +309,8 @@ def _reply(check: _Checker, table: str, data: object) -> Reply | None:
 def _signature(check: _Checker, table: str, data: object) -> tuple[Signature | None, dict[str, list[str]]]:
     """The signature, and the names each derived value it defines reads."""
     sub = table + ".signature"
-    if not check.typed(table, "signature", data, dict):
-        return None, {}
-    assert isinstance(data, dict)
-    if not check.keys(sub, data, SIGNATURE_KEYS):
+    data = check.table(table, "signature", data, SIGNATURE_KEYS)
+    if data is None:
         return None, {}
     check.choice(sub, "hash", data["hash"], HASHES)
     check.choice(sub, "key", data["key"], KEY_FORMS)
@@ -339,10 +344,8 @@ def _signature(check: _Checker, table: str, data: object) -> tuple[Signature | N
 def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[str, list[str]]]:
     """The REST call, and the names its headers and its body read."""
     sub = table + ".rest"
-    if not check.typed(table, "rest", data, dict):
-        return None, {}
-    assert isinstance(data, dict)
-    if not check.keys(sub, data, REST_KEYS):
+    data = check.table(table, "rest", data, REST_KEYS)
+    if data is None:
         return None, {}
     check.choice(sub, "method", data["method"], ("GET", "POST", "PUT"))
     check.url(sub, "url", data["url"], ("https://", "http://"))
@@ -350,14 +353,7 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
     for key in ("error_code", "error_message"):
         if key in data:
             check.keypath(sub, key, data[key])
-    headers: list[str] | None = None
-    if check.typed(sub, "headers", data["headers"], dict):
-        headers = []
-        for name, value in data["headers"].items():
-            if not HEADER_NAME.match(name):
-                check.error(sub, "headers", f"{name!r} is not a header name")
-            names = check.text(sub, "headers", value)
-            headers = None if names is None or headers is None else headers + names
+    headers = _headers(check, sub, data["headers"])
     body = check.text(sub, "body", data["body"])
     if headers is None or body is None:
         return None, {}
@@ -372,22 +368,28 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
     }
 
 
+def _headers(check: _Checker, table: str, headers: object) -> list[str] | None:
+    """HTTP headers: valid names, text templates; the values they read."""
+    if not check.typed(table, "headers", headers, dict):
+        return None
+    assert isinstance(headers, dict)
+    names: list[str] | None = []
+    for name, value in headers.items():
+        if not HEADER_NAME.match(name):
+            check.error(table, "headers", f"{name!r} is not a header name")
+        found = check.text(table, "headers", value)
+        names = None if found is None or names is None else names + found
+    return names
+
+
 def _follow_up(check: _Checker, table: str, key: str, data: object) -> tuple[FollowUp | None, list[str] | None]:
     """A keep-alive or close call: the names its headers and body read."""
     sub = f"{table}.{key}"
-    if not check.typed(table, key, data, dict):
-        return None, None
-    assert isinstance(data, dict)
-    if not check.keys(sub, data, FOLLOW_UP_KEYS):
+    data = check.table(table, key, data, FOLLOW_UP_KEYS)
+    if data is None:
         return None, None
     check.choice(sub, "method", data["method"], ("POST", "PUT", "DELETE"))
-    names: list[str] | None = []
-    if check.typed(sub, "headers", data["headers"], dict):
-        for name, value in data["headers"].items():
-            if not HEADER_NAME.match(name):
-                check.error(sub, "headers", f"{name!r} is not a header name")
-            found = check.text(sub, "headers", value)
-            names = None if found is None or names is None else names + found
+    names = _headers(check, sub, data["headers"])
     body = check.text(sub, "body", data["body"])
     if names is None or body is None:
         return None, None

@@ -4,7 +4,6 @@ reported with its file, table and line, all at once, never defaulted), the
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -14,10 +13,10 @@ from types import ModuleType
 import jinja2
 import pytest
 
-from generator.tree import PACKAGE_FILES
 from generator.catalogue import FLOWS, CatalogueError, load
 from generator.render import TEMPLATES, environment
-from generator.tree import render_tree
+from generator.tree import PACKAGE_FILES, render_tree
+from tests.conformance import import_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = Path(__file__).resolve().parent / "fixtures" / "catalogues"
@@ -443,15 +442,7 @@ def render_module(tmp_path: Path, path: Path, entry: str) -> ModuleType:
     files = render_tree(load(path), only={entry})
     target = tmp_path / f"{entry}.py"
     target.write_text(files[f"wsauth/{entry}.py"], encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(f"_catalogue_test_{entry}", target)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
+    return import_file(target, f"_catalogue_test_{entry}")
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,6 @@ generator; signatures are not recomputed, only the literal parts compared.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import string
 import subprocess
@@ -24,6 +23,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
+
+from tests.conformance import import_file
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "catalogues" / "hostile.toml"
@@ -56,15 +57,7 @@ class Generated:
 
 
 def _import(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"_hostile_{path.stem}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
+    return import_file(path, f"_hostile_{path.stem}")
 
 
 @pytest.fixture(scope="module")

@@ -19,12 +19,7 @@ from collections.abc import Mapping as _Mapping, Sequence as _Sequence
 from urllib.parse import urlencode as _urlencode
 from dataclasses import dataclass as _dataclass, field as _field
 from functools import lru_cache as _lru_cache
-from typing import (
-    Final as _Final,
-    NamedTuple as _NamedTuple,
-    TypedDict as _TypedDict,
-    TypeVar as _TypeVar,
-)
+from typing import Final as _Final, TypedDict as _TypedDict
 
 __all__ = [
     "EXCHANGE",
@@ -59,7 +54,6 @@ _OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {
     "token": (str,),
     "challenge": (str,),
 }
-_T = _TypeVar("_T")
 
 
 class WsAuthInputError(ValueError):

@@ -16,12 +16,7 @@ import json as _json
 import time as _time
 from collections.abc import Mapping as _Mapping, Sequence as _Sequence
 from dataclasses import dataclass as _dataclass, field as _field
-from typing import (
-    Final as _Final,
-    NamedTuple as _NamedTuple,
-    TypedDict as _TypedDict,
-    TypeVar as _TypeVar,
-)
+from typing import Final as _Final, TypedDict as _TypedDict
 
 __all__ = [
     "EXCHANGE",
@@ -54,7 +49,6 @@ _OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {
     "token": (str,),
     "challenge": (str,),
 }
-_T = _TypeVar("_T")
 
 
 class WsAuthInputError(ValueError):
