@@ -22,7 +22,7 @@ import black
 from generator.cache import Cache
 from generator.catalogue import load
 from generator.render import BLACK_MODE, Renderer
-from generator.tree import render_tree
+from generator.tree import PACKAGE_FILES, render_tree
 
 REPO = Path(__file__).resolve().parent.parent
 CATALOGUE = REPO / "exchanges.toml"
@@ -46,7 +46,7 @@ def cold_against_black(runs: int) -> dict[str, Any]:
     entries = load(CATALOGUE)
     renderer = Renderer()
     sources = [renderer.module_source(e) for e in entries] + [renderer.test_source(e) for e in entries]
-    sources += [renderer.package_source(n, entries) for n in ("__init__.py", "__main__.py", "plan.py")]
+    sources += [renderer.package_source(name, entries) for name in PACKAGE_FILES]
     ours, floor = [], []
     for _ in range(runs):
         started = time.perf_counter()
