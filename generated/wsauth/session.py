@@ -145,12 +145,13 @@ def config_with(
 class PreAuthResult:
     """What the socket needs after the pre-auth REST call."""
 
-    token: str = dataclasses.field(repr=False)  # the listen key or WS token
-    ws_url: str = dataclasses.field(repr=False)  # may embed the token
-    keepalive_ms: int | None  # how often the token must be kept alive, if at all
-    pre_auth: Any = dataclasses.field(
-        repr=False
-    )  # the module's PreAuth (keep-alive, close)
+    # The listen key or WS token, and the socket URL (which may embed it).
+    token: str = dataclasses.field(repr=False)
+    ws_url: str = dataclasses.field(repr=False)
+    # How often the token must be kept alive, if at all.
+    keepalive_ms: int | None
+    # The module's PreAuth: its keep-alive and close calls.
+    pre_auth: Any = dataclasses.field(repr=False)
 
 
 async def fetch_pre_auth(
