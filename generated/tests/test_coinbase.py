@@ -87,6 +87,18 @@ def test_build_subscribe_auth_refuses_bad_secret(bad: str) -> None:
     assert VALID_CREDENTIALS["secret"] not in str(error.value)
 
 
+def test_build_subscribe_auth_refuses_symbols_given_as_one_string() -> None:
+    # A str is a Sequence[str] to mypy: "BTC-USD" would be signed as "B,T,C,-,U,S,D".
+    with pytest.raises(module.WsAuthInputError) as error:
+        module.build_subscribe_auth(
+            module.Credentials(**VALID_CREDENTIALS),
+            channel="orders",
+            symbols="BTC-USD",
+            opts=_opts(None),
+        )
+    assert "symbols" in str(error.value)
+
+
 # A well-formed base64 secret suits every exchange; the password is the passphrase.
 VALID_CREDENTIALS = {
     "api_key": "key-0123456789",
