@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from hypothesis import strategies as st
+from hypothesis import settings, strategies as st
 
 from wsauth.plan import plan
 
@@ -131,6 +131,11 @@ def reply_cases(stem: str, kind: str) -> list[dict[str, Any]]:
             cases += [dict(case, file=path.name) for case in data[kind]]
     return cases
 
+
+# The same examples on every run (a red CI must be reproducible) and no
+# per-example deadline (a loaded machine is not a bug).
+settings.register_profile("wsauth", deadline=None, derandomize=True)
+settings.load_profile("wsauth")
 
 # Any JSON value, nested, with the keys exchanges use in their replies so that
 # the fuzzer reaches the handlers' predicates, not just their first line.
