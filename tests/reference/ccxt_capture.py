@@ -576,6 +576,79 @@ def _krakenfutures() -> Entry:
     )
 
 
+# --- bitvavo / phemex / cryptocom / hitbtc family ----------------------------
+
+
+def _bitvavo() -> Entry:
+    return Entry(
+        entry="bitvavo",
+        ccxt_id="bitvavo",
+        market_type=None,
+        # watch_orders requires a symbol on bitvavo
+        run=lambda ex: ex.watch_orders("BTC/EUR"),
+        classify=_op("action", ("authenticate",)),
+        channel="account",
+        symbols=["BTC-EUR"],
+        markets=[_market("BTC-EUR", "BTC/EUR")],
+        reply=lambda f, s: [{"event": "authenticate", "authenticated": True}]
+        if f.get("action") == "authenticate" else [],
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
+def _phemex() -> Entry:
+    return Entry(
+        entry="phemex",
+        ccxt_id="phemex",
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=_op("method", ("user.auth",)),
+        channel="wo.subscribe",
+        markets=[_market("sBTCUSDT", "BTC/USDT")],
+        reply=lambda f, s: [{"error": None, "id": f.get("id"), "result": {"status": "success"}}]
+        if f.get("method") == "user.auth" else [],
+        seed_request_id=_seed_options("requestId"),
+        uses_request_id=True,
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
+def _cryptocom() -> Entry:
+    return Entry(
+        entry="cryptocom",
+        ccxt_id="cryptocom",
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=_op("method", ("public/auth",)),
+        channel="user.balance",
+        markets=[_market("BTC_USDT", "BTC/USDT")],
+        # the reply's id is the request's id, as a number
+        reply=lambda f, s: [{"id": int(f["id"]), "method": "public/auth", "code": 0}]
+        if f.get("method") == "public/auth" else [],
+        uses_nonce=True,
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
+def _hitbtc(entry: str) -> Entry:
+    return Entry(
+        entry=entry,
+        ccxt_id=entry,
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=_op("method", ("login",)),
+        channel="spot_balance_subscribe",
+        markets=[_market("BTCUSDT", "BTC/USDT")],
+        # the login carries no id, so neither does its reply
+        reply=lambda f, s: [{"jsonrpc": "2.0", "result": True}] if f.get("method") == "login" else [],
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
 ENTRIES: dict[tuple[str, str | None], Entry] = {}
 for _e in [
     _bybit("bybit"), _bybit("bybiteu"), _bybit("bybitid"),
@@ -587,6 +660,7 @@ for _e in [
     _binance("binance", "spot"), _binance("binance", "linear"), _binance("binance", "inverse"),
     _binance("binanceusdm", None), _binance("binancecoinm", None),
     _kraken(), _krakenfutures(),
+    _bitvavo(), _phemex(), _cryptocom(), _hitbtc("hitbtc"), _hitbtc("bequant"),
 ]:
     ENTRIES[(_e.entry, _e.market_type)] = _e
 
