@@ -20,6 +20,7 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "bybit",
     "bybiteu",
     "bybitid",
+    "cex",
     "coinbase",
     "coinbaseexchange",
     "cryptocom",
@@ -33,5 +34,7 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "myokx",
     "okx",
     "okxus",
+    "onetrading",
     "phemex",
+    "poloniex",
 )

@@ -649,6 +649,60 @@ def _hitbtc(entry: str) -> Entry:
     )
 
 
+# --- onetrading / poloniex / cex --------- ------------------------------------
+
+
+def _onetrading() -> Entry:
+    return Entry(
+        entry="onetrading",
+        ccxt_id="onetrading",
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=_op("type", ("AUTHENTICATE",)),
+        channel="ACCOUNT_HISTORY",
+        markets=[_market("BTC_EUR", "BTC/EUR")],
+        reply=lambda f, s: [{"channel_name": "SYSTEM", "type": "AUTHENTICATED", "time": "2026-01-01T00:00:00.000000Z"}]
+        if f.get("type") == "AUTHENTICATE" else [],
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
+def _poloniex() -> Entry:
+    return Entry(
+        entry="poloniex",
+        ccxt_id="poloniex",
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=lambda f: "auth" if isinstance(f, dict) and f.get("channel") == ["auth"] else "subscribe",
+        channel="balances",
+        markets=[_market("BTC_USDT", "BTC/USDT")],
+        # watch_balance would otherwise seed its cache with a signed REST
+        # fetch_balance, which is not part of the WS auth
+        options={"watchBalance": {"fetchBalanceSnapshot": False}},
+        reply=lambda f, s: [{"data": {"success": True, "ts": s.now_ms}, "channel": "auth"}]
+        if f.get("channel") == ["auth"] else [],
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
+def _cex() -> Entry:
+    return Entry(
+        entry="cex",
+        ccxt_id="cex",
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=_op("e", ("auth",)),
+        channel="get-balance",
+        markets=[_market("BTC-USD", "BTC/USD")],
+        reply=lambda f, s: [{"e": "auth", "data": {"ok": "ok"}, "ok": "ok", "timestamp": s.now_ms // 1000}]
+        if f.get("e") == "auth" else [],
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
 ENTRIES: dict[tuple[str, str | None], Entry] = {}
 for _e in [
     _bybit("bybit"), _bybit("bybiteu"), _bybit("bybitid"),
@@ -661,6 +715,7 @@ for _e in [
     _binance("binanceusdm", None), _binance("binancecoinm", None),
     _kraken(), _krakenfutures(),
     _bitvavo(), _phemex(), _cryptocom(), _hitbtc("hitbtc"), _hitbtc("bequant"),
+    _onetrading(), _poloniex(), _cex(),
 ]:
     ENTRIES[(_e.entry, _e.market_type)] = _e
 
