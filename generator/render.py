@@ -96,7 +96,7 @@ def _callbacks(variant: Variant) -> dict[str, Callback]:
         defines = values.closure(used, extra) if used else []
         if name == "pre_auth":
             defines = [d for d in defines if d != "token"]  # optional there: see the template
-        reads = {"api_key", "password", "uid"} & set(defines) | ({"secret"} if "signature" in defines else set())
+        reads = {"api_key", "secret", "password", "uid"} & set(defines) | ({"secret"} if "signature" in defines else set())
         needed: list[str] = [f for f in ("api_key", "secret", "password", "uid") if f in reads]
         result[name] = Callback(defines, needed, returns[name])
     return result

@@ -24,6 +24,7 @@ class Value:
 # Listed in definition order: every value comes after the values it needs.
 VALUES: Mapping[str, Value] = {
     "api_key": Value("str"),
+    "secret": Value("str"),  # for exchanges that take the secret itself in a frame
     "password": Value("str"),
     "uid": Value("str"),
     "now_ms": Value("int"),

@@ -9,6 +9,7 @@ be copied into a project by itself. ``python -m wsauth plan`` is a dry run.
 from typing import Final as _Final
 
 EXCHANGES: _Final[tuple[str, ...]] = (
+    "alpaca",
     "bequant",
     "binance",
     "binancecoinm",
@@ -17,6 +18,7 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "bitget",
     "bitmex",
     "bitvavo",
+    "blofin",
     "bybit",
     "bybiteu",
     "bybitid",

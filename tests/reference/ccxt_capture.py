@@ -703,6 +703,42 @@ def _cex() -> Entry:
     )
 
 
+# --- blofin / alpaca -----------------------------------------------------------
+
+
+def _blofin() -> Entry:
+    return Entry(
+        entry="blofin",
+        ccxt_id="blofin",
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=_op("op", ("login",)),
+        channel="account",
+        markets=[_market("BTC-USDT", "BTC/USDT:USDT", "swap")],
+        reply=lambda f, s: [{"event": "login", "code": "0", "msg": ""}] if f.get("op") == "login" else [],
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
+def _alpaca() -> Entry:
+    # the trading stream (trade_updates); the crypto market-data stream
+    # authenticates with a different frame ({action: auth, key, secret})
+    return Entry(
+        entry="alpaca",
+        ccxt_id="alpaca",
+        market_type=None,
+        run=lambda ex: ex.watch_orders(),
+        classify=_op("action", ("authenticate",)),
+        channel="trade_updates",
+        markets=[_market("BTC/USD", "BTC/USD")],
+        reply=lambda f, s: [{"stream": "authorization", "data": {"action": "authenticate", "status": "authorized"}}]
+        if f.get("action") == "authenticate" else [],
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
 ENTRIES: dict[tuple[str, str | None], Entry] = {}
 for _e in [
     _bybit("bybit"), _bybit("bybiteu"), _bybit("bybitid"),
@@ -716,6 +752,7 @@ for _e in [
     _kraken(), _krakenfutures(),
     _bitvavo(), _phemex(), _cryptocom(), _hitbtc("hitbtc"), _hitbtc("bequant"),
     _onetrading(), _poloniex(), _cex(),
+    _blofin(), _alpaca(),
 ]:
     ENTRIES[(_e.entry, _e.market_type)] = _e
 
