@@ -177,7 +177,10 @@ async def fetch_pre_auth(
         if http is None:
             await client.aclose()
     token: str = pre.read_token(response.status_code, response.content)
-    pre = module.pre_auth(credentials, config, {**opts, "token": token})
+    if (
+        pre.ws_url is None
+    ):  # only when the URL embeds the token: no second nonce otherwise
+        pre = module.pre_auth(credentials, config, {**opts, "token": token})
     return PreAuthResult(token, pre.ws_url, pre.keepalive_ms, pre)
 
 
