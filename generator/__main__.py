@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from .catalogue import CatalogueError, Entry, load
+from .catalogue import CatalogueError, Entry, load_all
 from .cache import Cache
 from .tree import render_tree
 
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     try:
-        entries = load(args.catalogue)
+        entries, unsupported = load_all(args.catalogue)
     except CatalogueError as exc:
         print(f"{len(exc.problems)} problem(s) in the catalogue:", file=sys.stderr)
         for problem in exc.problems:
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"not in {args.catalogue}: {', '.join(unknown)}", file=sys.stderr)
             return 2
     cache = Cache(None if args.no_cache else args.catalogue.resolve().parent / ".generator-cache")
-    files = render_tree(entries, only=set(args.exchange or ()), cache=cache)
+    files = render_tree(entries, only=set(args.exchange or ()), cache=cache, unsupported=unsupported)
 
     changed = []
     for relative, text in sorted(files.items()):

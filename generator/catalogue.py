@@ -31,6 +31,8 @@ VARIANT_KEYS: KeySpec = (
     },
 )
 ENTRY_KEYS: KeySpec = ({"default_market", "markets"}, set())
+# An exchange wsauth cannot do correctly: no module, the reason in the README.
+UNSUPPORTED_KEYS: KeySpec = ({"unsupported"}, {"reference_url"})
 SIGNATURE_KEYS: KeySpec = ({"message", "hash", "key", "encoding"}, {"prefix", "digest_first", "query"})
 REST_KEYS: KeySpec = ({"method", "url", "headers", "body", "token"}, {"error_code", "error_message"})
 FOLLOW_UP_KEYS: KeySpec = ({"method", "headers", "body"}, set())  # keepalive / close
@@ -135,6 +137,15 @@ class Entry:
     @property
     def multi_market(self) -> bool:
         return self.default_market is not None
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """An exchange the catalogue names but wsauth does not authenticate, and why."""
+
+    id: str
+    reason: str
+    reference_url: str | None = None
 
 
 class CatalogueError(Exception):
@@ -561,6 +572,11 @@ def digest(data: object) -> str:
 
 def load(path: Path) -> list[Entry]:
     """Parse and validate the catalogue; raise CatalogueError listing every problem."""
+    return load_all(path)[0]
+
+
+def load_all(path: Path) -> tuple[list[Entry], list[Unsupported]]:
+    """The entries and the exchanges marked unsupported, validated together."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -570,12 +586,17 @@ def load(path: Path) -> list[Entry]:
     except tomllib.TOMLDecodeError as exc:
         raise CatalogueError([f"{path}: {exc}"]) from None
     check = _Checker(path, text)
-    entries = []
+    entries, unsupported = [], []
     for exchange, data in raw.items():
         if not IDENTIFIER.match(exchange):
             check.error(exchange, None, "an exchange id must match [a-z][a-z0-9_]*")
             continue
         if not check.typed(exchange, None, data, dict):
+            continue
+        if "unsupported" in data:
+            marked = _unsupported(check, exchange, data)
+            if marked is not None:
+                unsupported.append(marked)
             continue
         if "markets" in data or "default_market" in data:
             variants = _markets(check, exchange, data)
@@ -587,7 +608,21 @@ def load(path: Path) -> list[Entry]:
             entries.append(Entry(exchange, found, default_market, digest(data), path.name))
     if check.problems:
         raise CatalogueError(check.problems)
-    return sorted(entries, key=lambda entry: entry.id)
+    return sorted(entries, key=lambda entry: entry.id), sorted(unsupported, key=lambda marked: marked.id)
+
+
+def _unsupported(check: _Checker, exchange: str, data: dict[str, Any]) -> Unsupported | None:
+    """A table holding only the reason: nothing is rendered for it."""
+    before = len(check.problems)
+    check.keys(exchange, data, UNSUPPORTED_KEYS)
+    reason = data["unsupported"]
+    if check.typed(exchange, "unsupported", reason, str) and (not reason.strip() or "\n" in reason):
+        check.error(exchange, "unsupported", "the reason must be one non-empty line")
+    if "reference_url" in data:
+        check.url(exchange, "reference_url", data["reference_url"], ("https://",))
+    if len(check.problems) > before:
+        return None
+    return Unsupported(exchange, reason, data.get("reference_url"))
 
 
 def _markets(check: _Checker, exchange: str, data: dict[str, Any]) -> list[Variant | None]:

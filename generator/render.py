@@ -12,7 +12,7 @@ import jinja2
 import libcst
 
 from . import values
-from .catalogue import Entry, Variant
+from .catalogue import Entry, Unsupported, Variant
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 REGENERATE = "python -m generator"
@@ -208,8 +208,10 @@ class Renderer:
         body = self.env.get_template("test_module.py.jinja").render(**self._context(entry))
         return header(entry, "its generated tests") + body
 
-    def package_source(self, name: str, entries: list[Entry]) -> str:
-        body = self.env.get_template(f"package/{name}.jinja").render(entries=entries)
+    def package_source(self, name: str, entries: list[Entry], unsupported: list[Unsupported] | None = None) -> str:
+        body = self.env.get_template(f"package/{name}.jinja").render(
+            entries=entries, unsupported={marked.id: marked.reason for marked in unsupported or []}
+        )
         catalogue = entries[0].source if entries else "exchanges.toml"
         return header(None, "the package", catalogue) + body
 
@@ -219,5 +221,5 @@ class Renderer:
     def test(self, entry: Entry) -> str:
         return finish(self.test_source(entry), f"test_{entry.id}.py")
 
-    def package_file(self, name: str, entries: list[Entry]) -> str:
-        return finish(self.package_source(name, entries), name)
+    def package_file(self, name: str, entries: list[Entry], unsupported: list[Unsupported] | None = None) -> str:
+        return finish(self.package_source(name, entries, unsupported), name)

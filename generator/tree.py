@@ -7,7 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from .cache import Cache
-from .catalogue import Entry
+from .catalogue import Entry, Unsupported
 
 if TYPE_CHECKING:
     from .render import Renderer
@@ -16,7 +16,10 @@ PACKAGE_FILES = ("__init__.py", "__main__.py", "plan.py", "session.py")
 
 
 def render_tree(
-    entries: list[Entry], only: frozenset[str] | set[str] = frozenset(), cache: Cache | None = None
+    entries: list[Entry],
+    only: frozenset[str] | set[str] = frozenset(),
+    cache: Cache | None = None,
+    unsupported: list[Unsupported] | None = None,
 ) -> dict[str, str]:
     cache = cache if cache is not None else Cache(None)
     renderer: list[Renderer] = []  # created on the first cache miss: jinja, libcst and black load slowly
@@ -40,10 +43,11 @@ def render_tree(
         produce(f"wsauth/{entry.id}.py", inputs, partial(_module, entry=entry))
         produce(f"tests/test_{entry.id}.py", inputs, partial(_test, entry=entry))
     if not only:
-        # The package files name the entries and nothing else about them.
-        everything = entries[0].source + ":" + ",".join(entry.id for entry in entries) if entries else ""
+        # The package files name the entries, and the unsupported ones with their reason.
+        marked = unsupported or []
+        everything = repr(([entries[0].source if entries else ""], [e.id for e in entries], marked))
         for name in PACKAGE_FILES:
-            produce(f"wsauth/{name}", everything, partial(_package_file, name=name, entries=entries))
+            produce(f"wsauth/{name}", everything, partial(_package_file, name=name, entries=entries, unsupported=marked))
         files["wsauth/py.typed"] = ""
     return files
 
@@ -56,5 +60,5 @@ def _test(renderer: Renderer, *, entry: Entry) -> str:
     return renderer.test(entry)
 
 
-def _package_file(renderer: Renderer, *, name: str, entries: list[Entry]) -> str:
-    return renderer.package_file(name, entries)
+def _package_file(renderer: Renderer, *, name: str, entries: list[Entry], unsupported: list[Unsupported]) -> str:
+    return renderer.package_file(name, entries, unsupported)

@@ -13,7 +13,7 @@ from types import ModuleType
 import jinja2
 import pytest
 
-from generator.catalogue import FLOWS, CatalogueError, load
+from generator.catalogue import FLOWS, CatalogueError, load, load_all
 from generator.render import TEMPLATES, environment
 from generator.tree import PACKAGE_FILES, render_tree
 from tests.conformance import import_file
@@ -582,3 +582,40 @@ def test_pattern_defines_exactly_the_four_callbacks(pattern: Path) -> None:
 def test_every_flow_has_a_pattern_and_every_pattern_is_a_flow() -> None:
     assert len(PATTERNS) >= 4
     assert sorted(p.name.removesuffix(".py.jinja") for p in PATTERNS) == sorted(FLOWS)
+
+
+# --- unsupported: marked with the reason, rendered as nothing but the reason --
+
+UNSUPPORTED = """
+[walletx]
+unsupported = "signs with an Ethereum wallet key"
+"""
+
+
+def test_an_unsupported_table_renders_no_module_only_its_reason(tmp_path: Path) -> None:
+    entries, unsupported = load_all(write(tmp_path, GOOD + UNSUPPORTED))
+    assert [e.id for e in entries] == ["demo"]
+    assert [(u.id, u.reason) for u in unsupported] == [("walletx", "signs with an Ethereum wallet key")]
+    files = render_tree(entries, unsupported=unsupported)
+    assert "wsauth/walletx.py" not in files and "tests/test_walletx.py" not in files
+    (tmp_path / "wsauth_init.py").write_text(files["wsauth/__init__.py"], encoding="utf-8")
+    package = import_file(tmp_path / "wsauth_init.py", "wsauth_init")
+    assert package.UNSUPPORTED == {"walletx": "signs with an Ethereum wallet key"}
+    assert package.EXCHANGES == ("demo",)
+
+
+@pytest.mark.parametrize(
+    ("new", "line", "text"),
+    [
+        ('unsupported = "no"\nflow = "direct"', 3, "flow: unknown key (allowed: reference_url, unsupported)"),
+        ('unsupported = ""', 2, "unsupported: the reason must be one non-empty line"),
+        ('unsupported = "a\\nb"', 2, "unsupported: the reason must be one non-empty line"),
+        ("unsupported = true", 2, "unsupported: expected str, got bool"),
+        ('unsupported = "no"\nreference_url = "ftp://x"', 3, "reference_url: must start with https://"),
+    ],
+    ids=["a recipe beside it", "empty reason", "two lines", "not text", "bad reference url"],
+)
+def test_unsupported_table_is_validated(tmp_path: Path, new: str, line: int, text: str) -> None:
+    path = write(tmp_path, GOOD + f"[walletx]\n{new}\n".replace("[walletx]", "\n[walletx]"))
+    problems = refused(path)
+    assert_reported(problems, path, GOOD.count("\n") + 1 + line, "walletx", text)

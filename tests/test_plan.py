@@ -97,3 +97,16 @@ def test_unknown_market_type_is_refused(tmp_path: Path) -> None:
     result = run_plan(capture, tmp_path)
     assert result.returncode == 2
     assert "binance" in result.stderr and "moon" in result.stderr
+
+
+def test_an_unsupported_exchange_is_refused_with_its_reason(tmp_path: Path) -> None:
+    credentials = tmp_path / "credentials.json"
+    credentials.write_text('{"api_key": "k", "secret": "s"}', encoding="utf-8")
+    for exchange, says in (("derive", "derive is not supported: logs in with an Ethereum wallet"),
+                           ("nosuch", "unknown exchange 'nosuch'")):
+        result = subprocess.run(
+            [sys.executable, "-m", "wsauth", "plan", exchange, "--credentials", str(credentials)],
+            capture_output=True, text=True,
+        )
+        assert result.returncode == 2 and says in result.stderr, result.stderr
+        assert result.stdout == ""

@@ -1,33 +1,100 @@
-"""The README's exchange table and its commands follow the project."""
+"""The README's exchange table follows the catalogue and ccxt 4.5.90, and its
+commands follow the project."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from generator.catalogue import load
+import ccxt.pro  # type: ignore[import-untyped]
+
+from generator.catalogue import load_all
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+CATALOGUE = ROOT / "exchanges.toml"
+COLUMNS = ("entry", "market types", "flow", "reference", "status", "catalogue lines")
+# What ccxt calls a private stream: any of these watch methods.
+PRIVATE_WATCHES = ("watchBalance", "watchOrders", "watchMyTrades", "watchPositions")
 
 
-def table_rows() -> dict[str, str]:
-    rows = {}
-    for line in README.splitlines():
-        cells = [cell.strip() for cell in line.strip("|").split("|")]
-        if line.startswith("| ") and len(cells) == 5:
-            for name in cells[0].split(","):
-                rows.setdefault(name.strip(), "")
-                rows[name.strip()] += " " + cells[2]
+def exchange_table() -> dict[str, dict[str, str]]:
+    """entry id -> its row's cells (an id may share a row with others)."""
+    header = "| " + " | ".join(COLUMNS) + " |"
+    assert header in README, f"the README's exchange table must have the columns {COLUMNS}"
+    lines = README.split(header, 1)[1].splitlines()[2:]
+    rows: dict[str, dict[str, str]] = {}
+    for line in lines:
+        if not line.startswith("|"):
+            break
+        cells = dict(zip(COLUMNS, (cell.strip() for cell in line.strip().strip("|").split("|"))))
+        for name in cells["entry"].split(","):
+            assert name.strip() not in rows, f"{name.strip()} has two rows"
+            rows[name.strip()] = cells
     return rows
 
 
-def test_every_entry_is_in_the_table_with_its_flows() -> None:
-    rows = table_rows()
-    for entry in load(ROOT / "exchanges.toml"):
+def catalogue_lines(text: str) -> dict[str, int]:
+    """Data lines (not blank, not comments) each top-level table took."""
+    counts: dict[str, int] = {}
+    current = None
+    for line in text.split("\n"):
+        stripped = line.strip()
+        header = re.match(r"\[([a-z][a-z0-9_]*)[.\]]", stripped)
+        if header:
+            current = header.group(1)
+        if current is not None and stripped and not stripped.startswith("#"):
+            counts[current] = counts.get(current, 0) + 1
+    return counts
+
+
+def test_every_entry_is_in_the_table_with_its_flows_and_line_count() -> None:
+    rows = exchange_table()
+    entries, _ = load_all(CATALOGUE)
+    lines = catalogue_lines(CATALOGUE.read_text(encoding="utf-8"))
+    for entry in entries:
         assert entry.id in rows, entry.id
+        row = rows[entry.id]
+        assert row["status"] == "supported", (entry.id, row["status"])
         for variant in entry.variants:
-            assert variant.flow in rows[entry.id], (entry.id, variant.flow)
+            assert variant.flow in row["flow"], (entry.id, variant.flow)
+        counts = [int(n) for n in re.findall(r"\d+", row["catalogue lines"])]
+        assert lines[entry.id] in counts, (entry.id, lines[entry.id], row["catalogue lines"])
+
+
+def test_every_unsupported_exchange_is_in_the_table_with_its_reason() -> None:
+    rows = exchange_table()
+    _, unsupported = load_all(CATALOGUE)
+    assert unsupported, "the catalogue marks the exchanges it cannot do"
+    for marked in unsupported:
+        assert marked.id in rows, marked.id
+        assert rows[marked.id]["status"] == f"unsupported: {marked.reason}", marked.id
+
+
+def test_every_exchange_ccxt_streams_is_in_the_table() -> None:
+    rows = exchange_table()
+    missing = sorted(set(ccxt.pro.exchanges) - set(rows))
+    assert not missing, f"ccxt 4.5.90 has WebSocket classes the README does not list: {missing}"
+
+
+def test_supported_means_a_catalogue_entry_and_every_status_is_known() -> None:
+    entries, _ = load_all(CATALOGUE)
+    ids = {entry.id for entry in entries}
+    for name, row in exchange_table().items():
+        status = row["status"]
+        assert status == "supported" and name in ids or status != "supported" and name not in ids, name
+        assert re.match(r"supported\Z|unsupported: |public streams only\Z|no authentication: |not yet: ", status), (
+            name, status,
+        )
+
+
+def test_public_only_means_ccxt_has_no_private_stream() -> None:
+    """A row saying "public streams only" must be true of ccxt 4.5.90."""
+    public = [name for name, row in exchange_table().items() if row["status"] == "public streams only"]
+    assert public
+    for name in public:
+        has = getattr(ccxt.pro, name)().has
+        assert not any(has.get(watch) for watch in PRIVATE_WATCHES), name
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -40,3 +40,13 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "phemex",
     "poloniex",
 )
+# Exchanges the catalogue names but wsauth cannot authenticate correctly, and why.
+UNSUPPORTED: _Final[dict[str, str]] = {
+    "aster": "signs its REST listen-key call with an Ethereum wallet key (EIP-712 typed data, secp256k1); wallet signing is not implemented",
+    "derive": "logs in with an Ethereum wallet signature (secp256k1 over the timestamp); wallet signing is not implemented",
+    "grvt": "needs a REST sign-in whose session cookie comes from an API key login tied to an Ethereum wallet (EIP-712 order signing); wallet signing is not implemented",
+    "lighter": "authenticates with a zero-knowledge auth token made by Lighter's own signer library from an account key; not implementable with the standard library",
+    "nado": "authenticates with an Ethereum wallet signature (EIP-712 StreamAuthentication); wallet signing is not implemented",
+    "paradex": "authenticates with a JWT obtained by a StarkNet key signature (STARK curve); wallet signing is not implemented",
+    "polymarket": "its API credentials are derived from an Ethereum wallet signature (EIP-712 ClobAuth); wallet signing is not implemented",
+}

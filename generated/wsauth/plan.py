@@ -19,13 +19,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
-from . import EXCHANGES
+from . import EXCHANGES, UNSUPPORTED
 
 MASK = "***"
 SECRET_FIELDS = ("secret", "password", "private_key")
 
 
 def load(exchange: str) -> ModuleType:
+    if exchange in UNSUPPORTED:
+        raise ValueError(f"{exchange} is not supported: {UNSUPPORTED[exchange]}")
     if exchange not in EXCHANGES:
         raise ValueError(
             f"unknown exchange {exchange!r}; known: {', '.join(EXCHANGES)}"
@@ -167,7 +169,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m wsauth")
     commands = parser.add_subparsers(dest="command", required=True)
     dry = commands.add_parser("plan", help="print what one module would send")
-    dry.add_argument("exchange", choices=EXCHANGES, metavar="EXCHANGE")
+    dry.add_argument(
+        "exchange", metavar="EXCHANGE", help=f"one of: {', '.join(EXCHANGES)}"
+    )
     dry.add_argument("--credentials", required=True, metavar="FILE.json")
     dry.add_argument("--now-ms", type=int)
     dry.add_argument("--nonce", type=_id)
