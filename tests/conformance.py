@@ -36,6 +36,9 @@ NOT_AUTHENTICATION: dict[tuple[str, str, str], str] = {
     ("gate_wsapi", "ws_headers", "X-Gate-Size-Decimal"): (
         "asks Gate for decimal order sizes in pushes; unrelated to authentication"
     ),
+    ("gateeu", "ws_headers", "X-Gate-Size-Decimal"): (
+        "asks Gate for decimal order sizes in pushes; unrelated to authentication"
+    ),
     ("coinbaseexchange", "ws_url", "?"): (
         "ccxt appends an empty query string to tell its own public and user "
         "trade subscriptions apart; the feed ignores it"

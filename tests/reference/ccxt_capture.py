@@ -739,6 +739,44 @@ def _alpaca() -> Entry:
     )
 
 
+# --- frames / handshake (issue #4): bydfi, gateeu ------------------------------
+
+
+def _bydfi() -> Entry:
+    return Entry(
+        entry="bydfi",
+        ccxt_id="bydfi",
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=_op("method", ("LOGIN",)),
+        # the login subscribes the connection to its private streams: ccxt
+        # sends no separate subscribe
+        channel=None,
+        markets=[_market("BTC-USDT", "BTC/USDT:USDT", "swap")],
+        reply=lambda f, s: [{"result": True, "id": f.get("id")}] if f.get("method") == "LOGIN" else [],
+        seed_request_id=_seed_options("reqid"),
+        uses_request_id=True,
+        expect_auth=1,
+        expect_subscribe=0,
+    )
+
+
+def _gateeu() -> Entry:
+    return Entry(
+        entry="gateeu",
+        ccxt_id="gateeu",
+        market_type=None,
+        run=lambda ex: ex.watch_orders(None, None, None, {"type": "spot"}),
+        classify=_all_subscribe,  # auth is inline in every private subscribe
+        channel="spot.orders",
+        markets=[_market("BTC_USDT", "BTC/USDT")],
+        seed_request_id=_seed_options("reqid"),
+        uses_request_id=True,
+        expect_auth=0,
+        expect_subscribe=1,
+    )
+
+
 ENTRIES: dict[tuple[str, str | None], Entry] = {}
 for _e in [
     _bybit("bybit"), _bybit("bybiteu"), _bybit("bybitid"),
@@ -753,6 +791,7 @@ for _e in [
     _bitvavo(), _phemex(), _cryptocom(), _hitbtc("hitbtc"), _hitbtc("bequant"),
     _onetrading(), _poloniex(), _cex(),
     _blofin(), _alpaca(),
+    _bydfi(), _gateeu(),
 ]:
     ENTRIES[(_e.entry, _e.market_type)] = _e
 
