@@ -39,6 +39,9 @@ NOT_AUTHENTICATION: dict[tuple[str, str, str], str] = {
     ("gateeu", "ws_headers", "X-Gate-Size-Decimal"): (
         "asks Gate for decimal order sizes in pushes; unrelated to authentication"
     ),
+    ("weex", "ws_headers", "User-Agent"): (
+        "ccxt names itself; Weex wants some User-Agent, and websockets sends its own"
+    ),
     ("coinbaseexchange", "ws_url", "?"): (
         "ccxt appends an empty query string to tell its own public and user "
         "trade subscriptions apart; the feed ignores it"

@@ -10,6 +10,8 @@ from typing import Final as _Final
 
 EXCHANGES: _Final[tuple[str, ...]] = (
     "alpaca",
+    "alpaca_crypto",
+    "apex",
     "bequant",
     "binance",
     "binancecoinm",
@@ -18,6 +20,7 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "bitget",
     "bitmex",
     "bitvavo",
+    "blockchaincom",
     "blofin",
     "bybit",
     "bybiteu",
@@ -32,6 +35,7 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "gate_wsapi",
     "gateeu",
     "hitbtc",
+    "hollaex",
     "htx",
     "kraken",
     "krakenfutures",
@@ -41,4 +45,6 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "onetrading",
     "phemex",
     "poloniex",
+    "weex",
+    "woo",
 )

@@ -777,6 +777,102 @@ def _gateeu() -> Entry:
     )
 
 
+# --- frames / handshake (issue #4): woo, blockchaincom, alpaca_crypto, weex, hollaex, apex
+
+
+def _woo() -> Entry:
+    return Entry(
+        entry="woo",
+        ccxt_id="woo",
+        market_type=None,
+        run=lambda ex: ex.watch_orders(),
+        classify=_op("event", ("auth",)),
+        channel="executionreport",
+        markets=[_market("SPOT_BTC_USDT", "BTC/USDT")],
+        reply=lambda f, s: [{"event": "auth", "success": True, "ts": s.now_ms}] if f.get("event") == "auth" else [],
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
+def _blockchaincom() -> Entry:
+    return Entry(
+        entry="blockchaincom",
+        ccxt_id="blockchaincom",
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=lambda f: "auth" if isinstance(f, dict) and f.get("channel") == "auth" else "subscribe",
+        channel="balances",
+        markets=[_market("BTC-USD", "BTC/USD")],
+        reply=lambda f, s: [{"seqnum": 0, "event": "subscribed", "channel": "auth", "readOnly": False}]
+        if f.get("channel") == "auth" else [],
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
+def _alpaca_crypto() -> Entry:
+    # the crypto market-data stream: ccxt authenticates it before any
+    # subscription (here the quotes of one pair)
+    return Entry(
+        entry="alpaca_crypto",
+        ccxt_id="alpaca",
+        market_type=None,
+        run=lambda ex: ex.watch_ticker("BTC/USD"),
+        classify=_op("action", ("auth",)),
+        channel="quotes",
+        markets=[_market("BTC/USD", "BTC/USD")],
+        reply=lambda f, s: [[{"T": "success", "msg": "authenticated"}]] if f.get("action") == "auth" else [],
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
+def _weex(market_type: str) -> Entry:
+    return Entry(
+        entry="weex",
+        ccxt_id="weex",
+        market_type=market_type,
+        run=lambda ex: ex.watch_orders("BTC/USDT" if market_type == "spot" else "BTC/USDT:USDT"),
+        classify=_all_subscribe,  # the handshake headers authenticate: no auth frame
+        channel="orders",
+        markets=[_market("BTCUSDT", "BTC/USDT"), _market("BTCUSDT_SWAP", "BTC/USDT:USDT", "swap")],
+        seed_request_id=_seed_options("requestId"),
+        expect_auth=0,
+        expect_subscribe=1,
+    )
+
+
+def _hollaex() -> Entry:
+    return Entry(
+        entry="hollaex",
+        ccxt_id="hollaex",
+        market_type=None,
+        run=lambda ex: ex.watch_orders(),
+        classify=_all_subscribe,  # the signed URL authenticates: no auth frame
+        channel="order",
+        markets=[_market("btc-usdt", "BTC/USDT")],
+        expect_auth=0,
+        expect_subscribe=1,
+    )
+
+
+def _apex() -> Entry:
+    return Entry(
+        entry="apex",
+        ccxt_id="apex",
+        market_type=None,
+        run=lambda ex: ex.watch_orders(),
+        classify=_op("op", ("login",)),
+        channel="orders",
+        markets=[_market("BTCUSDT", "BTC/USDT:USDT", "swap")],
+        reply=lambda f, s: [{"success": True, "ret_msg": "", "op": "auth", "conn_id": "capture"}]
+        if f.get("op") == "login" else [],
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
 ENTRIES: dict[tuple[str, str | None], Entry] = {}
 for _e in [
     _bybit("bybit"), _bybit("bybiteu"), _bybit("bybitid"),
@@ -792,6 +888,7 @@ for _e in [
     _onetrading(), _poloniex(), _cex(),
     _blofin(), _alpaca(),
     _bydfi(), _gateeu(),
+    _woo(), _blockchaincom(), _alpaca_crypto(), _weex("spot"), _weex("swap"), _hollaex(), _apex(),
 ]:
     ENTRIES[(_e.entry, _e.market_type)] = _e
 
