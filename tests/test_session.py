@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from tests.fakes import start_fake
-from wsauth import binanceusdm, bitfinex, bybit, deribit, gate, kraken, krakenfutures
+from wsauth import binanceusdm, bitfinex, bybit, deribit, gate, hollaex, kraken, krakenfutures, weex
 from wsauth.session import (
     AuthenticationFailed,
     AuthTimeout,
@@ -133,6 +133,9 @@ FLOWS = {
     "pre_auth-token": (kraken, "kraken", [KRAKEN_EXECUTIONS]),
     "inline": (gate, "gate", [GATE_ORDERS]),
     "challenge": (krakenfutures, "krakenfutures", [KF_OPEN_ORDERS]),
+    # Nothing sent to authenticate: the upgrade request itself is signed.
+    "handshake-headers": (weex, "weex", [Subscription({"id": "1", "method": "SUBSCRIBE", "params": ["orders"]})]),
+    "handshake-url": (hollaex, "hollaex", [Subscription({"op": "subscribe", "args": ["order"]})]),
 }
 
 

@@ -368,7 +368,8 @@ class Session:
             fetched = await fetch_pre_auth(
                 module, credentials, config=config, opts=opts, http=self._http
             )
-        pre, headers = None, {}
+        pre: Any = None
+        headers: Mapping[str, str] = {}
         if fetched is not None:
             self._token, url, pre, headers = (
                 fetched.token,
