@@ -42,6 +42,9 @@ NOT_AUTHENTICATION: dict[tuple[str, str, str], str] = {
     ("weex", "ws_headers", "User-Agent"): (
         "ccxt names itself; Weex wants some User-Agent, and websockets sends its own"
     ),
+    ("extended", "ws_headers", "User-Agent"): (
+        "ccxt presents itself as a Chrome browser; not authentication"
+    ),
     ("coinbaseexchange", "ws_url", "?"): (
         "ccxt appends an empty query string to tell its own public and user "
         "trade subscriptions apart; the feed ignores it"

@@ -31,6 +31,7 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "coinbaseexchange",
     "cryptocom",
     "deribit",
+    "extended",
     "gate",
     "gate_wsapi",
     "gateeu",

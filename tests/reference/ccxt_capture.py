@@ -199,6 +199,8 @@ class Entry:
     # a request id ccxt hard-codes instead of drawing from a counter
     fixed_request_id: str | None = None
     base64_secret: bool = False
+    # other constructor settings ccxt insists on although the WS auth never reads them
+    config: dict = field(default_factory=dict)
     expect_auth: int = 0
     expect_subscribe: int = 0
 
@@ -873,6 +875,23 @@ def _apex() -> Entry:
     )
 
 
+def _extended() -> Entry:
+    return Entry(
+        entry="extended",
+        ccxt_id="extended",
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=_all_subscribe,  # the account stream is private by its handshake: nothing is sent
+        channel=None,
+        markets=[_market("BTC-USD", "BTC/USD:USD", "swap")],
+        # check_required_credentials wants the Stark key that signs orders;
+        # the account stream's handshake only carries the API key
+        config={"privateKey": "0x" + "11" * 32},
+        expect_auth=0,
+        expect_subscribe=0,
+    )
+
+
 ENTRIES: dict[tuple[str, str | None], Entry] = {}
 for _e in [
     _bybit("bybit"), _bybit("bybiteu"), _bybit("bybitid"),
@@ -889,6 +908,7 @@ for _e in [
     _blofin(), _alpaca(),
     _bydfi(), _gateeu(),
     _woo(), _blockchaincom(), _alpaca_crypto(), _weex("spot"), _weex("swap"), _hollaex(), _apex(),
+    _extended(),
 ]:
     ENTRIES[(_e.entry, _e.market_type)] = _e
 
@@ -1067,6 +1087,7 @@ def _make_exchange(session: _Session):
         config["password"] = creds["password"]
     if creds.get("uid") is not None:
         config["uid"] = creds["uid"]
+    config.update(copy.deepcopy(e.config))
     ex = getattr(ccxt.pro, e.ccxt_id)(config)
     for name in _FROZEN_METHODS:
         owner = next(k for k in type(ex).__mro__ if name in k.__dict__)
