@@ -35,6 +35,7 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "gate",
     "gate_wsapi",
     "gateeu",
+    "gemini",
     "hitbtc",
     "hollaex",
     "htx",
