@@ -44,7 +44,7 @@ HANDSHAKE = ("ws_headers", "socket_url", "socket_query")
 FLOW_PARTS = {
     "direct": ({"auth_frame"}, {"subscribe_auth", "rest", "ws_url_with_token", "keepalive", "close"}),
     "inline": ({"subscribe_auth"}, {"auth_frame", "rest", "ws_url_with_token", "keepalive", "close"}),
-    "pre_auth": ({"rest"}, {"auth_frame", "ws_headers", "socket_url", "socket_query"}),
+    "pre_auth": ({"rest"}, {"auth_frame", "socket_url", "socket_query"}),
     "challenge": ({"auth_frame", "subscribe_auth"}, {"rest", "ws_url_with_token", "keepalive", "close"}),
     # Nothing is sent to authenticate: the handshake's headers or URL are signed.
     "handshake": (set(), {"auth_frame", "subscribe_auth", "rest", "ws_url_with_token", "keepalive", "close"}),
@@ -139,6 +139,11 @@ class Variant:
     socket_url: str | None = None  # the socket to open, a template starting with {ws_url}
     socket_query: dict[str, str] | None = None  # {socket_query}: URL-encoded, in this order
     payload: Payload | None = None
+
+    @property
+    def ws_headers_need_token(self) -> bool:
+        """The handshake headers carry what the REST call returned."""
+        return self.ws_headers is not None and "token" in values.fields_in(self.ws_headers)
 
     @property
     def handshake(self) -> bool:
@@ -628,7 +633,7 @@ def _check_uses(
             check.error(table, None, f"{{{name}}} needs a {name} table")
         if name in data and name not in used:
             check.error(table, name, "set but never used")
-    for part in HANDSHAKE:
+    for part in HANDSHAKE if "rest" not in data else ():  # after a REST call, {token} is its answer
         if "token" in _expand(uses.get(part, []), derived):
             check.error(table, part, "cannot use {token}: no pre-auth call returns one before the handshake")
     for part, names in sorted(uses.items()):

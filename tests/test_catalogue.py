@@ -622,8 +622,8 @@ HANDSHAKE_CASES = {
     "a handshake flow with an auth frame": (
         "[demo.reply]", 'auth_frame = { op = "auth" }\n[demo.reply]', HANDSHAKE, 10, "demo", "flow 'handshake' does not use 'auth_frame'"
     ),
-    "handshake headers on a REST-first flow": (
-        "[demo.reply]", 'ws_headers = { X-Key = "{api_key}" }\n[demo.reply]', REST, 8, "demo", "flow 'pre_auth' does not use 'ws_headers'"
+    "a signed socket URL on a REST-first flow": (
+        "[demo.reply]", 'socket_url = "{ws_url}/{api_key}"\n[demo.reply]', REST, 8, "demo", "flow 'pre_auth' does not use 'socket_url'"
     ),
     "a token in a handshake header": (
         'X-Key = "{api_key}"', 'X-Key = "{token}"', HANDSHAKE, 7, "demo", "ws_headers: cannot use {token}"
@@ -681,3 +681,11 @@ def test_a_payload_is_json_text_signed_with_the_base64_of_the_secret(tmp_path: P
     sign = hmac.new(base64.b64encode(b"s"), b"GET/realtime6000", hashlib.sha256).hexdigest()
     assert json.loads(base64.b64decode(frame["args"][0])) == {"key": "k", "expires": 6000, "sign": sign}
     assert base64.b64decode(frame["args"][0]) == b'{"key":"k","expires":6000,"sign":"' + sign.encode() + b'"}'
+
+
+def test_handshake_headers_after_a_rest_call_carry_its_token(tmp_path: Path) -> None:
+    text = edited("[demo.reply]", 'ws_headers = { Cookie = "JWT={token}" }\n[demo.reply]', REST)
+    module = render_module(tmp_path, write(tmp_path, text), "demo")
+    credentials = module.Credentials(api_key="k", secret="s")
+    assert module.pre_auth(credentials, opts={"now_ms": 1}).ws_headers is None  # not known before the call
+    assert module.pre_auth(credentials, opts={"now_ms": 1, "token": "t0k"}).ws_headers == {"Cookie": "JWT=t0k"}

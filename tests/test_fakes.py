@@ -143,6 +143,19 @@ def hollaex_url(base: str, key: str, secret: str, expires: int) -> str:
     return f"{base}?api-key={key}&api-signature={sig}&api-expires={expires}"
 
 
+def bullish_login_headers(key: str, secret: str, ts: int, nonce: int) -> dict[str, str]:
+    path = "/trading-api/v1/users/hmac/login"
+    sig = hmac.new(secret.encode(), f"{ts}{nonce}GET{path}".encode(), hashlib.sha256).hexdigest()
+    return {"BX-PUBLIC-KEY": key, "BX-TIMESTAMP": str(ts), "BX-NONCE": str(nonce), "BX-SIGNATURE": sig}
+
+
+async def bullish_token(fake: Any, key: str, secret: str) -> str:
+    async with http() as client:
+        r = await client.get(fake.rest_url, headers=bullish_login_headers(key, secret, now_ms(), now_ms() * 1000))
+    assert r.status_code == 200, r.text
+    return str(r.json()["token"])
+
+
 def kraken_sub(token: str | None, channel: str = "balances", req_id: int = 3) -> dict[str, Any]:
     params: dict[str, Any] = {"channel": channel}
     if token is not None:
@@ -965,6 +978,8 @@ def test_everything_is_loopback_and_shut_down() -> None:
                     headers = weex_headers(KEY, SECRET, "", now_ms())
                 elif kind == "hollaex":
                     url = hollaex_url(fake.ws_url, KEY, SECRET, now_ms() // 1000 + 10)
+                elif kind == "bullish":
+                    headers = {"Cookie": f"JWT_COOKIE={await bullish_token(fake, KEY, SECRET)}"}
                 if fake.rest_url is not None:
                     assert fake.rest_url.startswith("http://127.0.0.1:")
                     assert fake._http is not None and fake._http.server_address[0] == "127.0.0.1"
@@ -1066,6 +1081,60 @@ def test_hollaex_refuses_a_bad_signed_url_and_keeps_public_sockets_public() -> N
             async with ws_connect(hollaex_url(fake.ws_url, KEY, SECRET, soon)) as ws:
                 await ws.send(json.dumps({"op": "subscribe", "args": ["order"]}))
                 await assert_silent(ws)
+            assert fake.auth_ok == 1
+
+    run(go())
+
+
+
+@pytest.mark.parametrize("name", _fixture_names("bullish"))
+def test_ccxt_recorded_bullish_login_and_cookie_are_accepted(name: str) -> None:
+    fx = fixture(name)
+    creds = fx["credentials"]
+
+    async def go() -> None:
+        async with start_fake("bullish", api_key=creds["api_key"], secret=creds["secret"],
+                              clock_offset_ms=fx["used"]["now_ms"] - now_ms()) as fake:
+            rest = fx["rest"][0]
+            async with http() as client:
+                r = await client.get(fake.rest_url, headers=rest["headers"])
+            assert r.status_code == 200, r.text
+            token = r.json()["token"]
+            headers = {"Cookie": fx["ws_headers"]["Cookie"].replace(fx["used"]["token"], token)}
+            async with connect(fake.ws_url, additional_headers=headers, proxy=None, open_timeout=3) as ws:
+                await ws.send(json.dumps(fx["subscribe_frames"][0]))
+                assert (await recv_json(ws))["result"] == {"message": "Successfully subscribed"}
+            assert fake.auth_ok == 1
+
+    run(go())
+
+
+def test_bullish_refuses_bad_logins_and_cookies() -> None:
+    async def go() -> None:
+        async with start_fake("bullish", api_key=KEY, secret=SECRET) as fake:
+            now = now_ms()
+            cases = {
+                "Invalid public key": bullish_login_headers("other", SECRET, now, now * 1000),
+                "Request timestamp is outside the accepted window": bullish_login_headers(KEY, SECRET, now - 60_000, now * 1000),
+                "Invalid signature": bullish_login_headers(KEY, "wrong-secret", now, now * 1000),
+            }
+            async with http() as client:
+                for message, headers in cases.items():
+                    r = await client.get(fake.rest_url, headers=headers)
+                    assert r.status_code == 401 and r.json()["message"] == message
+                ok = await client.get(fake.rest_url, headers=bullish_login_headers(KEY, SECRET, now, now * 1000 + 5))
+                assert ok.status_code == 200
+                replay = await client.get(fake.rest_url, headers=bullish_login_headers(KEY, SECRET, now, now * 1000 + 5))
+                assert replay.status_code == 401 and replay.json()["errorCodeName"] == "INVALID_NONCE"
+            for cookie in ({}, {"Cookie": "JWT_COOKIE=not-issued"}):
+                with pytest.raises(InvalidStatus) as refused:
+                    async with connect(fake.ws_url, additional_headers=cookie, proxy=None, open_timeout=3):
+                        pass
+                assert refused.value.response.status_code == 401
+            assert fake.connections == 0
+            cookie = {"Cookie": f"JWT_COOKIE={ok.json()['token']}"}
+            async with connect(fake.ws_url, additional_headers=cookie, proxy=None, open_timeout=3):
+                pass
             assert fake.auth_ok == 1
 
     run(go())

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 
 from tests.conformance import NOT_AUTHENTICATION, merged
+from tests.conformance import _without_additions as without_additions
 
 CAPTURES = Path(__file__).resolve().parent / "fixtures" / "ccxt"
 # One capture per flow: direct, pre_auth (token in URL / in frames), inline, challenge.
-FLOWS = ["bybit-1", "binance-linear-2", "kraken-3", "gate-swap-4", "krakenfutures-1", "htx-linear-3", "weex-spot-1", "hollaex-1"]
+FLOWS = ["bybit-1", "binance-linear-2", "kraken-3", "gate-swap-4", "krakenfutures-1", "htx-linear-3", "weex-spot-1", "hollaex-1", "bullish-2"]
 
 
 def run_plan(capture: dict[str, Any], tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -45,7 +46,7 @@ def test_reveal_prints_what_ccxt_sends(name: str, tmp_path: Path) -> None:
     printed = json.loads(result.stdout)
     assert set(printed) == {"exchange", "pattern", "rest", "ws_url", "ws_headers", "frames", "subscribe_auth"}
     assert printed["exchange"] == capture["entry"]
-    assert printed["rest"] == capture["rest"]
+    assert printed["rest"] == without_additions(capture)["rest"]
     assert printed["frames"] == capture["frames"]
     assert printed["ws_url"] == capture["ws_url"]
     not_auth = {key for (entry, part, key) in NOT_AUTHENTICATION if entry == capture["entry"] and part == "ws_headers"}
@@ -63,7 +64,8 @@ SIGNED = {
     "krakenfutures-1": [("subscribe_frames", 0, "signed_challenge")],
     "htx-linear-3": [("frames", 0, "Signature")],
     "weex-spot-1": [("ws_headers", "ACCESS-SIGN")],
-    "hollaex-1": [("ws_url",)],  # the signed URL: see the next test for what stays visible
+    "hollaex-1": [("ws_url",)],
+    "bullish-2": [("rest", 0, "headers", "BX-SIGNATURE"), ("ws_headers", "Cookie")],  # the cookie holds the JWT  # the signed URL: see the next test for what stays visible
 }
 
 

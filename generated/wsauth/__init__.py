@@ -22,6 +22,7 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "bitvavo",
     "blockchaincom",
     "blofin",
+    "bullish",
     "bybit",
     "bybiteu",
     "bybitid",

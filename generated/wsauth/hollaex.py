@@ -139,8 +139,9 @@ class PreAuth(_NamedTuple):
     close: RestRequest | None = None
     error_code_path: tuple[str, ...] | None = None
     error_message_path: tuple[str, ...] | None = None
-    # Headers to send with the WebSocket handshake (may be signed).
-    ws_headers: _Mapping[str, str] = {}
+    # Headers to send with the WebSocket handshake (may be signed); None
+    # until opts["token"] is known when they carry it.
+    ws_headers: _Mapping[str, str] | None = {}
 
     def __repr__(self) -> str:
         return f"PreAuth(request={self.request!r}, token_path={self.token_path!r}, ws_url=..., ...)"

@@ -76,7 +76,7 @@ def _run(
                 }
             )
         ws_url = pre.ws_url
-        ws_headers = dict(getattr(pre, "ws_headers", {}))
+        ws_headers = dict(getattr(pre, "ws_headers", None) or {})
     frame = module.build_auth_message(credentials, opts=opts)
     subscribe = module.build_subscribe_auth(
         credentials, channel=channel, symbols=symbols, opts=opts

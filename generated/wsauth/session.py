@@ -174,7 +174,7 @@ async def fetch_pre_auth(
     if pre is None:
         return None
     if pre.request is None:  # nothing to call: the socket URL or handshake is signed
-        return PreAuthResult(None, pre.ws_url, None, pre, dict(pre.ws_headers))
+        return PreAuthResult(None, pre.ws_url, None, pre, dict(pre.ws_headers or {}))
     client = http or httpx.AsyncClient()
     try:
         response = await _call(client, pre.request)
@@ -182,12 +182,15 @@ async def fetch_pre_auth(
         if http is None:
             await client.aclose()
     token: str = pre.read_token(response.status_code, response.content)
-    if (
-        pre.ws_url is None
-    ):  # only when the URL embeds the token: no second nonce otherwise
+    # Only when the URL or the handshake headers embed the token: no second nonce otherwise.
+    if pre.ws_url is None or getattr(pre, "ws_headers", {}) is None:
         pre = module.pre_auth(credentials, config, {**opts, "token": token})
     return PreAuthResult(
-        token, pre.ws_url, pre.keepalive_ms, pre, dict(getattr(pre, "ws_headers", {}))
+        token,
+        pre.ws_url,
+        pre.keepalive_ms,
+        pre,
+        dict(getattr(pre, "ws_headers", None) or {}),
     )
 
 

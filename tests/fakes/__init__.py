@@ -30,10 +30,12 @@ gate           inline   /ws/v4/ (/v4/ws/usdt) accepted auth-carrying (un)subscri
 krakenfutures  challenge /ws/v1               accepted signed private subscribe
 weex           handshake /v3/ws/private       handshake with valid signed ACCESS-* headers
 hollaex        handshake /stream              handshake with a valid signed query string
+bullish        pre_auth /trading-api/v1/private-data  handshake with an issued JWT_COOKIE
 ============== ======== ===================== ========================================
 
 REST paths: binanceusdm ``/fapi/v1/listenKey`` (POST/PUT/DELETE),
-kraken ``/0/private/GetWebSocketsToken`` (POST). Secrets for kraken and
+kraken ``/0/private/GetWebSocketsToken`` (POST), bullish
+``/trading-api/v1/users/hmac/login`` (GET). Secrets for kraken and
 krakenfutures must be base64 (ValueError otherwise).
 
 State (nonces, listen keys, tokens, challenges) belongs to the fake, not to a
@@ -79,7 +81,7 @@ Extra knobs:
     The fake's clock is wall clock + N ms (server clock skew; also lets tests
     replay ccxt's recorded frames at their recorded time).
 ``max_skew_s=30``
-    Accepted timestamp distance for deribit, gate and weex.
+    Accepted timestamp distance for deribit, gate, weex and bullish.
 ``greeting=True``
     Send the exchange's connect greeting first (bitfinex ``info``, kraken v2
     ``status``, krakenfutures ``info``; others send nothing).
@@ -100,6 +102,7 @@ from typing import Any
 
 from ._base import Fake
 from .binanceusdm import BinanceUsdmFake
+from .bullish import BullishFake
 from .bitfinex import BitfinexFake
 from .bybit import BybitFake
 from .deribit import DeribitFake
@@ -121,6 +124,7 @@ KINDS: dict[str, type[Fake]] = {
         KrakenFuturesFake,
         WeexFake,
         HollaexFake,
+        BullishFake,
     )
 }
 

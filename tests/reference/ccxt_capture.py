@@ -892,6 +892,29 @@ def _extended() -> Entry:
     )
 
 
+def _bullish_rest(method, url, headers, body, s):
+    if url.endswith("/v1/users/hmac/login"):
+        return {"authorizer": "113363EFA2CA00007368524E02000000", "ownerAuthorizer": "113363EFA2CA00007368524E02000000", "token": s.token}
+    raise CaptureError(f"unexpected REST call {method} {url}")
+
+
+def _bullish() -> Entry:
+    return Entry(
+        entry="bullish",
+        ccxt_id="bullish",
+        market_type=None,
+        run=lambda ex: ex.watch_orders(),
+        classify=_all_subscribe,  # the JWT cookie on the handshake authenticates: no auth frame
+        channel="orders",
+        markets=[_market("BTCUSDC", "BTC/USDC")],
+        rest=_bullish_rest,
+        seed_request_id=_seed_options("requestId"),
+        uses_token=True,
+        expect_auth=0,
+        expect_subscribe=1,
+    )
+
+
 ENTRIES: dict[tuple[str, str | None], Entry] = {}
 for _e in [
     _bybit("bybit"), _bybit("bybiteu"), _bybit("bybitid"),
@@ -908,7 +931,7 @@ for _e in [
     _blofin(), _alpaca(),
     _bydfi(), _gateeu(),
     _woo(), _blockchaincom(), _alpaca_crypto(), _weex("spot"), _weex("swap"), _hollaex(), _apex(),
-    _extended(),
+    _extended(), _bullish(),
 ]:
     ENTRIES[(_e.entry, _e.market_type)] = _e
 
@@ -942,7 +965,12 @@ class _Session:
     # -- websocket side --
     async def create_connection(self, client: _WsClient, session) -> FakeWebSocket:
         headers = client.options.get("headers") if isinstance(client.options, dict) else None
-        self.connections.append({"url": client.url, "headers": copy.deepcopy(headers) if headers else {}})
+        headers = copy.deepcopy(headers) if headers else {}
+        # cookies ccxt puts in the session's jar go out as the Cookie header
+        cookies = client.options.get("cookies") if isinstance(client.options, dict) else None
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        self.connections.append({"url": client.url, "headers": headers})
         self.ws = FakeWebSocket(self, client)
         self.events += 1
         return self.ws
