@@ -725,7 +725,8 @@ def _blofin() -> Entry:
 
 def _alpaca() -> Entry:
     # the trading stream (trade_updates); the crypto market-data stream
-    # authenticates with a different frame ({action: auth, key, secret})
+    # authenticates with a different frame ({action: auth, key, secret}):
+    # the alpaca_crypto entry
     return Entry(
         entry="alpaca",
         ccxt_id="alpaca",
