@@ -16,7 +16,7 @@ from typing import Any
 
 from . import values
 
-FLOWS = ("direct", "pre_auth", "inline", "challenge")
+FLOWS = ("direct", "pre_auth", "inline", "challenge", "handshake")
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*\Z")
 HEADER_NAME = re.compile(r"[A-Za-z0-9-]+\Z")
 
@@ -28,6 +28,8 @@ VARIANT_KEYS: KeySpec = (
         "reference_url", "environments", "market_types", "expires_after_ms", "nonce",
         "signature", "auth_frame", "subscribe_auth", "rest", "ws_url_with_token",
         "session_ttl_ms", "keepalive_ms", "keepalive", "close",
+        # How to open the socket: signed handshake headers, a signed URL.
+        "ws_headers", "socket_url", "socket_query", "payload",
     },
 )
 ENTRY_KEYS: KeySpec = ({"default_market", "markets"}, set())
@@ -36,20 +38,26 @@ UNSUPPORTED_KEYS: KeySpec = ({"unsupported"}, {"reference_url"})
 SIGNATURE_KEYS: KeySpec = ({"message", "hash", "key", "encoding"}, {"prefix", "digest_first", "query"})
 REST_KEYS: KeySpec = ({"method", "url", "headers", "body", "token"}, {"error_code", "error_message"})
 FOLLOW_UP_KEYS: KeySpec = ({"method", "headers", "body"}, set())  # keepalive / close
-REPLY_KEYS: KeySpec = ({"success", "failure", "reason"}, {"code", "ttl", "ttl_unit", "data", "request_id"})
+REPLY_KEYS: KeySpec = ({"success", "failure", "reason"}, {"code", "ttl", "ttl_unit", "data", "request_id", "batched"})
+PAYLOAD_KEYS: KeySpec = ({"json", "separators", "encoding"}, set())
+HANDSHAKE = ("ws_headers", "socket_url", "socket_query")
 
 # What each flow's template renders, so what its table must and must not hold.
 FLOW_PARTS = {
     "direct": ({"auth_frame"}, {"subscribe_auth", "rest", "ws_url_with_token", "keepalive", "close"}),
     "inline": ({"subscribe_auth"}, {"auth_frame", "rest", "ws_url_with_token", "keepalive", "close"}),
-    "pre_auth": ({"rest"}, {"auth_frame"}),
+    "pre_auth": ({"rest"}, {"auth_frame", "socket_url", "socket_query"}),
     "challenge": ({"auth_frame", "subscribe_auth"}, {"rest", "ws_url_with_token", "keepalive", "close"}),
+    # Nothing is sent to authenticate: the handshake's headers or URL are signed.
+    "handshake": (set(), {"auth_frame", "subscribe_auth", "rest", "ws_url_with_token", "keepalive", "close"}),
 }
 HASHES = ("sha256", "sha384", "sha512")
-KEY_FORMS = ("raw", "base64")
+KEY_FORMS = ("raw", "base64", "raw_base64")  # raw_base64: the base64 text of the secret is the key
 ENCODINGS = ("hex", "hex_upper", "base64", "hex_base64")  # hex_base64: base64 of the hex text
 NONCES = ("now_ms", "now_s", "increasing_ms")
 TTL_UNITS = ("ms", "s")
+PAYLOAD_SEPARATORS = ("compact", "spaced")  # JSON as ccxt's json() / Python's json.dumps writes it
+PAYLOAD_ENCODINGS = ("text", "base64")
 REFERENCES = ("ccxt", "docs")
 
 
@@ -62,6 +70,15 @@ class Signature:
     prefix: str = ""
     digest_first: str | None = None
     query: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A JSON document sent as text ({payload}): inside a frame, or base64 in a header."""
+
+    json: dict[str, Any]
+    separators: str
+    encoding: str
 
 
 @dataclass(frozen=True)
@@ -94,6 +111,7 @@ class Reply:
     ttl_unit: str = "ms"
     data: str | None = None
     request_id: str | None = None
+    batched: bool = False  # every server message is a JSON array of messages
 
 
 @dataclass(frozen=True)
@@ -119,6 +137,20 @@ class Variant:
     ws_url_with_token: str | None = None
     session_ttl_ms: int | None = None
     keepalive_ms: int | None = None
+    ws_headers: dict[str, str] | None = None  # handshake headers (text templates)
+    socket_url: str | None = None  # the socket to open, a template starting with {ws_url}
+    socket_query: dict[str, str] | None = None  # {socket_query}: URL-encoded, in this order
+    payload: Payload | None = None
+
+    @property
+    def ws_headers_need_token(self) -> bool:
+        """The handshake headers carry what the REST call returned."""
+        return self.ws_headers is not None and "token" in values.fields_in(self.ws_headers)
+
+    @property
+    def handshake(self) -> bool:
+        """pre_auth says how to open the socket (headers or URL), with no REST call."""
+        return self.rest is None and (self.ws_headers is not None or self.socket_url is not None)
 
     @property
     def prefix(self) -> str:
@@ -305,6 +337,8 @@ def _reply(check: _Checker, table: str, data: object) -> Reply | None:
             check.keypath(table, "reason", item)
     if "ttl_unit" in data:
         check.choice(table, "ttl_unit", data["ttl_unit"], TTL_UNITS)
+    if "batched" in data:
+        check.typed(table, "batched", data["batched"], bool)
     return Reply(
         success=_predicates(check, table, "success", data.get("success", [])),
         failure=_predicates(check, table, "failure", data.get("failure", [])),
@@ -314,6 +348,7 @@ def _reply(check: _Checker, table: str, data: object) -> Reply | None:
         ttl_unit=data.get("ttl_unit", "ms"),
         data=data.get("data"),
         request_id=data.get("request_id"),
+        batched=data.get("batched") is True,
     )
 
 
@@ -379,18 +414,34 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
     }
 
 
-def _headers(check: _Checker, table: str, headers: object) -> list[str] | None:
+def _headers(check: _Checker, table: str, headers: object, key: str = "headers") -> list[str] | None:
     """HTTP headers: valid names, text templates; the values they read."""
-    if not check.typed(table, "headers", headers, dict):
+    if not check.typed(table, key, headers, dict):
         return None
     assert isinstance(headers, dict)
     names: list[str] | None = []
     for name, value in headers.items():
         if not HEADER_NAME.match(name):
-            check.error(table, "headers", f"{name!r} is not a header name")
-        found = check.text(table, "headers", value)
+            check.error(table, key, f"{name!r} is not a header name")
+        found = check.text(table, key, value)
         names = None if found is None or names is None else names + found
     return names
+
+
+def _payload(check: _Checker, table: str, data: object) -> tuple[Payload | None, list[str] | None]:
+    """The {payload} JSON document: the names its values read."""
+    sub = table + ".payload"
+    data = check.table(table, "payload", data, PAYLOAD_KEYS)
+    if data is None:
+        return None, None
+    check.choice(sub, "separators", data["separators"], PAYLOAD_SEPARATORS)
+    check.choice(sub, "encoding", data["encoding"], PAYLOAD_ENCODINGS)
+    if not check.typed(sub, "json", data["json"], dict):
+        return None, None
+    names = check.template(sub, "json", data["json"])
+    if names is None:
+        return None, None
+    return Payload(dict(data["json"]), data["separators"], data["encoding"]), names
 
 
 def _follow_up(check: _Checker, table: str, key: str, data: object) -> tuple[FollowUp | None, list[str] | None]:
@@ -490,6 +541,31 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
             names = check.template(table, key, data[key])
             valid &= names is not None
             uses[key] = names or []
+    payload = None
+    if "payload" in data:
+        payload, names = _payload(check, table, data["payload"])
+        valid &= names is not None
+        derived["payload"] = names or []
+    if "ws_headers" in data:
+        names = _headers(check, table, data["ws_headers"], "ws_headers")
+        valid &= names is not None
+        uses["ws_headers"] = names or []
+    if "socket_url" in data:
+        names = check.text(table, "socket_url", data["socket_url"])
+        if names is not None and not str(data["socket_url"]).startswith("{ws_url}"):
+            check.error(table, "socket_url", "must start with {ws_url} (so that environments and fakes still apply)")
+        valid &= names is not None
+        uses["socket_url"] = names or []
+    if "socket_query" in data:
+        query = data["socket_query"]
+        if check.typed(table, "socket_query", query, dict) and all(
+            check.typed(table, "socket_query", value, str) for value in query.values()
+        ):
+            names = check.template(table, "socket_query", query)
+            valid &= names is not None
+            derived["socket_query"] = names or []
+        else:
+            valid = False
     if "ws_url_with_token" in data:
         names = check.text(table, "ws_url_with_token", data["ws_url_with_token"])
         if names is not None and "token" not in names:
@@ -504,6 +580,8 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         else:
             _check_uses(check, table, data, uses, derived)
 
+    if flow == "handshake" and not {"ws_headers", "socket_url"} & set(data):
+        check.error(table, None, "flow 'handshake' needs ws_headers or socket_url: what signs the handshake")
     reply = _reply(check, table, data["reply"]) if "reply" in data else None
     if len(check.problems) > before or not complete or reply is None:
         return None
@@ -527,6 +605,10 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         ws_url_with_token=data.get("ws_url_with_token"),
         session_ttl_ms=data.get("session_ttl_ms"),
         keepalive_ms=data.get("keepalive_ms"),
+        ws_headers=dict(data["ws_headers"]) if "ws_headers" in data else None,
+        socket_url=data.get("socket_url"),
+        socket_query=dict(data["socket_query"]) if "socket_query" in data else None,
+        payload=payload,
     )
 
 
@@ -557,6 +639,14 @@ def _check_uses(
     for name in ("body", "rest_path"):
         if name in used and "rest" not in data:
             check.error(table, None, f"{{{name}}} needs a rest table")
+    for name in ("payload", "socket_query"):
+        if name in used and name not in data:
+            check.error(table, None, f"{{{name}}} needs a {name} table")
+        if name in data and name not in used:
+            check.error(table, name, "set but never used")
+    for part in HANDSHAKE if "rest" not in data else ():  # after a REST call, {token} is its answer
+        if "token" in _expand(uses.get(part, []), derived):
+            check.error(table, part, "cannot use {token}: no pre-auth call returns one before the handshake")
     for part, names in sorted(uses.items()):
         if part == "subscribe_auth":
             continue

@@ -77,17 +77,22 @@ def _callbacks(variant: Variant) -> dict[str, Callback]:
         extra["query"] = values.fields_in(signature.query)
     if variant.rest is not None:
         extra["body"] = values.fields(variant.rest.body)
+    if variant.payload is not None:
+        extra["payload"] = values.fields_in(variant.payload.json)
+    if variant.socket_query is not None:
+        extra["socket_query"] = values.fields_in(variant.socket_query)
+    handshake = values.fields_in(variant.ws_headers or {}) + values.fields(variant.socket_url or "")
     follow_ups = [call for call in (variant.keepalive, variant.close) if call is not None]
     uses = {
         "pre_auth": values.fields_in(variant.rest.headers) + values.fields(variant.rest.body)
-        + values.fields(variant.ws_url_with_token or "")
+        + values.fields(variant.ws_url_with_token or "") + values.fields_in(variant.ws_headers or {})
         + [name for call in follow_ups for name in values.fields_in(call.headers) + values.fields(call.body)]
-        if variant.rest else [],
+        if variant.rest else handshake,
         "build_auth_message": values.fields_in(variant.auth_frame),
         "build_subscribe_auth": values.fields_in(variant.subscribe_auth),
     }
     returns = {
-        "pre_auth": "PreAuth" if variant.rest else "None",
+        "pre_auth": "PreAuth" if variant.rest or variant.handshake else "None",
         "build_auth_message": "dict[str, object]" if variant.auth_frame else "None",
         "build_subscribe_auth": "dict[str, object]" if variant.subscribe_auth else "None",
     }
@@ -127,6 +132,12 @@ def _features(entry: Entry, callbacks: dict[str, dict[str, Callback]]) -> set[st
             features.add(f"nonce_{variant.nonce}")
         if variant.reply.ttl:
             features.add("ttl")
+        if variant.reply.batched:
+            features.add("batched")
+        if variant.handshake:
+            features.add("handshake")
+        if variant.payload is not None:
+            features.add(f"payload_{variant.payload.encoding}")
     return features
 
 

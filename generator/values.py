@@ -43,6 +43,8 @@ VALUES: Mapping[str, Value] = {
     "ws_path": Value("str"),
     "rest_path": Value("str"),
     "query": Value("str"),  # needs: the fields of signature.query
+    "socket_query": Value("str"),  # needs: the fields of socket_query, in catalogue order
+    "payload": Value("str"),  # needs: the fields of payload.json
     "body": Value("str"),  # needs: the fields of rest.body
     "signature": Value("str"),  # needs: the fields of the signed message
 }
@@ -163,4 +165,13 @@ def closure(names: Iterable[str], extra_needs: Mapping[str, Iterable[str]]) -> l
         wanted.add(name)
         stack.extend(VALUES[name].needs)
         stack.extend(extra_needs.get(name, ()))
-    return [name for name in VALUES if name in wanted]
+    # Vocabulary order, except that a derived value (payload, signature) may
+    # need another one listed after it: each name comes after what it needs,
+    # otherwise in vocabulary order (the catalogue rejects cycles).
+    order = list(VALUES)
+    needs = {name: set(VALUES[name].needs) | set(extra_needs.get(name, ())) for name in wanted}
+    done: list[str] = []
+    while len(done) < len(wanted):
+        ready = next(n for n in order if n in wanted and n not in done and needs[n] <= set(done))
+        done.append(ready)
+    return done

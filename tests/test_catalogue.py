@@ -619,3 +619,109 @@ def test_unsupported_table_is_validated(tmp_path: Path, new: str, line: int, tex
     path = write(tmp_path, GOOD + f"[walletx]\n{new}\n".replace("[walletx]", "\n[walletx]"))
     problems = refused(path)
     assert_reported(problems, path, GOOD.count("\n") + 1 + line, "walletx", text)
+
+# --- how the socket is opened: handshake headers, signed URL, payload, batches ---
+
+# A valid handshake entry: signed headers, a signed query string in the URL.
+HANDSHAKE = """\
+[demo]
+flow = "handshake"
+reference = "ccxt"
+ws_url = "wss://example.com/stream"
+expires_after_ms = 10000
+signature = { message = "CONNECT{ws_path}{expires_s}", hash = "sha256", key = "raw", encoding = "hex" }
+ws_headers = { X-Key = "{api_key}", X-Sign = "{signature}" }
+socket_url = "{ws_url}?{socket_query}"
+socket_query = { api-key = "{api_key}", api-expires = "{expires_s!s}" }
+[demo.reply]
+success = []
+failure = []
+reason = []
+"""
+
+HANDSHAKE_CASES = {
+    "a header name that is not one": ("X-Key =", '"X Key" =', HANDSHAKE, 7, "demo", "ws_headers: 'X Key' is not a header name"),
+    "an unknown value in a header": ('"{api_key}", X-Sign', '"{apikey}", X-Sign', HANDSHAKE, 7, "demo", "unknown value {apikey}"),
+    "a socket URL that does not start from ws_url": (
+        '"{ws_url}?{socket_query}"', '"wss://elsewhere/?{socket_query}"', HANDSHAKE, 8, "demo", "must start with {ws_url}"
+    ),
+    "a socket query that is never used": ('"{ws_url}?{socket_query}"', '"{ws_url}/x"', HANDSHAKE, 9, "demo", "socket_query: set but never used"),
+    "a socket query value that is not text": ('api-expires = "{expires_s!s}"', "api-expires = 5", HANDSHAKE, 9, "demo", "socket_query: expected str"),
+    "{socket_query} without its table": (
+        'socket_query = { api-key = "{api_key}", api-expires = "{expires_s!s}" }\n', "", HANDSHAKE, 1, "demo", "{socket_query} needs a socket_query table"
+    ),
+    "a handshake flow that signs nothing on the handshake": (
+        'ws_headers = { X-Key = "{api_key}", X-Sign = "{signature}" }\nsocket_url = "{ws_url}?{socket_query}"\n'
+        'socket_query = { api-key = "{api_key}", api-expires = "{expires_s!s}" }\n',
+        'auth_frame = { sign = "{signature}" }\n', HANDSHAKE, 1, "demo", "flow 'handshake' needs ws_headers or socket_url"
+    ),
+    "a handshake flow with an auth frame": (
+        "[demo.reply]", 'auth_frame = { op = "auth" }\n[demo.reply]', HANDSHAKE, 10, "demo", "flow 'handshake' does not use 'auth_frame'"
+    ),
+    "a signed socket URL on a REST-first flow": (
+        "[demo.reply]", 'socket_url = "{ws_url}/{api_key}"\n[demo.reply]', REST, 8, "demo", "flow 'pre_auth' does not use 'socket_url'"
+    ),
+    "a token in a handshake header": (
+        'X-Key = "{api_key}"', 'X-Key = "{token}"', HANDSHAKE, 7, "demo", "ws_headers: cannot use {token}"
+    ),
+    "a payload with unknown separators": (
+        "[demo.reply]", 'payload = { json = { k = "{api_key}" }, separators = "tight", encoding = "text" }\n[demo.reply]',
+        edited('op = "auth"', 'op = "auth", p = "{payload}"'), 8, "demo.payload", "separators: 'tight' is not one of compact, spaced"
+    ),
+    "a payload with an unknown key": (
+        "[demo.reply]", 'payload = { json = { k = "v" }, separators = "compact", encoding = "text", indent = 2 }\n[demo.reply]',
+        edited('op = "auth"', 'op = "auth", p = "{payload}"'), 8, "demo.payload", "indent: unknown key"
+    ),
+    "a payload that is never used": (
+        "[demo.reply]", 'payload = { json = { k = "v" }, separators = "compact", encoding = "base64" }\n[demo.reply]', GOOD, 8, "demo", "payload: set but never used"
+    ),
+    "{payload} without its table": ('op = "auth"', 'op = "auth", p = "{payload}"', GOOD, 1, "demo", "{payload} needs a payload table"),
+    "batched that is not a bool": ('reason = ["ret_msg"]', 'reason = ["ret_msg"]\nbatched = "yes"', GOOD, 12, "demo.reply", "batched: expected bool"),
+}
+
+
+@pytest.mark.parametrize(("old", "new", "base", "line", "table", "text"), HANDSHAKE_CASES.values(), ids=HANDSHAKE_CASES.keys())
+def test_handshake_payload_and_batch_problems(tmp_path: Path, old: str, new: str, base: str, line: int, table: str, text: str) -> None:
+    path = write(tmp_path, edited(old, new, base))
+    assert_reported(refused(path), path, line, table, text)
+
+
+def test_a_handshake_entry_signs_its_headers_and_url(tmp_path: Path) -> None:
+    # Expected values computed here with hmac, from the catalogue's recipe.
+    import hashlib
+    import hmac
+
+    module = render_module(tmp_path, write(tmp_path, HANDSHAKE), "demo")
+    now_ms = 1767225600123
+    pre = module.pre_auth(module.Credentials(api_key="k/1", secret="s"), opts={"now_ms": now_ms})
+    expires = (now_ms + 10000) // 1000
+    sign = hmac.new(b"s", f"CONNECT/stream{expires}".encode(), hashlib.sha256).hexdigest()
+    assert pre.request is None and pre.token_path == ()
+    assert pre.ws_headers == {"X-Key": "k/1", "X-Sign": sign}
+    assert pre.ws_url == f"wss://example.com/stream?api-key=k%2F1&api-expires={expires}"  # encoded, in catalogue order
+    assert sign not in repr(pre) and module.build_auth_message(module.Credentials(api_key="k", secret="s")) is None
+
+
+def test_a_payload_is_json_text_signed_with_the_base64_of_the_secret(tmp_path: Path) -> None:
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    text = edited('key = "raw", encoding = "hex" }', 'key = "raw_base64", encoding = "hex" }')
+    text = edited('auth_frame = { op = "auth", args = ["{api_key}", "{expires_ms!s}", "{signature}"] }',
+                  'auth_frame = { op = "auth", args = ["{payload}"] }\n'
+                  'payload = { json = { key = "{api_key}", expires = "{expires_ms}", sign = "{signature}" }, separators = "compact", encoding = "base64" }', text)
+    module = render_module(tmp_path, write(tmp_path, text), "demo")
+    frame = module.build_auth_message(module.Credentials(api_key="k", secret="s"), opts={"now_ms": 1000})
+    sign = hmac.new(base64.b64encode(b"s"), b"GET/realtime6000", hashlib.sha256).hexdigest()
+    assert json.loads(base64.b64decode(frame["args"][0])) == {"key": "k", "expires": 6000, "sign": sign}
+    assert base64.b64decode(frame["args"][0]) == b'{"key":"k","expires":6000,"sign":"' + sign.encode() + b'"}'
+
+
+def test_handshake_headers_after_a_rest_call_carry_its_token(tmp_path: Path) -> None:
+    text = edited("[demo.reply]", 'ws_headers = { Cookie = "JWT={token}" }\n[demo.reply]', REST)
+    module = render_module(tmp_path, write(tmp_path, text), "demo")
+    credentials = module.Credentials(api_key="k", secret="s")
+    assert module.pre_auth(credentials, opts={"now_ms": 1}).ws_headers is None  # not known before the call
+    assert module.pre_auth(credentials, opts={"now_ms": 1, "token": "t0k"}).ws_headers == {"Cookie": "JWT=t0k"}

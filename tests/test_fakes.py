@@ -128,6 +128,34 @@ def kraken_headers(key: str, secret_b64: str, path: str, nonce: int) -> tuple[di
     return headers, body
 
 
+def weex_headers(key: str, secret: str, passphrase: str, ts: int) -> dict[str, str]:
+    sig = hmac.new(secret.encode(), f"{ts}/v3/ws/private".encode(), hashlib.sha256).digest()
+    return {
+        "ACCESS-KEY": key,
+        "ACCESS-SIGN": base64.b64encode(sig).decode(),
+        "ACCESS-PASSPHRASE": passphrase,
+        "ACCESS-TIMESTAMP": str(ts),
+    }
+
+
+def hollaex_url(base: str, key: str, secret: str, expires: int) -> str:
+    sig = hmac.new(secret.encode(), f"CONNECT/stream{expires}".encode(), hashlib.sha256).hexdigest()
+    return f"{base}?api-key={key}&api-signature={sig}&api-expires={expires}"
+
+
+def bullish_login_headers(key: str, secret: str, ts: int, nonce: int) -> dict[str, str]:
+    path = "/trading-api/v1/users/hmac/login"
+    sig = hmac.new(secret.encode(), f"{ts}{nonce}GET{path}".encode(), hashlib.sha256).hexdigest()
+    return {"BX-PUBLIC-KEY": key, "BX-TIMESTAMP": str(ts), "BX-NONCE": str(nonce), "BX-SIGNATURE": sig}
+
+
+async def bullish_token(fake: Any, key: str, secret: str) -> str:
+    async with http() as client:
+        r = await client.get(fake.rest_url, headers=bullish_login_headers(key, secret, now_ms(), now_ms() * 1000))
+    assert r.status_code == 200, r.text
+    return str(r.json()["token"])
+
+
 def kraken_sub(token: str | None, channel: str = "balances", req_id: int = 3) -> dict[str, Any]:
     params: dict[str, Any] = {"channel": channel}
     if token is not None:
@@ -945,6 +973,13 @@ def test_everything_is_loopback_and_shut_down() -> None:
                 assert fake._ws_server is not None
                 assert {s.getsockname()[0] for s in fake._ws_server.sockets} == {"127.0.0.1"}
                 url = fake.ws_url
+                headers = None
+                if kind == "weex":
+                    headers = weex_headers(KEY, SECRET, "", now_ms())
+                elif kind == "hollaex":
+                    url = hollaex_url(fake.ws_url, KEY, SECRET, now_ms() // 1000 + 10)
+                elif kind == "bullish":
+                    headers = {"Cookie": f"JWT_COOKIE={await bullish_token(fake, KEY, SECRET)}"}
                 if fake.rest_url is not None:
                     assert fake.rest_url.startswith("http://127.0.0.1:")
                     assert fake._http is not None and fake._http.server_address[0] == "127.0.0.1"
@@ -952,7 +987,7 @@ def test_everything_is_loopback_and_shut_down() -> None:
                     if kind == "binanceusdm":
                         url = f"{fake.ws_url}?listenKey={await listen_key(fake)}"
                 # Leave a connection open: the fake must close it on exit.
-                ws = await ws_connect(url)
+                ws = await connect(url, additional_headers=headers, proxy=None, open_timeout=3, close_timeout=1)
                 await ws.send("ping")
             await asyncio.wait_for(ws.wait_closed(), 2)
         # A REST request told to hang is released when the fake stops.
@@ -967,3 +1002,139 @@ def test_everything_is_loopback_and_shut_down() -> None:
 
     run(go())
     assert threading.active_count() == before
+
+
+# ========================================================== handshake kinds
+
+
+PASSPHRASE = "test-passphrase-1"
+
+
+@pytest.mark.parametrize("name", [n for p in ("weex-spot", "weex-swap", "hollaex") for n in _fixture_names(p)])
+def test_ccxt_recorded_handshakes_are_accepted(name: str) -> None:
+    """ccxt's signed handshake headers / URL, at ccxt's recorded clock."""
+    fx = fixture(name)
+    creds = fx["credentials"]
+    kind = name.split("-")[0]
+
+    async def go() -> None:
+        async with start_fake(kind, api_key=creds["api_key"], secret=creds["secret"], password=creds["password"],
+                              clock_offset_ms=fx["used"]["now_ms"] - now_ms()) as fake:
+            path = "/v3/ws/private" if kind == "weex" else "/stream"
+            url = fake.ws_url.replace(path, "") + fx["ws_url"].split(".com", 1)[1]
+            async with connect(url, additional_headers=fx["ws_headers"], proxy=None, open_timeout=3) as ws:
+                await ws.send(json.dumps(fx["subscribe_frames"][0]))
+                if kind == "weex":
+                    assert (await recv_json(ws))["result"] is True
+                else:
+                    await assert_silent(ws)  # a private topic on an authenticated socket: data, no error
+            assert fake.auth_ok == 1
+
+    run(go())
+
+
+def test_weex_refuses_bad_headers_on_the_handshake() -> None:
+    async def go() -> None:
+        async with start_fake("weex", api_key=KEY, secret=SECRET, password=PASSPHRASE) as fake:
+            good = weex_headers(KEY, SECRET, PASSPHRASE, now_ms())
+            cases = {
+                "-1040": {k: v for k, v in good.items() if k != "ACCESS-KEY"},
+                "-1046": weex_headers(KEY, SECRET, PASSPHRASE, now_ms() - 60_000),  # stale
+                "-1044": weex_headers("other-key", SECRET, PASSPHRASE, now_ms()),
+                "-1049": weex_headers(KEY, SECRET, "other-passphrase", now_ms()),
+                "-1047": weex_headers(KEY, "wrong-secret", PASSPHRASE, now_ms()),
+            }
+            for code, headers in cases.items():
+                with pytest.raises(InvalidStatus) as refused:
+                    async with connect(fake.ws_url, additional_headers=headers, proxy=None, open_timeout=3):
+                        pass
+                assert refused.value.response.status_code == 401
+                assert json.loads(refused.value.response.body)["code"] == code
+            assert fake.connections == 0 and fake.auth_ok == 0
+            async with connect(fake.ws_url, additional_headers=good, proxy=None, open_timeout=3) as ws:
+                await ws.send(json.dumps({"id": "1", "method": "PING"}))
+                assert await recv_json(ws) == {"id": "1", "method": "PONG"}
+            assert fake.auth_ok == 1
+
+    run(go())
+
+
+def test_hollaex_refuses_a_bad_signed_url_and_keeps_public_sockets_public() -> None:
+    async def go() -> None:
+        async with start_fake("hollaex", api_key=KEY, secret=SECRET) as fake:
+            soon = now_ms() // 1000 + 10
+            cases = {
+                "Access Token Expired": hollaex_url(fake.ws_url, KEY, SECRET, now_ms() // 1000 - 1),
+                "Invalid API Key": hollaex_url(fake.ws_url, "other-key", SECRET, soon),
+                "Invalid Signature": hollaex_url(fake.ws_url, KEY, "wrong-secret", soon),
+                "Missing authentication parameters": f"{fake.ws_url}?api-key={KEY}&api-expires={soon}",
+            }
+            for message, url in cases.items():
+                with pytest.raises(InvalidStatus) as refused:
+                    async with ws_connect(url):
+                        pass
+                assert refused.value.response.status_code == 403
+                assert json.loads(refused.value.response.body) == {"message": message}
+            async with ws_connect(fake.ws_url) as ws:  # public: private topics are refused
+                await ws.send(json.dumps({"op": "subscribe", "args": ["order"]}))
+                assert await recv_json(ws) == reply_fixture("hollaex")["failure"][0]["frame"]
+            async with ws_connect(hollaex_url(fake.ws_url, KEY, SECRET, soon)) as ws:
+                await ws.send(json.dumps({"op": "subscribe", "args": ["order"]}))
+                await assert_silent(ws)
+            assert fake.auth_ok == 1
+
+    run(go())
+
+
+
+@pytest.mark.parametrize("name", _fixture_names("bullish"))
+def test_ccxt_recorded_bullish_login_and_cookie_are_accepted(name: str) -> None:
+    fx = fixture(name)
+    creds = fx["credentials"]
+
+    async def go() -> None:
+        async with start_fake("bullish", api_key=creds["api_key"], secret=creds["secret"],
+                              clock_offset_ms=fx["used"]["now_ms"] - now_ms()) as fake:
+            rest = fx["rest"][0]
+            async with http() as client:
+                r = await client.get(fake.rest_url, headers=rest["headers"])
+            assert r.status_code == 200, r.text
+            token = r.json()["token"]
+            headers = {"Cookie": fx["ws_headers"]["Cookie"].replace(fx["used"]["token"], token)}
+            async with connect(fake.ws_url, additional_headers=headers, proxy=None, open_timeout=3) as ws:
+                await ws.send(json.dumps(fx["subscribe_frames"][0]))
+                assert (await recv_json(ws))["result"] == {"message": "Successfully subscribed"}
+            assert fake.auth_ok == 1
+
+    run(go())
+
+
+def test_bullish_refuses_bad_logins_and_cookies() -> None:
+    async def go() -> None:
+        async with start_fake("bullish", api_key=KEY, secret=SECRET) as fake:
+            now = now_ms()
+            cases = {
+                "Invalid public key": bullish_login_headers("other", SECRET, now, now * 1000),
+                "Request timestamp is outside the accepted window": bullish_login_headers(KEY, SECRET, now - 60_000, now * 1000),
+                "Invalid signature": bullish_login_headers(KEY, "wrong-secret", now, now * 1000),
+            }
+            async with http() as client:
+                for message, headers in cases.items():
+                    r = await client.get(fake.rest_url, headers=headers)
+                    assert r.status_code == 401 and r.json()["message"] == message
+                ok = await client.get(fake.rest_url, headers=bullish_login_headers(KEY, SECRET, now, now * 1000 + 5))
+                assert ok.status_code == 200
+                replay = await client.get(fake.rest_url, headers=bullish_login_headers(KEY, SECRET, now, now * 1000 + 5))
+                assert replay.status_code == 401 and replay.json()["errorCodeName"] == "INVALID_NONCE"
+            for cookie in ({}, {"Cookie": "JWT_COOKIE=not-issued"}):
+                with pytest.raises(InvalidStatus) as refused:
+                    async with connect(fake.ws_url, additional_headers=cookie, proxy=None, open_timeout=3):
+                        pass
+                assert refused.value.response.status_code == 401
+            assert fake.connections == 0
+            cookie = {"Cookie": f"JWT_COOKIE={ok.json()['token']}"}
+            async with connect(fake.ws_url, additional_headers=cookie, proxy=None, open_timeout=3):
+                pass
+            assert fake.auth_ok == 1
+
+    run(go())

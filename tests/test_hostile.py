@@ -28,7 +28,7 @@ from tests.conformance import import_file
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "catalogues" / "hostile.toml"
-FLOWS = {"hostile_direct": "direct", "hostile_inline": "inline", "hostile_pre_auth": "pre_auth", "hostile_challenge": "challenge"}
+FLOWS = {"hostile_direct": "direct", "hostile_inline": "inline", "hostile_pre_auth": "pre_auth", "hostile_challenge": "challenge", "hostile_handshake": "handshake"}
 PAYLOAD = "__import__('os').system("
 
 # Runtime inputs, themselves unfriendly: they must be inserted, never parsed.
@@ -159,7 +159,7 @@ def test_every_string_field_of_the_fixture_is_hostile() -> None:
     catalogue = tomllib.loads(FIXTURE.read_text(encoding="utf-8"))
     assert {name: table["flow"] for name, table in catalogue.items()} == FLOWS
     # Choices from a closed list, and header names (a closed alphabet), are exempt.
-    exempt = {"flow", "reference", "nonce", "hash", "key", "encoding", "digest_first", "method", "ttl_unit"}
+    exempt = {"flow", "reference", "nonce", "hash", "key", "encoding", "digest_first", "method", "ttl_unit", "separators"}
 
     def values(data: object, key: str = "") -> list[str]:
         if isinstance(data, str):
@@ -181,6 +181,7 @@ def test_every_string_field_of_the_fixture_is_hostile() -> None:
     for table in catalogue.values():
         texts += keys([table.get("auth_frame"), table.get("subscribe_auth"), table["reply"]["success"], table["reply"]["failure"]])
         texts += keys(table.get("signature", {}).get("query", {}))
+        texts += keys([table.get("socket_query", {}), table.get("payload", {}).get("json", {})])
     assert len(texts) > 100
     for text in texts:
         if text == "{{}}" or (text.startswith("{") and text.endswith("}") and text.count("{") == 1):
@@ -283,6 +284,23 @@ def test_rest_call_carries_the_literal_text(generated: Generated) -> None:
         assert request.method == table[call]["method"] and request.url == table["rest"]["url"]
         assert_same(dict(request.headers), expand(table[call]["headers"], values), f"{call} headers")
         assert_same(request.body, expand(table[call]["body"], values), f"{call} body")
+
+
+def test_handshake_headers_url_and_payload_carry_the_literal_text(generated: Generated) -> None:
+    import base64
+
+    table, module = generated.catalogue["hostile_handshake"], generated.modules["hostile_handshake"]
+    values = runtime_values(generated.catalogue, "hostile_handshake", module)
+    pre = module.pre_auth(credentials(module), opts=OPTS)
+    assert pre.request is None
+    payload = base64.b64decode(pre.ws_headers["X-Payload"]).decode()
+    assert payload == json.dumps(expand(table["payload"]["json"], values))  # Python's spacing, ASCII escapes
+    assert list(pre.ws_headers) == list(table["ws_headers"])
+    assert pre.ws_headers["X-Literal"] == expand(table["ws_headers"]["X-Literal"], values)
+    assert pre.ws_headers["X-Sign"] == SIGNATURE
+    query = urlencode([(key, expand(value, values)) for key, value in table["socket_query"].items()])  # catalogue order
+    assert pre.ws_url == expand(table["socket_url"], {**values, "socket_query": query})
+    assert module.build_auth_message(credentials(module), opts=OPTS) is None
 
 
 def test_flows_without_a_callback_return_none(generated: Generated) -> None:

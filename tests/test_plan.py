@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from tests.conformance import merged
+from tests.conformance import NOT_AUTHENTICATION, merged
+from tests.conformance import _without_additions as without_additions
 
 CAPTURES = Path(__file__).resolve().parent / "fixtures" / "ccxt"
 # One capture per flow: direct, pre_auth (token in URL / in frames), inline, challenge.
-FLOWS = ["bybit-1", "binance-linear-2", "kraken-3", "gate-swap-4", "krakenfutures-1", "htx-linear-3"]
+FLOWS = ["bybit-1", "binance-linear-2", "kraken-3", "gate-swap-4", "krakenfutures-1", "htx-linear-3", "weex-spot-1", "hollaex-1", "bullish-2"]
 
 
 def run_plan(capture: dict[str, Any], tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -45,9 +46,11 @@ def test_reveal_prints_what_ccxt_sends(name: str, tmp_path: Path) -> None:
     printed = json.loads(result.stdout)
     assert set(printed) == {"exchange", "pattern", "rest", "ws_url", "ws_headers", "frames", "subscribe_auth"}
     assert printed["exchange"] == capture["entry"]
-    assert printed["rest"] == capture["rest"]
+    assert printed["rest"] == without_additions(capture)["rest"]
     assert printed["frames"] == capture["frames"]
     assert printed["ws_url"] == capture["ws_url"]
+    not_auth = {key for (entry, part, key) in NOT_AUTHENTICATION if entry == capture["entry"] and part == "ws_headers"}
+    assert printed["ws_headers"] == {k: v for k, v in capture["ws_headers"].items() if k not in not_auth}
     for frame in capture["subscribe_frames"]:
         assert merged(frame, printed["subscribe_auth"] or {}) == frame
 
@@ -60,7 +63,18 @@ SIGNED = {
     "gate-swap-4": [("subscribe_frames", 0, "auth", "SIGN")],
     "krakenfutures-1": [("subscribe_frames", 0, "signed_challenge")],
     "htx-linear-3": [("frames", 0, "Signature")],
+    "weex-spot-1": [("ws_headers", "ACCESS-SIGN")],
+    "hollaex-1": [("ws_url",)],
+    "bullish-2": [("rest", 0, "headers", "BX-SIGNATURE"), ("ws_headers", "Cookie")],  # the cookie holds the JWT  # the signed URL: see the next test for what stays visible
 }
+
+
+def test_a_signed_url_is_masked_to_its_signature(tmp_path: Path) -> None:
+    capture = load("hollaex-1")
+    printed = json.loads(run_plan(capture, tmp_path).stdout)
+    signature = capture["ws_url"].split("api-signature=")[1].split("&")[0]
+    assert signature not in printed["ws_url"]
+    assert printed["ws_url"] == capture["ws_url"].replace(signature, "***")
 
 
 @pytest.mark.parametrize("name", FLOWS)

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from tests.fakes import start_fake
-from wsauth import binanceusdm, bitfinex, bybit, deribit, gate, kraken, krakenfutures
+from wsauth import binanceusdm, bitfinex, bullish, bybit, deribit, gate, hollaex, kraken, krakenfutures, weex
 from wsauth.session import (
     AuthenticationFailed,
     AuthTimeout,
@@ -133,6 +133,11 @@ FLOWS = {
     "pre_auth-token": (kraken, "kraken", [KRAKEN_EXECUTIONS]),
     "inline": (gate, "gate", [GATE_ORDERS]),
     "challenge": (krakenfutures, "krakenfutures", [KF_OPEN_ORDERS]),
+    # Nothing sent to authenticate: the upgrade request itself is signed.
+    "handshake-headers": (weex, "weex", [Subscription({"id": "1", "method": "SUBSCRIBE", "params": ["orders"]})]),
+    "handshake-url": (hollaex, "hollaex", [Subscription({"op": "subscribe", "args": ["order"]})]),
+    # A signed REST login, its JWT as the handshake's cookie.
+    "pre_auth-handshake-cookie": (bullish, "bullish", [Subscription({"jsonrpc": "2.0", "type": "command", "method": "subscribe", "params": {"topic": "orders"}, "id": "1"})]),
 }
 
 
@@ -159,11 +164,12 @@ async def test_wrong_secret_is_refused_with_the_servers_reason_once(flow: str, l
     leaks.secrets.add(wrong)
     async with fake(leaks, kind) as server:
         s = session(module, server, secret=wrong, subscriptions=subscriptions)
-        expected = kraken.ExchangeError if module is kraken else AuthenticationFailed  # kraken refuses the REST call
+        refused_by_rest = module in (kraken, bullish)  # the REST call is the first to see the secret
+        expected = module.ExchangeError if refused_by_rest else AuthenticationFailed
         with pytest.raises(expected) as refused:
             await s.connect()
         leaks.see(refused.value)
-        reason = refused.value.message if module is kraken else refused.value.reason
+        reason = refused.value.message if refused_by_rest else refused.value.reason
         assert reason  # the server's own words
         assert not s.authenticated and server.auth_ok == 0
         await asyncio.sleep(0.2)

@@ -125,7 +125,8 @@ class ExchangeError(Exception):
 
 
 class PreAuth(_NamedTuple):
-    """The REST round trip before the socket, and how its answer is used."""
+    """The REST round trip before the socket, how its answer is used, and how
+    to open the socket."""
 
     request: RestRequest
     # Where the REST reply holds the token (listen key, WS token).
@@ -138,6 +139,9 @@ class PreAuth(_NamedTuple):
     close: RestRequest | None = None
     error_code_path: tuple[str, ...] | None = None
     error_message_path: tuple[str, ...] | None = None
+    # Headers to send with the WebSocket handshake (may be signed); None
+    # until opts["token"] is known when they carry it.
+    ws_headers: _Mapping[str, str] | None = {}
 
     def __repr__(self) -> str:
         return f"PreAuth(request={self.request!r}, token_path={self.token_path!r}, ws_url=..., ...)"

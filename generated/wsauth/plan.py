@@ -65,17 +65,20 @@ def _run(
         config = config[market if market is not None else module.DEFAULT_MARKET]
     rest: list[dict[str, object]] = []
     ws_url: object = config.ws_url
+    ws_headers: dict[str, str] = {}
     if pre is not None:
         request = pre.request
-        rest.append(
-            {
-                "method": request.method,
-                "url": request.url,
-                "headers": dict(request.headers),
-                "body": request.body,
-            }
-        )
+        if request is not None:  # None: no REST call, the handshake itself is signed
+            rest.append(
+                {
+                    "method": request.method,
+                    "url": request.url,
+                    "headers": dict(request.headers),
+                    "body": request.body,
+                }
+            )
         ws_url = pre.ws_url
+        ws_headers = dict(getattr(pre, "ws_headers", None) or {})
     frame = module.build_auth_message(credentials, opts=opts)
     subscribe = module.build_subscribe_auth(
         credentials, channel=channel, symbols=symbols, opts=opts
@@ -85,15 +88,41 @@ def _run(
         "pattern": module.PATTERN,
         "rest": rest,
         "ws_url": ws_url,
-        "ws_headers": {},
+        "ws_headers": ws_headers,
         "frames": [] if frame is None else [frame],
         "subscribe_auth": subscribe,
     }
 
 
+def _mask_url(value: str, other: str) -> str | None:
+    """A signed socket URL with only its secret-dependent query values masked;
+    None when the two URLs differ elsewhere."""
+    base, _, query = value.partition("?")
+    other_base, _, other_query = other.partition("?")
+    pairs, other_pairs = query.split("&"), other_query.split("&")
+    if base != other_base or len(pairs) != len(other_pairs):
+        return None
+    out = []
+    for pair, other_pair in zip(pairs, other_pairs):
+        name, equals, _ = pair.partition("=")
+        if pair != other_pair and (not equals or name != other_pair.partition("=")[0]):
+            return None
+        out.append(pair if pair == other_pair else f"{name}={MASK}")
+    return base + "?" + "&".join(out)
+
+
 def _mask(value: object, other: object, hidden: Sequence[str]) -> object:
     """``value`` with every leaf that changes with the secret masked, and
     every known secret or token blanked wherever it appears."""
+    if (
+        isinstance(value, str)
+        and isinstance(other, str)
+        and value != other
+        and "?" in value
+    ):
+        masked = _mask_url(value, other)
+        if masked is not None:
+            value = other = masked
     if isinstance(value, dict) and isinstance(other, dict):
         return {k: _mask(v, other.get(k), hidden) for k, v in value.items()}
     if isinstance(value, list) and isinstance(other, list) and len(value) == len(other):

@@ -145,13 +145,16 @@ def config_with(
 class PreAuthResult:
     """What the socket needs after the pre-auth REST call."""
 
-    # The listen key or WS token, and the socket URL (which may embed it).
-    token: str = dataclasses.field(repr=False)
+    # The listen key or WS token (None when no REST call came first), and the
+    # socket URL (which may embed it, or be signed).
+    token: str | None = dataclasses.field(repr=False)
     ws_url: str = dataclasses.field(repr=False)
     # How often the token must be kept alive, if at all.
     keepalive_ms: int | None
     # The module's PreAuth: its keep-alive and close calls.
     pre_auth: Any = dataclasses.field(repr=False)
+    # Headers for the WebSocket handshake (may be signed).
+    ws_headers: Mapping[str, str] = dataclasses.field(default_factory=dict, repr=False)
 
 
 async def fetch_pre_auth(
@@ -170,6 +173,8 @@ async def fetch_pre_auth(
     pre = module.pre_auth(credentials, config, opts)
     if pre is None:
         return None
+    if pre.request is None:  # nothing to call: the socket URL or handshake is signed
+        return PreAuthResult(None, pre.ws_url, None, pre, dict(pre.ws_headers or {}))
     client = http or httpx.AsyncClient()
     try:
         response = await _call(client, pre.request)
@@ -177,11 +182,16 @@ async def fetch_pre_auth(
         if http is None:
             await client.aclose()
     token: str = pre.read_token(response.status_code, response.content)
-    if (
-        pre.ws_url is None
-    ):  # only when the URL embeds the token: no second nonce otherwise
+    # Only when the URL or the handshake headers embed the token: no second nonce otherwise.
+    if pre.ws_url is None or getattr(pre, "ws_headers", {}) is None:
         pre = module.pre_auth(credentials, config, {**opts, "token": token})
-    return PreAuthResult(token, pre.ws_url, pre.keepalive_ms, pre)
+    return PreAuthResult(
+        token,
+        pre.ws_url,
+        pre.keepalive_ms,
+        pre,
+        dict(getattr(pre, "ws_headers", None) or {}),
+    )
 
 
 async def _call(http: httpx.AsyncClient, request: Any) -> httpx.Response:
@@ -361,12 +371,19 @@ class Session:
             fetched = await fetch_pre_auth(
                 module, credentials, config=config, opts=opts, http=self._http
             )
-        pre = None
+        pre: Any = None
+        headers: Mapping[str, str] = {}
         if fetched is not None:
-            self._token, url, pre = fetched.token, fetched.ws_url, fetched.pre_auth
-            opts["token"] = self._token
+            self._token, url, pre, headers = (
+                fetched.token,
+                fetched.ws_url,
+                fetched.pre_auth,
+                fetched.ws_headers,
+            )
+            if self._token is not None:
+                opts["token"] = self._token
         self._pre = pre
-        await self._open(url)
+        await self._open(url, headers)
         verdict = None
         async with self._signing():
             frame = module.build_auth_message(credentials, config, opts)
@@ -422,14 +439,23 @@ class Session:
         ttl: int | None = getattr(config, "session_ttl_ms", None)
         return ttl
 
-    async def _open(self, url: str | None) -> None:
+    async def _open(
+        self, url: str | None, headers: Mapping[str, str] | None = None
+    ) -> None:
         if url is None:
             raise ConnectionLost(
                 f"{self.exchange}: no socket URL (the pre-auth gave no token)"
             )
         try:
+            # The URL and the headers may be signed: neither is ever logged or raised.
             self._socket = await asyncio.wait_for(
-                connect(url, open_timeout=None, logger=_FRAMES_LOG), self.auth_timeout_s
+                connect(
+                    url,
+                    additional_headers=dict(headers) if headers else None,
+                    open_timeout=None,
+                    logger=_FRAMES_LOG,
+                ),
+                self.auth_timeout_s,
             )
         except InvalidStatus as exc:
             status = exc.response.status_code

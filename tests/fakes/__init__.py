@@ -28,10 +28,14 @@ binanceusdm    pre_auth /private/ws           handshake with a valid ``?listenKe
 kraken         pre_auth /v2                   accepted token-carrying private subscribe
 gate           inline   /ws/v4/ (/v4/ws/usdt) accepted auth-carrying (un)subscribe
 krakenfutures  challenge /ws/v1               accepted signed private subscribe
+weex           handshake /v3/ws/private       handshake with valid signed ACCESS-* headers
+hollaex        handshake /stream              handshake with a valid signed query string
+bullish        pre_auth /trading-api/v1/private-data  handshake with an issued JWT_COOKIE
 ============== ======== ===================== ========================================
 
 REST paths: binanceusdm ``/fapi/v1/listenKey`` (POST/PUT/DELETE),
-kraken ``/0/private/GetWebSocketsToken`` (POST). Secrets for kraken and
+kraken ``/0/private/GetWebSocketsToken`` (POST), bullish
+``/trading-api/v1/users/hmac/login`` (GET). Secrets for kraken and
 krakenfutures must be base64 (ValueError otherwise).
 
 State (nonces, listen keys, tokens, challenges) belongs to the fake, not to a
@@ -77,7 +81,7 @@ Extra knobs:
     The fake's clock is wall clock + N ms (server clock skew; also lets tests
     replay ccxt's recorded frames at their recorded time).
 ``max_skew_s=30``
-    Accepted timestamp distance for deribit and gate.
+    Accepted timestamp distance for deribit, gate, weex and bullish.
 ``greeting=True``
     Send the exchange's connect greeting first (bitfinex ``info``, kraken v2
     ``status``, krakenfutures ``info``; others send nothing).
@@ -98,12 +102,15 @@ from typing import Any
 
 from ._base import Fake
 from .binanceusdm import BinanceUsdmFake
+from .bullish import BullishFake
 from .bitfinex import BitfinexFake
 from .bybit import BybitFake
 from .deribit import DeribitFake
 from .gate import GateFake
 from .kraken import KrakenFake
+from .hollaex import HollaexFake
 from .krakenfutures import KrakenFuturesFake
+from .weex import WeexFake
 
 KINDS: dict[str, type[Fake]] = {
     cls.kind: cls
@@ -115,6 +122,9 @@ KINDS: dict[str, type[Fake]] = {
         KrakenFake,
         GateFake,
         KrakenFuturesFake,
+        WeexFake,
+        HollaexFake,
+        BullishFake,
     )
 }
 

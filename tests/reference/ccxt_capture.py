@@ -199,6 +199,8 @@ class Entry:
     # a request id ccxt hard-codes instead of drawing from a counter
     fixed_request_id: str | None = None
     base64_secret: bool = False
+    # other constructor settings ccxt insists on although the WS auth never reads them
+    config: dict = field(default_factory=dict)
     expect_auth: int = 0
     expect_subscribe: int = 0
 
@@ -723,7 +725,8 @@ def _blofin() -> Entry:
 
 def _alpaca() -> Entry:
     # the trading stream (trade_updates); the crypto market-data stream
-    # authenticates with a different frame ({action: auth, key, secret})
+    # authenticates with a different frame ({action: auth, key, secret}):
+    # the alpaca_crypto entry
     return Entry(
         entry="alpaca",
         ccxt_id="alpaca",
@@ -735,6 +738,180 @@ def _alpaca() -> Entry:
         reply=lambda f, s: [{"stream": "authorization", "data": {"action": "authenticate", "status": "authorized"}}]
         if f.get("action") == "authenticate" else [],
         expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
+# --- frames / handshake (issue #4): bydfi, gateeu ------------------------------
+
+
+def _bydfi() -> Entry:
+    return Entry(
+        entry="bydfi",
+        ccxt_id="bydfi",
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=_op("method", ("LOGIN",)),
+        # the login subscribes the connection to its private streams: ccxt
+        # sends no separate subscribe
+        channel=None,
+        markets=[_market("BTC-USDT", "BTC/USDT:USDT", "swap")],
+        reply=lambda f, s: [{"result": True, "id": f.get("id")}] if f.get("method") == "LOGIN" else [],
+        seed_request_id=_seed_options("reqid"),
+        uses_request_id=True,
+        expect_auth=1,
+        expect_subscribe=0,
+    )
+
+
+def _gateeu() -> Entry:
+    return Entry(
+        entry="gateeu",
+        ccxt_id="gateeu",
+        market_type=None,
+        run=lambda ex: ex.watch_orders(None, None, None, {"type": "spot"}),
+        classify=_all_subscribe,  # auth is inline in every private subscribe
+        channel="spot.orders",
+        markets=[_market("BTC_USDT", "BTC/USDT")],
+        seed_request_id=_seed_options("reqid"),
+        uses_request_id=True,
+        expect_auth=0,
+        expect_subscribe=1,
+    )
+
+
+# --- frames / handshake (issue #4): woo, blockchaincom, alpaca_crypto, weex, hollaex, apex
+
+
+def _woo() -> Entry:
+    return Entry(
+        entry="woo",
+        ccxt_id="woo",
+        market_type=None,
+        run=lambda ex: ex.watch_orders(),
+        classify=_op("event", ("auth",)),
+        channel="executionreport",
+        markets=[_market("SPOT_BTC_USDT", "BTC/USDT")],
+        reply=lambda f, s: [{"event": "auth", "success": True, "ts": s.now_ms}] if f.get("event") == "auth" else [],
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
+def _blockchaincom() -> Entry:
+    return Entry(
+        entry="blockchaincom",
+        ccxt_id="blockchaincom",
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=lambda f: "auth" if isinstance(f, dict) and f.get("channel") == "auth" else "subscribe",
+        channel="balances",
+        markets=[_market("BTC-USD", "BTC/USD")],
+        reply=lambda f, s: [{"seqnum": 0, "event": "subscribed", "channel": "auth", "readOnly": False}]
+        if f.get("channel") == "auth" else [],
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
+def _alpaca_crypto() -> Entry:
+    # the crypto market-data stream: ccxt authenticates it before any
+    # subscription (here the quotes of one pair)
+    return Entry(
+        entry="alpaca_crypto",
+        ccxt_id="alpaca",
+        market_type=None,
+        run=lambda ex: ex.watch_ticker("BTC/USD"),
+        classify=_op("action", ("auth",)),
+        channel="quotes",
+        markets=[_market("BTC/USD", "BTC/USD")],
+        reply=lambda f, s: [[{"T": "success", "msg": "authenticated"}]] if f.get("action") == "auth" else [],
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
+def _weex(market_type: str) -> Entry:
+    return Entry(
+        entry="weex",
+        ccxt_id="weex",
+        market_type=market_type,
+        run=lambda ex: ex.watch_orders("BTC/USDT" if market_type == "spot" else "BTC/USDT:USDT"),
+        classify=_all_subscribe,  # the handshake headers authenticate: no auth frame
+        channel="orders",
+        markets=[_market("BTCUSDT", "BTC/USDT"), _market("BTCUSDT_SWAP", "BTC/USDT:USDT", "swap")],
+        seed_request_id=_seed_options("requestId"),
+        expect_auth=0,
+        expect_subscribe=1,
+    )
+
+
+def _hollaex() -> Entry:
+    return Entry(
+        entry="hollaex",
+        ccxt_id="hollaex",
+        market_type=None,
+        run=lambda ex: ex.watch_orders(),
+        classify=_all_subscribe,  # the signed URL authenticates: no auth frame
+        channel="order",
+        markets=[_market("btc-usdt", "BTC/USDT")],
+        expect_auth=0,
+        expect_subscribe=1,
+    )
+
+
+def _apex() -> Entry:
+    return Entry(
+        entry="apex",
+        ccxt_id="apex",
+        market_type=None,
+        run=lambda ex: ex.watch_orders(),
+        classify=_op("op", ("login",)),
+        channel="orders",
+        markets=[_market("BTCUSDT", "BTC/USDT:USDT", "swap")],
+        reply=lambda f, s: [{"success": True, "ret_msg": "", "op": "auth", "conn_id": "capture"}]
+        if f.get("op") == "login" else [],
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
+def _extended() -> Entry:
+    return Entry(
+        entry="extended",
+        ccxt_id="extended",
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=_all_subscribe,  # the account stream is private by its handshake: nothing is sent
+        channel=None,
+        markets=[_market("BTC-USD", "BTC/USD:USD", "swap")],
+        # check_required_credentials wants the Stark key that signs orders;
+        # the account stream's handshake only carries the API key
+        config={"privateKey": "0x" + "11" * 32},
+        expect_auth=0,
+        expect_subscribe=0,
+    )
+
+
+def _bullish_rest(method, url, headers, body, s):
+    if url.endswith("/v1/users/hmac/login"):
+        return {"authorizer": "113363EFA2CA00007368524E02000000", "ownerAuthorizer": "113363EFA2CA00007368524E02000000", "token": s.token}
+    raise CaptureError(f"unexpected REST call {method} {url}")
+
+
+def _bullish() -> Entry:
+    return Entry(
+        entry="bullish",
+        ccxt_id="bullish",
+        market_type=None,
+        run=lambda ex: ex.watch_orders(),
+        classify=_all_subscribe,  # the JWT cookie on the handshake authenticates: no auth frame
+        channel="orders",
+        markets=[_market("BTCUSDC", "BTC/USDC")],
+        rest=_bullish_rest,
+        seed_request_id=_seed_options("requestId"),
+        uses_token=True,
+        expect_auth=0,
         expect_subscribe=1,
     )
 
@@ -753,6 +930,9 @@ for _e in [
     _bitvavo(), _phemex(), _cryptocom(), _hitbtc("hitbtc"), _hitbtc("bequant"),
     _onetrading(), _poloniex(), _cex(),
     _blofin(), _alpaca(),
+    _bydfi(), _gateeu(),
+    _woo(), _blockchaincom(), _alpaca_crypto(), _weex("spot"), _weex("swap"), _hollaex(), _apex(),
+    _extended(), _bullish(),
 ]:
     ENTRIES[(_e.entry, _e.market_type)] = _e
 
@@ -786,7 +966,12 @@ class _Session:
     # -- websocket side --
     async def create_connection(self, client: _WsClient, session) -> FakeWebSocket:
         headers = client.options.get("headers") if isinstance(client.options, dict) else None
-        self.connections.append({"url": client.url, "headers": copy.deepcopy(headers) if headers else {}})
+        headers = copy.deepcopy(headers) if headers else {}
+        # cookies ccxt puts in the session's jar go out as the Cookie header
+        cookies = client.options.get("cookies") if isinstance(client.options, dict) else None
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        self.connections.append({"url": client.url, "headers": headers})
         self.ws = FakeWebSocket(self, client)
         self.events += 1
         return self.ws
@@ -931,6 +1116,7 @@ def _make_exchange(session: _Session):
         config["password"] = creds["password"]
     if creds.get("uid") is not None:
         config["uid"] = creds["uid"]
+    config.update(copy.deepcopy(e.config))
     ex = getattr(ccxt.pro, e.ccxt_id)(config)
     for name in _FROZEN_METHODS:
         owner = next(k for k in type(ex).__mro__ if name in k.__dict__)
