@@ -44,7 +44,9 @@ VALUES: Mapping[str, Value] = {
     "rest_path": Value("str"),
     "query": Value("str"),  # needs: the fields of signature.query
     "body": Value("str"),  # needs: the fields of rest.body
+    "jwt_input": Value("str"),  # needs: the fields of jwt.header and jwt.claims
     "signature": Value("str"),  # needs: the fields of the signed message
+    "jwt": Value("str"),  # needs: jwt_input and signature
 }
 
 

@@ -10,8 +10,11 @@ from typing import Final as _Final
 
 EXCHANGES: _Final[tuple[str, ...]] = (
     "alpaca",
+    "backpack",
     "bequant",
     "binance",
+    "binance_ed25519",
+    "binance_rsa",
     "binancecoinm",
     "binanceusdm",
     "bitfinex",
@@ -24,6 +27,7 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "bybitid",
     "cex",
     "coinbase",
+    "coinbase_cdp",
     "coinbaseexchange",
     "cryptocom",
     "deribit",

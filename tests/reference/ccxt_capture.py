@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import copy
 import hashlib
@@ -93,6 +94,18 @@ CREDENTIALS = {
         "uid": "20000002",
     },
 }
+# Fixed test keys (tests/fixtures/keys/keys.json: generated once, committed).
+KEYS = json.loads((REPO_ROOT / "tests" / "fixtures" / "keys" / "keys.json").read_text(encoding="utf-8"))["keys"]
+
+
+def private_key(set_name: str, kind: str) -> str:
+    """One test key of set A or B, in the form an exchange issues it."""
+    keys = KEYS[set_name]
+    if kind == "ed25519_seed_base64":  # Backpack: the 32-byte seed, base64
+        return base64.b64encode(bytes.fromhex(keys["ed25519_seed_hex"])).decode()
+    return keys[kind]
+
+
 CREDENTIALS_B64 = {
     "A": dict(CREDENTIALS["A"], secret=_B64_SECRET_A),
     "B": dict(CREDENTIALS["B"], secret=_B64_SECRET_B),
@@ -199,6 +212,13 @@ class Entry:
     # a request id ccxt hard-codes instead of drawing from a counter
     fixed_request_id: str | None = None
     base64_secret: bool = False
+    # the key in tests/fixtures/keys/keys.json (see private_key()) that ccxt
+    # gets as its secret and our module as credentials.private_key
+    private_key: str | None = None
+    # the frames carry ccxt's random_bytes(16) as a nonce (a JWT header's)
+    random_nonce: bool = False
+    # how the exchange names an API key, from the plain test key (Coinbase CDP)
+    cdp_key_name: Callable[[str], str] | None = None
     expect_auth: int = 0
     expect_subscribe: int = 0
 
@@ -739,6 +759,43 @@ def _alpaca() -> Entry:
     )
 
 
+# --- private keys: Ed25519, RSA, ECDSA ------------------------------------------
+
+
+def _binance_key(entry: str, kind: str) -> Entry:
+    spot = _binance("binance", "spot")
+    spot.entry = entry
+    spot.market_type = None  # an entry of its own, spot only
+    spot.private_key = kind
+    return spot
+
+
+def _backpack() -> Entry:
+    return Entry(
+        entry="backpack",
+        ccxt_id="backpack",
+        market_type=None,
+        run=lambda ex: ex.watch_orders(),
+        classify=_all_subscribe,
+        channel=None,
+        markets=[_market("BTC_USDC", "BTC/USDC")],
+        # ccxt's nonce() refuses to run until it has measured the clock offset
+        options={"timeDifference": 0},
+        private_key="ed25519_seed_base64",
+        expect_auth=0,
+        expect_subscribe=1,
+    )
+
+
+def _coinbase_cdp() -> Entry:
+    entry = _coinbase()
+    entry.entry = "coinbase_cdp"
+    entry.private_key = "p256_pem_sec1"  # Coinbase hands out "BEGIN EC PRIVATE KEY"
+    entry.random_nonce = True
+    entry.cdp_key_name = lambda key: f"organizations/org-{key[4]}-7d0e/apiKeys/{key}"
+    return entry
+
+
 ENTRIES: dict[tuple[str, str | None], Entry] = {}
 for _e in [
     _bybit("bybit"), _bybit("bybiteu"), _bybit("bybitid"),
@@ -753,6 +810,8 @@ for _e in [
     _bitvavo(), _phemex(), _cryptocom(), _hitbtc("hitbtc"), _hitbtc("bequant"),
     _onetrading(), _poloniex(), _cex(),
     _blofin(), _alpaca(),
+    _binance_key("binance_ed25519", "ed25519_pem"), _binance_key("binance_rsa", "rsa_pem"),
+    _backpack(), _coinbase_cdp(),
 ]:
     ENTRIES[(_e.entry, _e.market_type)] = _e
 
@@ -923,7 +982,7 @@ def _make_exchange(session: _Session):
     creds = session.credentials
     config = {
         "apiKey": creds.get("api_key"),
-        "secret": creds.get("secret"),
+        "secret": creds.get("private_key") or creds.get("secret"),
         "enableRateLimit": False,
         "options": {"sandboxMode": False},
     }
@@ -1079,7 +1138,8 @@ def capture(entry: str, *, market_type: str | None, credentials: dict[str, str |
 
     used = {
         "now_ms": now_ms,
-        "nonce": session.nonce_draws[0] if session.nonce_draws else None,
+        "nonce": session.random_draws[0] if e.random_nonce
+        else (session.nonce_draws[0] if session.nonce_draws else None),
         "request_id": e.fixed_request_id if e.fixed_request_id is not None
         else (session.request_id_draws[0] if session.request_id_draws else None),
         "request_ids": list(session.request_id_draws),
@@ -1115,6 +1175,9 @@ def _scenarios() -> list[dict]:
     out = []
     for (entry, market_type), e in ENTRIES.items():
         creds = CREDENTIALS_B64 if e.base64_secret else CREDENTIALS
+        if e.private_key is not None:
+            api_keys = {name: e.cdp_key_name(c["api_key"]) if e.cdp_key_name else c["api_key"] for name, c in CREDENTIALS.items()}
+            creds = {name: {"api_key": api_keys[name], "private_key": private_key(name, e.private_key)} for name in CREDENTIALS}
         n = 0
         for ci, now_ms in enumerate(CLOCKS_MS):
             for set_name in ("A", "B"):
