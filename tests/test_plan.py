@@ -14,7 +14,9 @@ from tests.conformance import merged
 
 CAPTURES = Path(__file__).resolve().parent / "fixtures" / "ccxt"
 # One capture per flow: direct, pre_auth (token in URL / in frames), inline, challenge.
-FLOWS = ["bybit-1", "binance-linear-2", "kraken-3", "gate-swap-4", "krakenfutures-1", "htx-linear-3"]
+FLOWS = ["bybit-1", "binance-linear-2", "kraken-3", "gate-swap-4", "krakenfutures-1", "htx-linear-3",
+         # and signed with private keys: Ed25519 in a frame, an ES256 JWT in a subscribe
+         "binance_ed25519-1", "coinbase_cdp-2"]
 
 
 def run_plan(capture: dict[str, Any], tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -60,6 +62,8 @@ SIGNED = {
     "gate-swap-4": [("subscribe_frames", 0, "auth", "SIGN")],
     "krakenfutures-1": [("subscribe_frames", 0, "signed_challenge")],
     "htx-linear-3": [("frames", 0, "Signature")],
+    "binance_ed25519-1": [("frames", 0, "params", "signature")],
+    "coinbase_cdp-2": [("subscribe_frames", 0, "jwt")],
 }
 
 
@@ -68,7 +72,8 @@ def test_masked_by_default(name: str, tmp_path: Path) -> None:
     capture = load(name)
     result = run_plan(capture, tmp_path)
     assert result.returncode == 0, result.stderr
-    hidden = [capture["credentials"]["secret"], capture["credentials"]["password"], capture["used"]["token"]]
+    credentials = capture["credentials"]
+    hidden = [credentials.get(name) for name in ("secret", "password", "private_key")] + [capture["used"]["token"]]
     for path in SIGNED[name]:
         node: Any = capture
         for step in path:
