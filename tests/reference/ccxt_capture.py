@@ -103,6 +103,12 @@ def private_key(set_name: str, kind: str) -> str:
     keys = KEYS[set_name]
     if kind == "ed25519_seed_base64":  # Backpack: the 32-byte seed, base64
         return base64.b64encode(bytes.fromhex(keys["ed25519_seed_hex"])).decode()
+    if kind == "ed25519_seed_public_base64":  # Coinbase CDP: seed then public key, base64 (88 characters)
+        from cryptography.hazmat.primitives.asymmetric import ed25519
+
+        seed = bytes.fromhex(keys["ed25519_seed_hex"])
+        public = ed25519.Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
+        return base64.b64encode(seed + public).decode()
     return keys[kind]
 
 
@@ -219,6 +225,8 @@ class Entry:
     random_nonce: bool = False
     # how the exchange names an API key, from the plain test key (Coinbase CDP)
     cdp_key_name: Callable[[str], str] | None = None
+    # credential sets A and B of a shape of their own (replacing CREDENTIALS)
+    own_credentials: dict[str, dict[str, str]] | None = None
     expect_auth: int = 0
     expect_subscribe: int = 0
 
@@ -796,6 +804,45 @@ def _coinbase_cdp() -> Entry:
     return entry
 
 
+def _coinbaseinternational(entry: str, kind: str | None) -> Entry:
+    def reply(f, s):
+        if f.get("method") == "public/auth":
+            return [{
+                "jsonrpc": "2.0",
+                "id": f.get("id"),
+                "result": {"expires_in": 3000, "scope": "trade:read_write", "sid": "capture-sid", "token_type": "bearer",
+                           "access_token": "capture-access-token"},
+            }]
+        return []
+
+    captured = Entry(
+        entry=entry,
+        ccxt_id="coinbaseinternational",
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=_op("method", ("public/auth",)),
+        channel=None,
+        markets=[_market("BTC-PERPETUAL", "BTC/USD:BTC", "swap")],
+        reply=reply,
+        seed_request_id=_seed_options("requestId"),
+        uses_request_id=True,
+        private_key=kind,
+        random_nonce=kind is not None,
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+    if kind is not None:
+        captured.cdp_key_name = lambda key: f"organizations/org-{key[4]}-7d0e/apiKeys/{key}"
+    else:
+        # Deribit's own client credentials, which ccxt recognises by their
+        # shape (an 8-character id, a 43-character secret) and sends to Deribit
+        captured.own_credentials = {
+            "A": {"api_key": "Ab3dE5gH", "secret": "sEcReT-A-0123456789abcdefghijklmnopqrstuvwx"},
+            "B": {"api_key": "Zy9xW7vU", "secret": "sEcReT-B-zyxwvutsrqponmlkjihgfedcba98765432"},
+        }
+    return captured
+
+
 ENTRIES: dict[tuple[str, str | None], Entry] = {}
 for _e in [
     _bybit("bybit"), _bybit("bybiteu"), _bybit("bybitid"),
@@ -812,6 +859,9 @@ for _e in [
     _blofin(), _alpaca(),
     _binance_key("binance_ed25519", "ed25519_pem"), _binance_key("binance_rsa", "rsa_pem"),
     _backpack(), _coinbase_cdp(),
+    _coinbaseinternational("coinbaseinternational", "p256_pem_sec1"),
+    _coinbaseinternational("coinbaseinternational_eddsa", "ed25519_seed_public_base64"),
+    _coinbaseinternational("coinbaseinternational_native", None),
 ]:
     ENTRIES[(_e.entry, _e.market_type)] = _e
 
@@ -1175,6 +1225,8 @@ def _scenarios() -> list[dict]:
     out = []
     for (entry, market_type), e in ENTRIES.items():
         creds = CREDENTIALS_B64 if e.base64_secret else CREDENTIALS
+        if e.own_credentials is not None:
+            creds = e.own_credentials
         if e.private_key is not None:
             api_keys = {name: e.cdp_key_name(c["api_key"]) if e.cdp_key_name else c["api_key"] for name, c in CREDENTIALS.items()}
             creds = {name: {"api_key": api_keys[name], "private_key": private_key(name, e.private_key)} for name in CREDENTIALS}
