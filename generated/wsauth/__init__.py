@@ -14,6 +14,7 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "bequant",
     "binance",
     "binance_ed25519",
+    "binance_ed25519_logon",
     "binance_rsa",
     "binancecoinm",
     "binanceusdm",

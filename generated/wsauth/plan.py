@@ -137,7 +137,7 @@ def plan(
     result = _run(module, real, opts, channel, symbols)
     if reveal:
         return result
-    shifted = SECRET_FIELDS
+    shifted: tuple[str, ...] = SECRET_FIELDS
     other_opts = opts
     if credentials.get("private_key"):
         # A shifted key (or its PEM password) is no key at all: sign a second
