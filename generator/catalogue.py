@@ -56,7 +56,7 @@ KEY_FORMS = ("raw", "base64")
 # (Orderly's "ed25519:..." form).
 PRIVATE_KEY_FORMS = ("pem", "seed_base64", "seed_hex", "seed_base58")
 ENCODINGS = ("hex", "hex_upper", "base64", "hex_base64", "base64url")  # hex_base64: base64 of the hex text; base64url: unpadded, as in JWTs
-NONCES = ("now_ms", "now_s", "increasing_ms", "random_hex")  # random_hex: 16 random bytes as hex
+NONCES = ("now_ms", "now_s", "increasing_ms", "random_hex", "uuid4")  # random_hex: 16 random bytes as hex; uuid4: a random UUID
 # The JWT "alg" each signature algorithm writes in the JWT header.
 JWT_ALGS = {"sha256": "HS256", "es256": "ES256", "ed25519": "EdDSA", "rsa_sha256": "RS256"}
 TTL_UNITS = ("ms", "s")

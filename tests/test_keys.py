@@ -149,7 +149,7 @@ def key_entries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleTyp
     folder = tmp_path_factory.mktemp("keys")
     files = render_tree(load(FIXTURES / "catalogues" / "keys.toml"))
     modules = {}
-    for name in ("any_ed25519", "jwt_hs256", "jwt_eddsa", "jwt_rs256"):
+    for name in ("any_ed25519", "jwt_hs256", "jwt_eddsa", "jwt_rs256", "jwt_upbit", "jwt_bithumb"):
         (folder / f"{name}.py").write_text(files[f"wsauth/{name}.py"], encoding="utf-8")
         modules[name] = import_file(folder / f"{name}.py", f"_keys_{name}")
     return modules
@@ -196,6 +196,55 @@ def test_jwt_hs256_equals_ccxt(key_entries: dict[str, ModuleType], set_name: str
     # bithumb's authenticate(): jwt({access_key, nonce, timestamp}, secret, 'sha256')
     claims = {"access_key": creds["api_key"], "nonce": nonce, "timestamp": now_ms}
     assert frame == {"authorization": "Bearer " + Exchange.jwt(claims, creds["secret"].encode(), "sha256")}
+
+
+UUIDS = {"A": "3f2b8a9e-1c4d-4e5f-9a6b-7c8d9e0f1a2b", "B": "0b6c1d2e-3f40-4a5b-8c7d-9e0f1a2b3c4d"}
+
+
+def ccxt_bearer(exchange: str, api_key: str, secret: str, nonce: str, now_ms: int) -> str:
+    """The handshake header ccxt 4.5.90's upbit/bithumb authenticate() sets."""
+    import asyncio
+    from unittest import mock
+
+    import ccxt.pro  # type: ignore[import-untyped]
+
+    async def run() -> str:
+        ex = getattr(ccxt.pro, exchange)({"apiKey": api_key, "secret": secret})
+        with mock.patch.object(type(ex), "uuid", staticmethod(lambda: nonce)), \
+                mock.patch.object(type(ex), "milliseconds", staticmethod(lambda: now_ms)):
+            result = ex.authenticate()
+            if asyncio.iscoroutine(result):  # bithumb's is async, upbit's is not
+                await result
+        await ex.close()
+        return str(ex.options["ws"]["options"]["headers"]["authorization"])
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("exchange", ["upbit", "bithumb"])
+@pytest.mark.parametrize("set_name", ["A", "B"])
+@pytest.mark.parametrize("now_ms", [1767225600123, 1790000000987])
+def test_upbit_and_bithumb_jwt_hs256_equal_ccxt(key_entries: dict[str, ModuleType], exchange: str, set_name: str, now_ms: int) -> None:
+    from tests.reference.ccxt_capture import CREDENTIALS
+
+    creds = CREDENTIALS[set_name]
+    module = key_entries[f"jwt_{exchange}"]
+    frame = module.build_auth_message(
+        module.Credentials(api_key=creds["api_key"], secret=creds["secret"]), opts={"now_ms": now_ms, "nonce": UUIDS[set_name]}
+    )
+    assert frame == {"authorization": ccxt_bearer(exchange, creds["api_key"], creds["secret"], UUIDS[set_name], now_ms)}
+
+
+def test_a_uuid4_nonce_is_fresh_each_time(key_entries: dict[str, ModuleType]) -> None:
+    import uuid
+
+    module = key_entries["jwt_upbit"]
+    credentials = module.Credentials(api_key="k", secret="s")
+    nonces = set()
+    for _ in range(2):
+        token = module.build_auth_message(credentials)["authorization"].removeprefix("Bearer ")
+        nonces.add(json.loads(b64url(token.split(".")[1]))["nonce"])
+    assert len(nonces) == 2 and all(uuid.UUID(n).version == 4 for n in nonces)
 
 
 @pytest.mark.parametrize("set_name", ["A", "B"])
