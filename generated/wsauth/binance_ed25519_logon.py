@@ -192,21 +192,6 @@ class _Ed25519Key(_Protocol):
     def public_key(self) -> _PublicKey: ...
 
 
-class _RsaKey(_Protocol):
-    def sign(self, data: bytes, padding: object, algorithm: object, /) -> bytes: ...
-
-
-class _Curve(_Protocol):
-    @property
-    def name(self) -> str: ...
-
-
-class _EcKey(_Protocol):
-    @property
-    def curve(self) -> _Curve: ...
-    def sign(self, data: bytes, signature_algorithm: object, /) -> bytes: ...
-
-
 def _pem_key(text: str, password: str | None, expected: str) -> object:
     # Keys pasted from a JSON file or an environment variable often carry
     # literal "\n" sequences instead of newlines.

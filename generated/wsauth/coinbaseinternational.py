@@ -182,17 +182,6 @@ def _cryptography(name: str) -> _ModuleType:
 
 
 # The few methods of cryptography's key classes used here (typed without it).
-class _PublicKey(_Protocol):
-    def public_bytes_raw(self) -> bytes: ...
-
-
-class _Ed25519Key(_Protocol):
-    def sign(self, data: bytes, /) -> bytes: ...
-    def public_key(self) -> _PublicKey: ...
-
-
-class _RsaKey(_Protocol):
-    def sign(self, data: bytes, padding: object, algorithm: object, /) -> bytes: ...
 
 
 class _Curve(_Protocol):
