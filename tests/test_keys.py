@@ -14,6 +14,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -436,3 +437,54 @@ def test_rsa_and_p256_fixture_keys_are_what_they_say() -> None:
         key = loaded(KEYS[set_name]["p256_pem"])
         assert isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1"
         assert loaded(KEYS[set_name]["p256_pem_sec1"]).private_numbers() == key.private_numbers()
+
+
+# --- end to end: wsauth.session against a loopback WS-API that checks Ed25519 -------
+
+def test_session_logs_in_with_an_ed25519_key_and_is_refused_with_another() -> None:
+    """A loopback stand-in for Binance's WS-API verifies the signature with the
+    registered public key (its own code, not the module's): the registered
+    key is accepted, another key gets Binance's -1022, and no key material
+    reaches the error."""
+    import asyncio
+
+    from websockets.asyncio.server import ServerConnection, serve
+
+    from wsauth.session import AuthenticationFailed, Session, config_with
+
+    api_key = "key-session-ed25519"
+    public = loaded(KEYS["A"]["ed25519_pem"]).public_key()
+    seen: list[dict[str, Any]] = []
+
+    async def exchange(socket: ServerConnection) -> None:
+        async for message in socket:
+            request = json.loads(message)
+            params = request["params"]
+            seen.append(request)
+            signed = "&".join(f"{k}={params[k]}" for k in sorted(params) if k != "signature").encode()
+            try:
+                public.verify(base64.b64decode(params["signature"], validate=True), signed)
+                ok = params["apiKey"] == api_key and abs(params["timestamp"] - time.time() * 1000) < params["recvWindow"]
+            except Exception:
+                ok = False
+            reply: dict[str, Any] = {"id": request["id"], "status": 200, "result": {"subscriptionId": 0}} if ok else {
+                "id": request["id"], "status": 400, "error": {"code": -1022, "msg": "Signature for this request is not valid."}}
+            await socket.send(json.dumps(reply))
+
+    async def main() -> None:
+        async with serve(exchange, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            config = config_with(binance_ed25519, ws_url=f"ws://127.0.0.1:{port}")
+            good = binance_ed25519.Credentials(api_key=api_key, private_key=KEYS["A"]["ed25519_pem"].replace("\n", "\\n"))
+            async with Session(binance_ed25519, good, config=config, auth_timeout_s=5) as session:
+                assert session.authenticated
+            wrong = binance_ed25519.Credentials(api_key=api_key, private_key=KEYS["B"]["ed25519_pem"])
+            with pytest.raises(AuthenticationFailed) as error:
+                async with Session(binance_ed25519, wrong, config=config, auth_timeout_s=5):
+                    raise AssertionError("a wrong key was accepted")
+            assert error.value.code == "-1022"
+            for text in (str(error.value), repr(error.value)):
+                assert "PRIVATE" not in text and KEYS["B"]["ed25519_pem"].splitlines()[1] not in text
+
+    asyncio.run(asyncio.wait_for(main(), 30))
+    assert [request["method"] for request in seen] == ["userDataStream.subscribe.signature"] * 2
