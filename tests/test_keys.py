@@ -488,3 +488,18 @@ def test_session_logs_in_with_an_ed25519_key_and_is_refused_with_another() -> No
 
     asyncio.run(asyncio.wait_for(main(), 30))
     assert [request["method"] for request in seen] == ["userDataStream.subscribe.signature"] * 2
+
+
+def test_es256_with_a_cryptography_without_deterministic_ecdsa_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = ec.ECDSA
+
+    def old_ecdsa(algorithm: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            raise TypeError("ECDSA() got an unexpected keyword argument 'deterministic_signing'")
+        return original(algorithm)
+
+    monkeypatch.setattr(ec, "ECDSA", old_ecdsa)
+    credentials = coinbase_cdp.Credentials(api_key="organizations/o/apiKeys/k", private_key=EC_PEM)
+    with pytest.raises(coinbase_cdp.WsAuthInputError) as error:
+        coinbase_cdp.build_subscribe_auth(credentials, channel="user", symbols=["BTC-USD"], opts={"now_ms": 1767225600123})
+    assert "deterministic ECDSA" in str(error.value) and "wsauth[keys]" in str(error.value)

@@ -278,9 +278,14 @@ def _first_text(
 def _sign(credentials: Credentials, message: bytes) -> str:
     ec = _cryptography("asymmetric.ec")
     hashes = _cryptography("hashes")
-    der = _cast(_EcKey, _private_key(credentials)).sign(
-        message, ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
-    )
+    key = _cast(_EcKey, _private_key(credentials))
+    try:
+        algorithm = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
+    except TypeError:  # a cryptography older than the one wsauth[keys] pins
+        raise _fail(
+            "ES256 signing needs a cryptography with deterministic ECDSA (RFC 6979): pip install 'wsauth[keys]'"
+        ) from None
+    der = key.sign(message, algorithm)
     r, s = _cast(
         tuple[int, int], _cryptography("asymmetric.utils").decode_dss_signature(der)
     )
