@@ -503,3 +503,58 @@ def test_es256_with_a_cryptography_without_deterministic_ecdsa_says_so(monkeypat
     with pytest.raises(coinbase_cdp.WsAuthInputError) as error:
         coinbase_cdp.build_subscribe_auth(credentials, channel="user", symbols=["BTC-USD"], opts={"now_ms": 1767225600123})
     assert "deterministic ECDSA" in str(error.value) and "wsauth[keys]" in str(error.value)
+
+
+def test_session_subscribes_with_an_es256_jwt_checked_with_the_public_key() -> None:
+    """Coinbase Advanced Trade with a CDP key, inline: a loopback stand-in
+    verifies each subscribe's JWT (ES256 with the registered public key, the
+    key name as kid and sub, 120 s) and answers as Coinbase does."""
+    import asyncio
+
+    from websockets.asyncio.server import ServerConnection, serve
+
+    from wsauth.session import AuthenticationFailed, Session, Subscription, config_with
+
+    key_name = "organizations/org-session/apiKeys/key-session"
+    public = loaded(EC_PEM).public_key()
+    tokens: list[str] = []
+
+    def valid(token: str) -> bool:
+        header, claims, signature = token.split(".")
+        raw = b64url(signature)
+        der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+        try:
+            public.verify(der, f"{header}.{claims}".encode(), ec.ECDSA(hashes.SHA256()))
+        except Exception:
+            return False
+        head, body = json.loads(b64url(header)), json.loads(b64url(claims))
+        return (head["kid"] == body["sub"] == key_name and body["exp"] - body["nbf"] == 120
+                and abs(body["nbf"] - time.time()) < 60)
+
+    async def exchange(socket: ServerConnection) -> None:
+        async for message in socket:
+            request = json.loads(message)
+            tokens.append(request["jwt"])
+            if valid(request["jwt"]):
+                reply: dict[str, Any] = {"channel": "subscriptions", "events": [{"subscriptions": {"user": request["product_ids"]}}]}
+            else:
+                reply = {"type": "error", "message": "authentication failure"}
+            await socket.send(json.dumps(reply))
+
+    async def main() -> None:
+        async with serve(exchange, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            config = config_with(coinbase_cdp, ws_url=f"ws://127.0.0.1:{port}")
+            subscription = Subscription({"type": "subscribe", "product_ids": ["BTC-USD"], "channel": "user"}, "user", ["BTC-USD"])
+            good = coinbase_cdp.Credentials(api_key=key_name, private_key=KEYS["A"]["p256_pem_sec1"])
+            async with Session(coinbase_cdp, good, config=config, subscriptions=[subscription], auth_timeout_s=5) as session:
+                assert session.authenticated
+            other = coinbase_cdp.Credentials(api_key=key_name, private_key=KEYS["B"]["p256_pem"])
+            with pytest.raises(AuthenticationFailed) as error:
+                async with Session(coinbase_cdp, other, config=config, subscriptions=[subscription], auth_timeout_s=5):
+                    raise AssertionError("another key was accepted")
+            assert error.value.reason == "authentication failure"
+            assert "PRIVATE" not in str(error.value) and tokens[-1] not in str(error.value)
+
+    asyncio.run(asyncio.wait_for(main(), 30))
+    assert len(tokens) == 2
