@@ -27,7 +27,7 @@ VARIANT_KEYS: KeySpec = (
     {
         "reference_url", "environments", "market_types", "expires_after_ms", "nonce",
         "signature", "auth_frame", "subscribe_auth", "rest", "ws_url_with_token",
-        "session_ttl_ms", "keepalive_ms", "keepalive", "close",
+        "session_ttl_ms", "keepalive_ms", "keepalive", "close", "jwt",
         # How to open the socket: signed handshake headers, a signed URL.
         "ws_headers", "socket_url", "socket_query", "payload",
     },
@@ -35,7 +35,8 @@ VARIANT_KEYS: KeySpec = (
 ENTRY_KEYS: KeySpec = ({"default_market", "markets"}, set())
 # An exchange wsauth cannot do correctly: no module, the reason in the README.
 UNSUPPORTED_KEYS: KeySpec = ({"unsupported"}, {"reference_url"})
-SIGNATURE_KEYS: KeySpec = ({"message", "hash", "key", "encoding"}, {"prefix", "digest_first", "query"})
+SIGNATURE_KEYS: KeySpec = ({"message", "hash", "encoding"}, {"key", "private_key", "prefix", "digest_first", "query"})
+JWT_KEYS: KeySpec = ({"header", "claims"}, set())
 REST_KEYS: KeySpec = ({"method", "url", "headers", "body", "token"}, {"error_code", "error_message"})
 FOLLOW_UP_KEYS: KeySpec = ({"method", "headers", "body"}, set())  # keepalive / close
 REPLY_KEYS: KeySpec = ({"success", "failure", "reason"}, {"code", "ttl", "ttl_unit", "data", "request_id", "batched"})
@@ -51,10 +52,21 @@ FLOW_PARTS = {
     # Nothing is sent to authenticate: the handshake's headers or URL are signed.
     "handshake": (set(), {"auth_frame", "subscribe_auth", "rest", "ws_url_with_token", "keepalive", "close"}),
 }
-HASHES = ("sha256", "sha384", "sha512")
+HASHES = ("sha256", "sha384", "sha512")  # HMAC with credentials.secret (signature.key)
+# Signatures with credentials.private_key (signature.private_key), through the
+# optional cryptography package: Ed25519, RSA PKCS#1 v1.5 with SHA-256, and
+# ECDSA P-256 with SHA-256 (deterministic, RFC 6979, low s, r||s as JWTs use).
+ALGORITHMS = ("ed25519", "rsa_sha256", "es256")
 KEY_FORMS = ("raw", "base64", "raw_base64")  # raw_base64: the base64 text of the secret is the key
-ENCODINGS = ("hex", "hex_upper", "base64", "hex_base64")  # hex_base64: base64 of the hex text
-NONCES = ("now_ms", "now_s", "increasing_ms")
+# How credentials.private_key may be written: PEM (PKCS#8 or traditional,
+# optionally encrypted with credentials.password, literal \n accepted), or an
+# Ed25519 seed in base64 (32 bytes, or 64: seed then public key), hex or base58
+# (Orderly's "ed25519:..." form).
+PRIVATE_KEY_FORMS = ("pem", "seed_base64", "seed_hex", "seed_base58")
+ENCODINGS = ("hex", "hex_upper", "base64", "hex_base64", "base64url")  # hex_base64: base64 of the hex text; base64url: unpadded, as in JWTs
+NONCES = ("now_ms", "now_s", "increasing_ms", "random_hex", "uuid4")  # random_hex: 16 random bytes as hex; uuid4: a random UUID
+# The JWT "alg" each signature algorithm writes in the JWT header.
+JWT_ALGS = {"sha256": "HS256", "es256": "ES256", "ed25519": "EdDSA", "rsa_sha256": "RS256"}
 TTL_UNITS = ("ms", "s")
 PAYLOAD_SEPARATORS = ("compact", "spaced")  # JSON as ccxt's json() / Python's json.dumps writes it
 PAYLOAD_ENCODINGS = ("text", "base64")
@@ -65,11 +77,24 @@ REFERENCES = ("ccxt", "docs")
 class Signature:
     message: str
     hash: str
-    key: str
+    key: str | None  # HMAC: how credentials.secret becomes the key
     encoding: str
     prefix: str = ""
     digest_first: str | None = None
     query: dict[str, str] = field(default_factory=dict)
+    private_key: tuple[str, ...] = ()  # ALGORITHMS: the forms credentials.private_key may take
+
+    @property
+    def asymmetric(self) -> bool:
+        return self.hash in ALGORITHMS
+
+
+@dataclass(frozen=True)
+class Jwt:
+    """A JSON Web Token: header and claims templates, signed by the signature table."""
+
+    header: dict[str, Any]
+    claims: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -141,6 +166,7 @@ class Variant:
     socket_url: str | None = None  # the socket to open, a template starting with {ws_url}
     socket_query: dict[str, str] | None = None  # {socket_query}: URL-encoded, in this order
     payload: Payload | None = None
+    jwt: Jwt | None = None
 
     @property
     def ws_headers_need_token(self) -> bool:
@@ -358,9 +384,25 @@ def _signature(check: _Checker, table: str, data: object) -> tuple[Signature | N
     data = check.table(table, "signature", data, SIGNATURE_KEYS)
     if data is None:
         return None, {}
-    check.choice(sub, "hash", data["hash"], HASHES)
-    check.choice(sub, "key", data["key"], KEY_FORMS)
-    check.choice(sub, "encoding", data["encoding"], ENCODINGS)
+    check.choice(sub, "hash", data["hash"], HASHES + ALGORITHMS)
+    forms: tuple[str, ...] = ()
+    if data["hash"] in ALGORITHMS:
+        if "key" in data:
+            check.error(sub, "key", f"{data['hash']} signs with credentials.private_key: use private_key, not key")
+        if "private_key" not in data:
+            check.error(sub, None, f"{data['hash']} needs private_key: the forms of key it accepts")
+        else:
+            forms = _key_forms(check, sub, data["hash"], data["private_key"])
+    else:
+        if "private_key" in data:
+            check.error(sub, "private_key", "an HMAC signs with credentials.secret: use key, not private_key")
+        if "key" not in data:
+            check.error(sub, None, "missing key 'key'")
+        else:
+            check.choice(sub, "key", data["key"], KEY_FORMS)
+    if check.choice(sub, "encoding", data["encoding"], ENCODINGS) and data["hash"] in ALGORITHMS:
+        if data["encoding"] not in ("hex", "base64", "base64url"):
+            check.error(sub, "encoding", f"a {data['hash']} signature is encoded as hex, base64 or base64url")
     if "digest_first" in data:
         check.choice(sub, "digest_first", data["digest_first"], HASHES)
     message = check.text(sub, "message", data["message"])
@@ -381,10 +423,63 @@ def _signature(check: _Checker, table: str, data: object) -> tuple[Signature | N
     if query and "query" not in signed:
         check.error(sub, "query", "the message does not sign {query}")
     signature = Signature(
-        message=data["message"], hash=data["hash"], key=data["key"], encoding=data["encoding"],
+        message=data["message"], hash=data["hash"], key=data.get("key"), encoding=data["encoding"],
         prefix=data.get("prefix", ""), digest_first=data.get("digest_first"), query=dict(query),
+        private_key=forms,
     )
     return signature, {"signature": signed, "query": query_names}
+
+
+def _key_forms(check: _Checker, table: str, algorithm: str, forms: object) -> tuple[str, ...]:
+    """The forms of private key an asymmetric signature accepts."""
+    if not check.typed(table, "private_key", forms, list):
+        return ()
+    assert isinstance(forms, list)
+    if not forms:
+        check.error(table, "private_key", "lists no form of key")
+    for form in forms:
+        if check.choice(table, "private_key", form, PRIVATE_KEY_FORMS) and form != "pem" and algorithm != "ed25519":
+            check.error(table, "private_key", f"{form!r} is an Ed25519 seed; a {algorithm} key is PEM")
+    if len(set(map(str, forms))) != len(forms):
+        check.error(table, "private_key", "lists a form twice")
+    return tuple(forms)
+
+
+def _jwt(check: _Checker, table: str, data: object, signature: object) -> tuple[Jwt | None, list[str] | None]:
+    """The JWT table, and the names its header and claims read."""
+    sub = table + ".jwt"
+    data = check.table(table, "jwt", data, JWT_KEYS)
+    if data is None:
+        return None, None
+    names: list[str] | None = []
+    for key in ("header", "claims"):
+        if not check.typed(sub, key, data[key], dict):
+            names = None
+            continue
+        found = check.template(sub, key, data[key])
+        if found is None or names is None:
+            names = None
+        else:
+            names += found
+            if {"jwt_input", "jwt", "signature"} & set(found):
+                check.error(sub, key, "a JWT cannot contain itself or its signature")
+    header = data["header"]
+    if isinstance(header, dict):
+        if not isinstance(signature, dict) or "hash" not in signature:
+            check.error(table, "jwt", "a JWT needs a signature table (message = \"{jwt_input}\")")
+        elif header.get("alg") != JWT_ALGS.get(signature["hash"]):
+            want = JWT_ALGS.get(signature["hash"])
+            check.error(sub, "header", f"alg must be {want!r} for hash {signature['hash']!r}" if want else f"hash {signature['hash']!r} cannot sign a JWT")
+        if header.get("typ", "JWT") != "JWT":
+            check.error(sub, "header", "typ must be 'JWT' when given")
+    if isinstance(signature, dict):
+        if signature.get("message") != "{jwt_input}":
+            check.error(table + ".signature", "message", "with a jwt table the signature signs exactly \"{jwt_input}\"")
+        if signature.get("encoding") != "base64url":
+            check.error(table + ".signature", "encoding", "a JWT signature is base64url")
+    if names is None:
+        return None, None
+    return Jwt(dict(header), dict(data["claims"])), names
 
 
 def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[str, list[str]]]:
@@ -525,6 +620,13 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         signature, found = _signature(check, table, data["signature"])
         derived |= found
         valid &= signature is not None
+    jwt = None
+    if "jwt" in data:
+        jwt, jwt_names = _jwt(check, table, data["jwt"], data.get("signature"))
+        valid &= jwt is not None
+        if jwt_names is not None:
+            derived["jwt_input"] = jwt_names
+            derived["jwt"] = ["jwt_input", "signature"]
     if "rest" in data:
         rest, found = _rest(check, table, data["rest"])
         if rest is not None:
@@ -609,6 +711,7 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         socket_url=data.get("socket_url"),
         socket_query=dict(data["socket_query"]) if "socket_query" in data else None,
         payload=payload,
+        jwt=jwt,
     )
 
 
@@ -629,6 +732,10 @@ def _check_uses(
         check.error(table, None, "{nonce} needs a nonce source (nonce = ...)")
     if "nonce" in data and "nonce" not in used:
         check.error(table, "nonce", "set but never used")
+    if "jwt_input" in used and "jwt" not in data:
+        check.error(table, None, "{jwt_input}/{jwt} need a jwt table")
+    if "jwt" in data and "jwt" not in used:
+        check.error(table, "jwt", "the JWT is built but never sent")
     for part in ("keepalive", "close"):
         if "token" in uses.get(part, []):
             check.error(table, part, "cannot use {token}: it is built with the first call")

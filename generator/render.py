@@ -77,6 +77,9 @@ def _callbacks(variant: Variant) -> dict[str, Callback]:
         extra["query"] = values.fields_in(signature.query)
     if variant.rest is not None:
         extra["body"] = values.fields(variant.rest.body)
+    if variant.jwt is not None:
+        extra["jwt_input"] = values.fields_in(variant.jwt.header) + values.fields_in(variant.jwt.claims)
+        extra["jwt"] = ["jwt_input", "signature"]
     if variant.payload is not None:
         extra["payload"] = values.fields_in(variant.payload.json)
     if variant.socket_query is not None:
@@ -101,8 +104,9 @@ def _callbacks(variant: Variant) -> dict[str, Callback]:
         defines = values.closure(used, extra) if used else []
         if name == "pre_auth":
             defines = [d for d in defines if d != "token"]  # optional there: see the template
-        reads = {"api_key", "secret", "password", "uid"} & set(defines) | ({"secret"} if "signature" in defines else set())
-        needed: list[str] = [f for f in ("api_key", "secret", "password", "uid") if f in reads]
+        signs_with = "private_key" if signature is not None and signature.asymmetric else "secret"
+        reads = {"api_key", "secret", "password", "uid"} & set(defines) | ({signs_with} if "signature" in defines else set())
+        needed: list[str] = [f for f in ("api_key", "secret", "password", "uid", "private_key") if f in reads]
         result[name] = Callback(defines, needed, returns[name])
     return result
 
@@ -125,9 +129,17 @@ def _features(entry: Entry, callbacks: dict[str, dict[str, Callback]]) -> set[st
     for variant in entry.variants:
         defined = {d for cb in callbacks[variant.market or ""].values() for d in cb.defines}
         features |= defined
-        if variant.signature is not None:
+        if variant.signature is not None and variant.signature.asymmetric:
+            features.add("private_key")
+            features.add(f"sign_{variant.signature.hash}")
+            features.update(f"key_{form}" for form in variant.signature.private_key)
+            features.add(variant.signature.encoding)
+        elif variant.signature is not None:
             features.add(f"key_{variant.signature.key}")
             features.add(variant.signature.encoding)
+            features.add("uses_secret")
+        if "secret" in defined:
+            features.add("uses_secret")
         if variant.nonce:
             features.add(f"nonce_{variant.nonce}")
         if variant.reply.ttl:

@@ -46,7 +46,9 @@ VALUES: Mapping[str, Value] = {
     "socket_query": Value("str"),  # needs: the fields of socket_query, in catalogue order
     "payload": Value("str"),  # needs: the fields of payload.json
     "body": Value("str"),  # needs: the fields of rest.body
+    "jwt_input": Value("str"),  # needs: the fields of jwt.header and jwt.claims
     "signature": Value("str"),  # needs: the fields of the signed message
+    "jwt": Value("str"),  # needs: jwt_input and signature
 }
 
 

@@ -584,6 +584,102 @@ def test_every_flow_has_a_pattern_and_every_pattern_is_a_flow() -> None:
     assert sorted(p.name.removesuffix(".py.jinja") for p in PATTERNS) == sorted(FLOWS)
 
 
+# --- private keys and JWTs ----------------------------------------------------------
+
+# A valid entry signing with a private key, and one sending a JWT. Lines:
+#  6 signature   7 auth_frame (JWT: 7 nonce, 8 signature, 9 jwt, 10 auth_frame)
+KEYED = """\
+[demo]
+flow = "direct"
+reference = "ccxt"
+ws_url = "wss://example.com/ws"
+expires_after_ms = 5000
+signature = { message = "{expires_ms}", hash = "ed25519", private_key = ["pem", "seed_hex"], encoding = "base64" }
+auth_frame = { op = "auth", args = ["{api_key}", "{expires_ms!s}", "{signature}"] }
+[demo.reply]
+success = [{ op = "auth", success = true }]
+failure = [{ op = "auth", success = false }]
+reason = ["ret_msg"]
+"""
+
+JWT = """\
+[demo]
+flow = "direct"
+reference = "ccxt"
+ws_url = "wss://example.com/ws"
+expires_after_ms = 120000
+nonce = "random_hex"
+signature = { message = "{jwt_input}", hash = "es256", private_key = ["pem"], encoding = "base64url" }
+jwt = { header = { alg = "ES256", typ = "JWT", kid = "{api_key}", nonce = "{nonce}" }, claims = { sub = "{api_key}", exp = "{expires_s}" } }
+auth_frame = { token = "{jwt}" }
+[demo.reply]
+success = [{ op = "auth", success = true }]
+failure = [{ op = "auth", success = false }]
+reason = ["ret_msg"]
+"""
+
+
+def test_the_key_catalogues_are_valid(tmp_path: Path) -> None:
+    (keyed,) = load(write(tmp_path, KEYED))
+    signature = keyed.variants[0].signature
+    assert signature is not None and signature.asymmetric and signature.private_key == ("pem", "seed_hex")
+    (jwt,) = load(write(tmp_path, JWT))
+    assert jwt.variants[0].jwt is not None and jwt.variants[0].jwt.header["alg"] == "ES256"
+    assert load(CATALOGUES / "keys.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "old", "new", "line", "table", "message"),
+    [
+        (KEYED, 'private_key = ["pem", "seed_hex"]', 'key = "raw"', 6, "demo.signature", "use private_key, not key"),
+        (KEYED, 'private_key = ["pem", "seed_hex"], ', "", 6, "demo.signature", "needs private_key"),
+        (KEYED, '["pem", "seed_hex"]', '["pem", "der"]', 6, "demo.signature", "'der' is not one of pem"),
+        (KEYED, '["pem", "seed_hex"]', "[]", 6, "demo.signature", "lists no form of key"),
+        (KEYED, '["pem", "seed_hex"]', '["pem", "pem"]', 6, "demo.signature", "lists a form twice"),
+        (KEYED, '["pem", "seed_hex"]', '"pem"', 6, "demo.signature", "expected list"),
+        (KEYED, 'hash = "ed25519", private_key = ["pem", "seed_hex"]', 'hash = "rsa_sha256", private_key = ["pem", "seed_hex"]',
+         6, "demo.signature", "'seed_hex' is an Ed25519 seed"),
+        (KEYED, 'encoding = "base64" }', 'encoding = "hex_upper" }', 6, "demo.signature", "encoded as hex, base64 or base64url"),
+        (KEYED, 'hash = "ed25519"', 'hash = "ed448"', 6, "demo.signature", "'ed448' is not one of sha256"),
+        (GOOD, 'key = "raw"', 'key = "raw", private_key = ["pem"]', 6, "demo.signature", "use key, not private_key"),
+        (GOOD, 'key = "raw", ', "", 6, "demo.signature", "missing key 'key'"),
+        (JWT, 'alg = "ES256"', 'alg = "HS256"', 8, "demo.jwt", "alg must be 'ES256'"),
+        (JWT, 'typ = "JWT"', 'typ = "JWS"', 8, "demo.jwt", "typ must be 'JWT'"),
+        (JWT, 'message = "{jwt_input}"', 'message = "{jwt_input}."', 7, "demo.signature", 'signs exactly "{jwt_input}"'),
+        (JWT, 'encoding = "base64url"', 'encoding = "base64"', 7, "demo.signature", "a JWT signature is base64url"),
+        (JWT, 'kid = "{api_key}"', 'kid = "{signature}"', 8, "demo.jwt", "cannot contain itself or its signature"),
+        (JWT, 'claims = { sub', 'payload = { sub', 8, "demo.jwt", "payload: unknown key"),
+        (JWT, 'sub = "{api_key}"', 'sub = "{apikey}"', 8, "demo.jwt", "unknown value {apikey}"),
+        (JWT, 'auth_frame = { token = "{jwt}" }', 'auth_frame = { token = "{api_key}" }', 8, "demo", "the JWT is built but never sent"),
+        (JWT, 'nonce = "random_hex"', 'nonce = "random"', 6, "demo", "'random' is not one of now_ms"),
+    ],
+    ids=[
+        "key for an asymmetric hash", "asymmetric without private_key", "unknown key form", "no key form",
+        "a form twice", "forms not a list", "a seed for RSA", "an encoding a key signature has not",
+        "unknown algorithm", "private_key for an HMAC", "HMAC without key", "JWT alg against the hash",
+        "JWT typ", "JWT signs more than its input", "JWT signature not base64url", "JWT holding its signature",
+        "unknown JWT key", "unknown value in the claims", "JWT never sent", "unknown nonce source",
+    ],
+)
+def test_key_and_jwt_problems(tmp_path: Path, text: str, old: str, new: str, line: int, table: str, message: str) -> None:
+    path = write(tmp_path, edited(old, new, text))
+    assert_reported(refused(path), path, line, table, message)
+
+
+def test_jwt_input_without_a_jwt_table(tmp_path: Path) -> None:
+    text = edited('jwt = { header = { alg = "ES256", typ = "JWT", kid = "{api_key}", nonce = "{nonce}" }, claims = { sub = "{api_key}", exp = "{expires_s}" } }\n', "", JWT)
+    text = edited('auth_frame = { token = "{jwt}" }', 'auth_frame = { token = "{signature}" }', text)
+    path = write(tmp_path, text)
+    problems = refused(path)
+    assert_reported(problems, path, 1, "demo", "{jwt_input}/{jwt} need a jwt table")
+
+
+def test_jwt_without_a_signature_table(tmp_path: Path) -> None:
+    text = edited('signature = { message = "{jwt_input}", hash = "es256", private_key = ["pem"], encoding = "base64url" }\n', "", JWT)
+    path = write(tmp_path, text)
+    assert_reported(refused(path), path, 7, "demo", "a JWT needs a signature table")
+
+
 # --- unsupported: marked with the reason, rendered as nothing but the reason --
 
 UNSUPPORTED = """

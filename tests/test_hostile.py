@@ -28,7 +28,8 @@ from tests.conformance import import_file
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "catalogues" / "hostile.toml"
-FLOWS = {"hostile_direct": "direct", "hostile_inline": "inline", "hostile_pre_auth": "pre_auth", "hostile_challenge": "challenge", "hostile_handshake": "handshake"}
+FLOWS = {"hostile_direct": "direct", "hostile_inline": "inline", "hostile_pre_auth": "pre_auth", "hostile_challenge": "challenge",
+         "hostile_handshake": "handshake", "hostile_jwt": "direct"}
 PAYLOAD = "__import__('os').system("
 
 # Runtime inputs, themselves unfriendly: they must be inserted, never parsed.
@@ -159,7 +160,7 @@ def test_every_string_field_of_the_fixture_is_hostile() -> None:
     catalogue = tomllib.loads(FIXTURE.read_text(encoding="utf-8"))
     assert {name: table["flow"] for name, table in catalogue.items()} == FLOWS
     # Choices from a closed list, and header names (a closed alphabet), are exempt.
-    exempt = {"flow", "reference", "nonce", "hash", "key", "encoding", "digest_first", "method", "ttl_unit", "separators"}
+    exempt = {"flow", "reference", "nonce", "hash", "key", "encoding", "digest_first", "method", "ttl_unit", "separators", "alg", "typ"}
 
     def values(data: object, key: str = "") -> list[str]:
         if isinstance(data, str):
@@ -181,6 +182,7 @@ def test_every_string_field_of_the_fixture_is_hostile() -> None:
     for table in catalogue.values():
         texts += keys([table.get("auth_frame"), table.get("subscribe_auth"), table["reply"]["success"], table["reply"]["failure"]])
         texts += keys(table.get("signature", {}).get("query", {}))
+        texts += [k for k in keys([table.get("jwt", {}).get("header"), table.get("jwt", {}).get("claims")]) if k not in ("alg", "typ")]
         texts += keys([table.get("socket_query", {}), table.get("payload", {}).get("json", {})])
     assert len(texts) > 100
     for text in texts:
@@ -255,6 +257,29 @@ def test_subscribe_auth_literals_and_keys_come_out_byte_for_byte(generated: Gene
     values = runtime_values(generated.catalogue, entry, module)
     fields = module.build_subscribe_auth(credentials(module), channel=CHANNEL, symbols=SYMBOLS, opts=OPTS)
     assert_same(fields, expand(generated.catalogue[entry]["subscribe_auth"], values))
+
+
+def test_jwt_header_and_claims_come_out_byte_for_byte(generated: Generated) -> None:
+    import base64
+    import hashlib
+    import hmac
+
+    table, module = generated.catalogue["hostile_jwt"], generated.modules["hostile_jwt"]
+    values = runtime_values(generated.catalogue, "hostile_jwt", module)
+    values["jwt"] = SIGNATURE  # the token: taken apart below
+    frame = module.build_auth_message(credentials(module), opts=OPTS)
+    assert_same(frame, expand(table["auth_frame"], values))
+    (token,) = [value for key, value in frame.items() if key.startswith("token ")]
+    header, claims, signature = token.split(".")
+
+    def decoded(part: str) -> object:
+        return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+    assert_same(decoded(header), expand(table["jwt"]["header"], values), "header")
+    assert_same(decoded(claims), expand(table["jwt"]["claims"], values), "claims")
+    # HS256 per RFC 7515, with the standard library (not the module's signer).
+    digest = hmac.new(CREDENTIALS["secret"].encode(), f"{header}.{claims}".encode(), hashlib.sha256).digest()
+    assert signature == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def test_direct_query_keys_and_values_come_out_byte_for_byte(generated: Generated) -> None:

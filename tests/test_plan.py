@@ -15,7 +15,9 @@ from tests.conformance import _without_additions as without_additions
 
 CAPTURES = Path(__file__).resolve().parent / "fixtures" / "ccxt"
 # One capture per flow: direct, pre_auth (token in URL / in frames), inline, challenge.
-FLOWS = ["bybit-1", "binance-linear-2", "kraken-3", "gate-swap-4", "krakenfutures-1", "htx-linear-3", "weex-spot-1", "hollaex-1", "bullish-2"]
+FLOWS = ["bybit-1", "binance-linear-2", "kraken-3", "gate-swap-4", "krakenfutures-1", "htx-linear-3", "weex-spot-1", "hollaex-1", "bullish-2",
+         # and signed with private keys: Ed25519 in a frame, an ES256 JWT in a subscribe
+         "binance_ed25519-1", "coinbase_cdp-2"]
 
 
 def run_plan(capture: dict[str, Any], tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -60,6 +62,8 @@ SIGNED = {
     "bybit-1": [("frames", 0, "args", 2)],
     "binance-linear-2": [],  # no signature: the listen key in the URL is the secret part
     "kraken-3": [("rest", 0, "headers", "API-Sign")],
+    "binance_ed25519-1": [("frames", 0, "params", "signature")],
+    "coinbase_cdp-2": [("subscribe_frames", 0, "jwt")],
     "gate-swap-4": [("subscribe_frames", 0, "auth", "SIGN")],
     "krakenfutures-1": [("subscribe_frames", 0, "signed_challenge")],
     "htx-linear-3": [("frames", 0, "Signature")],
@@ -82,7 +86,8 @@ def test_masked_by_default(name: str, tmp_path: Path) -> None:
     capture = load(name)
     result = run_plan(capture, tmp_path)
     assert result.returncode == 0, result.stderr
-    hidden = [capture["credentials"]["secret"], capture["credentials"]["password"], capture["used"]["token"]]
+    credentials = capture["credentials"]
+    hidden = [credentials.get(name) for name in ("secret", "password", "private_key")] + [capture["used"]["token"]]
     for path in SIGNED[name]:
         node: Any = capture
         for step in path:

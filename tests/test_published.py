@@ -24,7 +24,7 @@ def examples(exchange: str) -> list[dict[str, Any]]:
 
 
 def test_every_example_file_has_examples() -> None:
-    for exchange in ("binance", "bitmex", "kraken", "krakenfutures"):
+    for exchange in ("binance", "binance_session_logon", "bitmex", "kraken", "krakenfutures"):
         assert examples(exchange)
 
 
@@ -95,6 +95,39 @@ def test_binance_signer_matches_the_documented_vectors(example: dict[str, Any]) 
     credentials = binance.Credentials(api_key="documented-example", secret=example["secret"])
     signature = binance._spot_sign(credentials, example["signed_string"].encode())
     assert signature == example["expected"]
+
+
+# Binance's session.logon (Ed25519 keys only). The documented request is
+# reproduced field for field except its signature, which no published key
+# can make (see the fixture's signature_note); the signature is verified
+# with the public key over the documented signed string instead.
+@pytest.mark.parametrize("key_set", ["A", "B"])
+@pytest.mark.parametrize("clock", ["documented", "later"])
+def test_binance_session_logon_is_the_documented_request(key_set: str, clock: str) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from tests.reference.ccxt_capture import KEYS
+    from wsauth import binance_ed25519_logon
+
+    (example,) = examples("binance_session_logon")
+    documented = example["request"]
+    params = documented["params"]
+    now_ms = params["timestamp"] if clock == "documented" else 1790000000987
+    credentials = binance_ed25519_logon.Credentials(api_key=params["apiKey"], private_key=KEYS[key_set]["ed25519_pem"])
+    frame = binance_ed25519_logon.build_auth_message(credentials, opts={"now_ms": now_ms, "request_id": documented["id"]})
+    signature = frame["params"].pop("signature")  # type: ignore[attr-defined]
+    expected = json.loads(json.dumps(documented))
+    del expected["params"]["signature"]
+    expected["params"]["timestamp"] = now_ms
+    assert frame == expected
+    assert list(frame["params"]) == ["apiKey", "timestamp"]  # type: ignore[call-overload]
+    signed = f"apiKey={params['apiKey']}&timestamp={now_ms}".encode()
+    key = serialization.load_pem_private_key(KEYS[key_set]["ed25519_pem"].encode(), None)
+    assert isinstance(key, ed25519.Ed25519PrivateKey)
+    raw = base64.b64decode(signature, validate=True)
+    assert len(raw) == 64
+    key.public_key().verify(raw, signed)  # raises InvalidSignature otherwise
 
 
 def test_gemini_handshake_headers_follow_the_documented_recipe() -> None:

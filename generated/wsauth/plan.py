@@ -168,12 +168,25 @@ def plan(
     result = _run(module, real, opts, channel, symbols)
     if reveal:
         return result
+    shifted: tuple[str, ...] = SECRET_FIELDS
+    other_opts = opts
+    if credentials.get("private_key"):
+        # A shifted key (or its PEM password) is no key at all: sign a second
+        # later with another nonce instead, so that whatever the key signs
+        # differs. Timestamps and nonces are masked too, which hides more
+        # than needed but never a signature.
+        shifted = ("secret",)
+        moved = opts["nonce"]
+        moved = moved + 1 if isinstance(moved, int) else _shifted(str(moved))
+        other_opts = dict(opts, now_ms=pinned_now + 1000, nonce=moved)
     changed = {
         name: _shifted(credentials[name] or "")
-        for name in SECRET_FIELDS
+        for name in shifted
         if credentials.get(name)
     }
-    other = _run(module, dataclasses.replace(real, **changed), opts, channel, symbols)
+    other = _run(
+        module, dataclasses.replace(real, **changed), other_opts, channel, symbols
+    )
     hidden = [v for k, v in credentials.items() if k in SECRET_FIELDS and v]
     hidden += [v for v in (token,) if v]
     masked = _mask(result, other, hidden)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import copy
 import hashlib
@@ -93,6 +94,24 @@ CREDENTIALS = {
         "uid": "20000002",
     },
 }
+# Fixed test keys (tests/fixtures/keys/keys.json: generated once, committed).
+KEYS = json.loads((REPO_ROOT / "tests" / "fixtures" / "keys" / "keys.json").read_text(encoding="utf-8"))["keys"]
+
+
+def private_key(set_name: str, kind: str) -> str:
+    """One test key of set A or B, in the form an exchange issues it."""
+    keys = KEYS[set_name]
+    if kind == "ed25519_seed_base64":  # Backpack: the 32-byte seed, base64
+        return base64.b64encode(bytes.fromhex(keys["ed25519_seed_hex"])).decode()
+    if kind == "ed25519_seed_public_base64":  # Coinbase CDP: seed then public key, base64 (88 characters)
+        from cryptography.hazmat.primitives.asymmetric import ed25519
+
+        seed = bytes.fromhex(keys["ed25519_seed_hex"])
+        public = ed25519.Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
+        return base64.b64encode(seed + public).decode()
+    return keys[kind]
+
+
 CREDENTIALS_B64 = {
     "A": dict(CREDENTIALS["A"], secret=_B64_SECRET_A),
     "B": dict(CREDENTIALS["B"], secret=_B64_SECRET_B),
@@ -199,6 +218,15 @@ class Entry:
     # a request id ccxt hard-codes instead of drawing from a counter
     fixed_request_id: str | None = None
     base64_secret: bool = False
+    # the key in tests/fixtures/keys/keys.json (see private_key()) that ccxt
+    # gets as its secret and our module as credentials.private_key
+    private_key: str | None = None
+    # the frames carry ccxt's random_bytes(16) as a nonce (a JWT header's)
+    random_nonce: bool = False
+    # how the exchange names an API key, from the plain test key (Coinbase CDP)
+    cdp_key_name: Callable[[str], str] | None = None
+    # credential sets A and B of a shape of their own (replacing CREDENTIALS)
+    own_credentials: dict[str, dict[str, str]] | None = None
     # other constructor settings ccxt insists on although the WS auth never reads them
     config: dict = field(default_factory=dict)
     expect_auth: int = 0
@@ -916,6 +944,82 @@ def _bullish() -> Entry:
     )
 
 
+# --- private keys: Ed25519, RSA, ECDSA ------------------------------------------
+
+
+def _binance_key(entry: str, kind: str) -> Entry:
+    spot = _binance("binance", "spot")
+    spot.entry = entry
+    spot.market_type = None  # an entry of its own, spot only
+    spot.private_key = kind
+    return spot
+
+
+def _backpack() -> Entry:
+    return Entry(
+        entry="backpack",
+        ccxt_id="backpack",
+        market_type=None,
+        run=lambda ex: ex.watch_orders(),
+        classify=_all_subscribe,
+        channel=None,
+        markets=[_market("BTC_USDC", "BTC/USDC")],
+        # ccxt's nonce() refuses to run until it has measured the clock offset
+        options={"timeDifference": 0},
+        private_key="ed25519_seed_base64",
+        expect_auth=0,
+        expect_subscribe=1,
+    )
+
+
+def _coinbase_cdp() -> Entry:
+    entry = _coinbase()
+    entry.entry = "coinbase_cdp"
+    entry.private_key = "p256_pem_sec1"  # Coinbase hands out "BEGIN EC PRIVATE KEY"
+    entry.random_nonce = True
+    entry.cdp_key_name = lambda key: f"organizations/org-{key[4]}-7d0e/apiKeys/{key}"
+    return entry
+
+
+def _coinbaseinternational(entry: str, kind: str | None) -> Entry:
+    def reply(f, s):
+        if f.get("method") == "public/auth":
+            return [{
+                "jsonrpc": "2.0",
+                "id": f.get("id"),
+                "result": {"expires_in": 3000, "scope": "trade:read_write", "sid": "capture-sid", "token_type": "bearer",
+                           "access_token": "capture-access-token"},
+            }]
+        return []
+
+    captured = Entry(
+        entry=entry,
+        ccxt_id="coinbaseinternational",
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=_op("method", ("public/auth",)),
+        channel=None,
+        markets=[_market("BTC-PERPETUAL", "BTC/USD:BTC", "swap")],
+        reply=reply,
+        seed_request_id=_seed_options("requestId"),
+        uses_request_id=True,
+        private_key=kind,
+        random_nonce=kind is not None,
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+    if kind is not None:
+        captured.cdp_key_name = lambda key: f"organizations/org-{key[4]}-7d0e/apiKeys/{key}"
+    else:
+        # Deribit's own client credentials, which ccxt recognises by their
+        # shape (an 8-character id, a 43-character secret) and sends to Deribit
+        captured.own_credentials = {
+            "A": {"api_key": "Ab3dE5gH", "secret": "sEcReT-A-0123456789abcdefghijklmnopqrstuvwx"},
+            "B": {"api_key": "Zy9xW7vU", "secret": "sEcReT-B-zyxwvutsrqponmlkjihgfedcba98765432"},
+        }
+    return captured
+
+
 ENTRIES: dict[tuple[str, str | None], Entry] = {}
 for _e in [
     _bybit("bybit"), _bybit("bybiteu"), _bybit("bybitid"),
@@ -930,6 +1034,11 @@ for _e in [
     _bitvavo(), _phemex(), _cryptocom(), _hitbtc("hitbtc"), _hitbtc("bequant"),
     _onetrading(), _poloniex(), _cex(),
     _blofin(), _alpaca(),
+    _binance_key("binance_ed25519", "ed25519_pem"), _binance_key("binance_rsa", "rsa_pem"),
+    _backpack(), _coinbase_cdp(),
+    _coinbaseinternational("coinbaseinternational", "p256_pem_sec1"),
+    _coinbaseinternational("coinbaseinternational_eddsa", "ed25519_seed_public_base64"),
+    _coinbaseinternational("coinbaseinternational_native", None),
     _bydfi(), _gateeu(),
     _woo(), _blockchaincom(), _alpaca_crypto(), _weex("spot"), _weex("swap"), _hollaex(), _apex(),
     _extended(), _bullish(),
@@ -1108,7 +1217,7 @@ def _make_exchange(session: _Session):
     creds = session.credentials
     config = {
         "apiKey": creds.get("api_key"),
-        "secret": creds.get("secret"),
+        "secret": creds.get("private_key") or creds.get("secret"),
         "enableRateLimit": False,
         "options": {"sandboxMode": False},
     }
@@ -1265,7 +1374,8 @@ def capture(entry: str, *, market_type: str | None, credentials: dict[str, str |
 
     used = {
         "now_ms": now_ms,
-        "nonce": session.nonce_draws[0] if session.nonce_draws else None,
+        "nonce": session.random_draws[0] if e.random_nonce
+        else (session.nonce_draws[0] if session.nonce_draws else None),
         "request_id": e.fixed_request_id if e.fixed_request_id is not None
         else (session.request_id_draws[0] if session.request_id_draws else None),
         "request_ids": list(session.request_id_draws),
@@ -1301,6 +1411,11 @@ def _scenarios() -> list[dict]:
     out = []
     for (entry, market_type), e in ENTRIES.items():
         creds = CREDENTIALS_B64 if e.base64_secret else CREDENTIALS
+        if e.own_credentials is not None:
+            creds = e.own_credentials
+        if e.private_key is not None:
+            api_keys = {name: e.cdp_key_name(c["api_key"]) if e.cdp_key_name else c["api_key"] for name, c in CREDENTIALS.items()}
+            creds = {name: {"api_key": api_keys[name], "private_key": private_key(name, e.private_key)} for name in CREDENTIALS}
         n = 0
         for ci, now_ms in enumerate(CLOCKS_MS):
             for set_name in ("A", "B"):
