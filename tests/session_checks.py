@@ -55,8 +55,11 @@ def leaks(caplog: pytest.LogCaptureFixture, request: pytest.FixtureRequest) -> I
     secrets = {value for value in found.secrets if value}
     for fake in found.fakes:
         secrets |= {value for value in fake.signatures if len(value) >= 8}
-    # The fakes' own (server-side) logs are the exchange's, not ours.
-    ours = [r for r in caplog.records if not r.name.startswith("tests.fakes")]
+    # caplog.records would be this (teardown) phase's only: the test's own
+    # records are the call phase's. The fakes' (server-side) logs are the
+    # exchange's, not ours.
+    records = [r for phase in ("setup", "call") for r in caplog.get_records(phase)] + caplog.records
+    ours = [r for r in records if not r.name.startswith("tests.fakes")]
     printed = found.texts + [caplog.handler.format(r) for r in ours]
     for text in printed:
         for secret in secrets:
