@@ -89,6 +89,20 @@ def _variants() -> list[Any]:
 VARIANTS = _variants()
 
 
+def _market_types() -> list[Any]:
+    """(entry, market type) for the entries that authenticate every market
+    type the same way (one variant): ccxt's capture is market-less for them."""
+    return [
+        pytest.param(entry.id, market_type, entry.variants[0].reference, id=f"{entry.id}[{market_type}]")
+        for entry in load(ROOT / "exchanges.toml")
+        if not entry.multi_market
+        for market_type in entry.variants[0].market_types
+    ]
+
+
+MARKET_TYPES = _market_types()
+
+
 @dataclass
 class Case:
     stem: str
@@ -100,6 +114,7 @@ class Case:
     success: list[Any]
     failure: list[dict[str, Any]]
     not_auth: list[Any]
+    market_type: str | None = None  # told to the session; the variant's market by default
 
     @property
     def credentials(self) -> Any:
@@ -111,7 +126,7 @@ class Case:
             return None
         key = (self.reference["entry"], self.reference["market_type"])
         scenario = CCXT_SCENARIOS.get(key)
-        if scenario is None or scenario.rest is None:  # pragma: no cover
+        if scenario is None or scenario.rest is None:
             pytest.fail(f"{self.stem}: the capture has a REST call but ccxt_capture serves no reply for {key}")
         call = self.reference["rest"][0]
         served = SimpleNamespace(token=self.reference["used"]["token"])
@@ -163,7 +178,7 @@ class Case:
             self.credentials,
             subscriptions=subscriptions,
             config=config_with(self.module, market_type=self.market, **changes),
-            market_type=self.market,
+            market_type=self.market_type or self.market,
             auth_timeout_s=TIMEOUT_S,
             backoff=FAST,
         )
@@ -321,6 +336,25 @@ async def test_the_documented_success_authenticates_only_once_sent(
             await s.close()
 
 
+@pytest.mark.parametrize("entry_id, market_type, reference", MARKET_TYPES)
+@run
+async def test_every_market_type_authenticates_alike(entry_id: str, market_type: str, reference: str, leaks: Leaks) -> None:
+    case = case_for(entry_id, None, reference)
+    case.market_type = market_type
+    _, count = case.stages()
+    script = success_scripts(case, count)[0] if count else {}
+    async with case.fake(leaks, script=script) as fake:
+        leaks.fakes.append(fake)
+        s = case.session(fake)
+        try:
+            await s.connect()
+        finally:
+            no_problems(fake, f"{case.stem} as {market_type}", "success")
+        assert s.authenticated and fake.verdicts_sent == count
+        leaks.see(s)
+        await s.close()
+
+
 @pytest.mark.parametrize("entry_id, market, reference", VARIANTS)
 @run
 async def test_each_documented_failure_is_refused_once_with_its_reason(
@@ -403,8 +437,11 @@ async def _failure_after_upgrade(case: Case, failure: dict[str, Any], leaks: Lea
         await s.close()
 
 
-def test_every_variant_is_covered() -> None:
-    """The parametrisation is the catalogue: every variant of every entry."""
-    stems = {param.id for param in VARIANTS}
-    assert len(stems) == len(VARIANTS) >= 40
-    assert {"bybit", "kraken", "krakenfutures", "gate-spot", "binance-linear", "weex-swap"} <= stems
+def test_every_variant_and_market_type_is_covered() -> None:
+    """The parametrisation is the catalogue: every variant of every entry,
+    every market type of the single-variant ones."""
+    entries = load(ROOT / "exchanges.toml")
+    assert len(VARIANTS) == sum(len(entry.variants) for entry in entries)
+    assert len({param.id for param in VARIANTS}) == len(VARIANTS)
+    assert len(MARKET_TYPES) == sum(len(e.variants[0].market_types) for e in entries if not e.multi_market)
+    assert {"bybit", "kraken", "krakenfutures", "gate-spot", "binance-linear", "weex-swap"} <= {p.id for p in VARIANTS}

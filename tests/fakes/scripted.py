@@ -15,16 +15,22 @@ difference in ``problems`` (it never raises into the server):
 * REST: method and path, header names, the body's shape (form keys, or JSON
   shape); then it answers with the reply ccxt was served (``rest_reply``).
 * Handshake: the socket path, the query parameter names, the handshake
-  header names.
+  header names. A refused upgrade (``refuse_upgrade``) is answered with that
+  HTTP status after the checks.
 * Frames: the n-th frame of a connection is compared with the n-th frame ccxt
   sent (auth frames, then subscribe frames): same keys, nesting, list lengths
-  and value types everywhere; and the same *value* wherever the value does not
-  depend on the clock, the nonce, the request id, a random id or the secret.
-  Which leaves those are is read from the captures themselves: a leaf is
-  exact when it is equal in two captures made with the same credentials at two
-  different clocks (``reference`` and ``variance``), or when it is the token,
-  challenge or request id the capture used (the fake serves the same token
-  and challenge, and a session's first request id is the capture's).
+  and value types everywhere.
+
+Header, query, body and frame *values* are compared exactly wherever they do
+not depend on the clock, the nonce, a request id, a random id or the secret.
+Which leaves those are is read from the captures themselves: a leaf is exact
+when it is equal in two captures made with the same credentials at two
+different clocks (``reference`` and ``variance``; request ids and the random
+ids ccxt drew excepted), or when it is the token or challenge the capture used
+(the fake serves the same ones). Everything else is compared by type (and must
+not be empty where ccxt's is not). Values that differ between the two captures
+and look like signatures (text of 16 characters or more) are remembered in
+``signatures`` for the leak check, as what the client sent there.
 
 Stages: the frames that carry authentication are answered with the scripted
 verdicts, in order: stage 0 is the auth frame (if ccxt sent one), the next
@@ -106,7 +112,7 @@ class Expected:
     def is_exact(self, path: tuple[Any, ...]) -> bool:
         ref = at_path(self.reference, path)
         if isinstance(ref, (int, str)) and not isinstance(ref, bool) and str(ref) in self.ids:
-            return False  # a request id: the client's to choose
+            return False  # a request id or random id: the client's to choose
         if same(ref, at_path(self.variance, path)):
             return True
         return any(same(ref, value) for value in self.exact_values)
@@ -182,7 +188,8 @@ class ScriptedFake(Fake):
         used = reference["used"]
         self.reference, self.variance = reference, variance
         self._exact = [used["token"], used["challenge"]]
-        self._ids = [used["request_id"], *used["request_ids"]]
+        # Request ids and the random ids ccxt drew (frozen in its capture): the client's to choose.
+        self._ids = [used["request_id"], *used["request_ids"], *used.get("uuids", ())]
         self.rest_reply = rest_reply
         self.stage_of = stage_of
         self.script = script
