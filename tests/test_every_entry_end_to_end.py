@@ -193,6 +193,7 @@ class Case:
             ws_path=base.path,
             rest_reply=self.rest_reply(),
             stage_of=stage_of,
+            callers=[dict(s.frame) for s in self.subscriptions()[0]],
             **settings,
         )
 

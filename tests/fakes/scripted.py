@@ -44,6 +44,7 @@ import asyncio
 import contextlib
 import copy
 import json
+import time
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -100,14 +101,73 @@ def same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+# A clock value is one of these units of the capture's clock (s, ms, µs, ns).
+_CLOCK_UNITS = (0.001, 1.0, 1000.0, 1_000_000.0)
+CLOCK_TOLERANCE_MS = 10_000  # between the client signing and the fake checking
+
+
+class Clock:
+    """The two captures' clocks, to tell a value that moves with the clock.
+
+    A number (or digit text) that differs between the captures by exactly the
+    clocks' difference in some unit (an expiry ``now + 10 s`` in seconds, a
+    millisecond timestamp, a microsecond nonce) is ccxt's value carried to the
+    fake's clock: what the client sent must be within CLOCK_TOLERANCE_MS of
+    it. A nonce the capture chose (not the clock) is left out.
+    """
+
+    def __init__(self, reference_ms: int, variance_ms: int, nonces: Iterable[Any]) -> None:
+        self.reference_ms, self.variance_ms = reference_ms, variance_ms
+        clock_like = {reference_ms, reference_ms // 1000, reference_ms * 1000, variance_ms, variance_ms // 1000, variance_ms * 1000}
+        self.nonces = [int(n) for n in nonces if _number(n) is not None and int(n) not in clock_like]
+
+    def check(self, ref: Any, var: Any, got: Any) -> str | None:
+        v1, v3, g = _number(ref), _number(var), _number(got)
+        if v1 is None or v3 is None or v1 == v3:
+            return None
+        if any(abs(v1 - nonce) < 1_000_000 for nonce in self.nonces):
+            return None  # the capture's own nonce, not the clock
+        slope = (v3 - v1) / (self.variance_ms - self.reference_ms)
+        if not any(abs(slope - unit) <= unit * 1e-6 + 1e-9 for unit in _CLOCK_UNITS):
+            return None  # moves, but not with the clock alone
+        if g is None:
+            return "a clock value where ccxt sends one, got no number"
+        predicted = v1 + slope * (time.time() * 1000 - self.reference_ms)
+        if abs(g - predicted) > CLOCK_TOLERANCE_MS * slope + 1:
+            return f"off the clock: {g}, ccxt's value carried to now is about {predicted:.0f}"
+        return None
+
+
+def _number(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) >= 9:
+        return int(value)
+    return None
+
+
 class Expected:
     """One part of ccxt's capture (a frame, a header set) and what of it is exact."""
 
-    def __init__(self, reference: Any, variance: Any, exact_values: Iterable[Any], ids: Iterable[Any]) -> None:
+    def __init__(
+        self,
+        reference: Any,
+        variance: Any,
+        exact_values: Iterable[Any],
+        ids: Iterable[Any],
+        clock: Clock | None = None,
+        caller: Any = None,
+    ) -> None:
         self.reference = reference
         self.variance = variance
         self.exact_values = [v for v in exact_values if v is not None]
         self.ids = {str(v) for v in ids if v is not None}
+        self.clock = clock
+        # What the client was given to send as it is (a caller's subscribe
+        # frame): a clock value kept from it is the caller's, not the client's.
+        self.caller = caller
 
     def is_exact(self, path: tuple[Any, ...]) -> bool:
         ref = at_path(self.reference, path)
@@ -143,8 +203,14 @@ class Expected:
             return problems
         if type(got) is not type(ref):
             return [f"{here}: ccxt sends a {type(ref).__name__}, got {type(got).__name__}"]
-        if self.is_exact(path) and not same(ref, got):
-            return [f"{here}: not the reference's value (compared exactly: it depends on neither clock, nonce, id nor secret)"]
+        if self.is_exact(path):
+            if not same(ref, got):
+                return [f"{here}: not the reference's value (compared exactly: it depends on neither clock, nonce, id nor secret)"]
+            return []
+        if self.clock is not None and not same(got, at_path(self.caller, path)):
+            off = self.clock.check(ref, at_path(self.variance, path), got)
+            if off is not None:
+                return [f"{here}: {off}"]
         if isinstance(ref, str) and ref and not got:
             return [f"{here}: empty where the reference sends a value"]
         return []
@@ -180,6 +246,7 @@ class ScriptedFake(Fake):
         hold_stage: int | None = None,
         on_connect: list[Frame] | None = None,
         refuse_upgrade: int | None = None,
+        callers: list[Any] | None = None,
     ) -> None:
         rest = reference["rest"]
         self.ws_path = ws_path  # type: ignore[misc]
@@ -190,6 +257,8 @@ class ScriptedFake(Fake):
         self._exact = [used["token"], used["challenge"]]
         # Request ids and the random ids ccxt drew (frozen in its capture): the client's to choose.
         self._ids = [used["request_id"], *used["request_ids"], *used.get("uuids", ())]
+        self._clock = Clock(used["now_ms"], variance["used"]["now_ms"], [used["nonce"], variance["used"]["nonce"]])
+        self.callers = list(callers or ())
         self.rest_reply = rest_reply
         self.stage_of = stage_of
         self.script = script
@@ -205,8 +274,8 @@ class ScriptedFake(Fake):
 
     # --------------------------------------------------------------- checks
 
-    def _expected(self, reference: Any, variance: Any) -> Expected:
-        return Expected(reference, variance, self._exact, self._ids)
+    def _expected(self, reference: Any, variance: Any, caller: Any = None) -> Expected:
+        return Expected(reference, variance, self._exact, self._ids, self._clock, caller)
 
     def _problem(self, text: str) -> None:
         with self._lock:
@@ -326,7 +395,9 @@ class ScriptedFake(Fake):
             self._problem(f"frame {index}: ccxt sends only {len(expected)} frame(s) to authenticate and subscribe")
             return
         label = "auth frame" if index < len(self.reference["frames"]) else "subscribe frame"
-        self.problems += self._expected(expected[index], variance[index]).compare(data, f"{label} {index}")
+        subscribe = index - len(self.reference["frames"])
+        caller = self.callers[subscribe] if 0 <= subscribe < len(self.callers) else None
+        self.problems += self._expected(expected[index], variance[index], caller).compare(data, f"{label} {index}")
         self._note_received(expected[index], variance[index], data)
         stage = self.stage_of[index]
         if stage is None:
