@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import functools
-import logging
 import os
-import socket
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -22,6 +19,7 @@ import httpx
 import pytest
 
 from tests.fakes import start_fake
+from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
 from wsauth import binanceusdm, bitfinex, bullish, bybit, deribit, gate, hollaex, kraken, krakenfutures, weex
 from wsauth.session import (
     AuthenticationFailed,
@@ -40,58 +38,7 @@ SECRET = "secret-session-Bz7tQ1xN4mK8pR2vW6yC3dF5gH9jL0aS"
 SECRET_B64 = base64.b64encode(b"session secret bytes, 0123456789abcdef!").decode()
 PASSWORD = "passphrase-session-42"
 FAST = Backoff(first_s=0.01, max_s=0.05, attempts=3)
-
-
-def run(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """An async test, run on a fresh event loop (no plugin needed)."""
-
-    @functools.wraps(test)
-    def sync(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(asyncio.wait_for(test(*args, **kwargs), 30))
-
-    return sync
-
-
-class Leaks:
-    """Everything printed during a test; checked for secrets at teardown."""
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-        self.secrets: set[str] = {SECRET, SECRET_B64, PASSWORD}
-        self.fakes: list[Any] = []
-
-    def see(self, *objects: object) -> None:
-        for obj in objects:
-            self.texts += [str(obj), repr(obj)]
-            if isinstance(obj, BaseException):
-                self.texts += [str(obj.__cause__), repr(obj.__context__)]
-
-
-@pytest.fixture(autouse=True)
-def leaks(caplog: pytest.LogCaptureFixture) -> Iterator[Leaks]:
-    caplog.set_level(logging.DEBUG)  # every logger, every level, websockets' and httpx's too
-    found = Leaks()
-    yield found
-    secrets = set(found.secrets)
-    for fake in found.fakes:
-        secrets |= {value for value in fake.signatures if len(value) >= 8}
-    # The fakes' own (server-side) logs are the exchange's, not ours.
-    ours = [r for r in caplog.records if not r.name.startswith("tests.fakes")]
-    printed = found.texts + [caplog.handler.format(r) for r in ours]
-    for text in printed:
-        for secret in secrets:
-            assert secret not in text, f"a secret leaked into: {text[:200]!r}"
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    resolve = socket.getaddrinfo
-
-    def checked(host: Any, *args: Any, **kwargs: Any) -> Any:
-        assert host in ("127.0.0.1", "localhost", b"127.0.0.1", None), f"non-loopback address: {host!r}"
-        return resolve(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", checked)
+LEAK_SECRETS = (SECRET, SECRET_B64, PASSWORD)
 
 
 @asynccontextmanager
@@ -405,3 +352,13 @@ async def test_fetch_pre_auth_with_an_injected_client(module: Any, kind: str, le
         assert result.keepalive_ms == (1_800_000 if module is binanceusdm else None)
         leaks.see(result)
     assert await fetch_pre_auth(bybit, bybit.Credentials(api_key=API_KEY, secret=SECRET)) is None
+
+
+@run
+async def test_an_inline_verdict_is_matched_to_the_callers_own_subscribe_id(leaks: Leaks) -> None:
+    # The caller numbers its subscribe frames; the server echoes that id in the
+    # verdict, whatever the session's own request counter says.
+    orders = Subscription({"id": 4242, "channel": "spot.orders", "event": "subscribe", "payload": ["!all"]}, channel="spot.orders")
+    async with fake(leaks, "gate") as server:
+        async with session(gate, server, subscriptions=[orders]) as s:
+            assert s.authenticated and server.auth_ok == 1

@@ -403,11 +403,19 @@ class Session:
             signed |= fields is not None
             frames.append(_merged(subscription.frame, fields or {}))
         if signed:  # the reply to a signed subscribe carries the (final) verdict
+            # The caller numbered these frames, not the session: the server
+            # echoes the caller's ids, so any reply the module recognises as a
+            # subscribe verdict counts; afterwards the connection's own id is
+            # back, and an unrelated request's error does not end the session.
+            self._state.pop("request_id", None)
             self._verdict = asyncio.get_running_loop().create_future()
         for subscribe in frames:
             await self._send(subscribe)
         if signed:
-            verdict = await self._wait_verdict()
+            try:
+                verdict = await self._wait_verdict()
+            finally:
+                self._state["request_id"] = request_id
         elif frame is None and pre is None:
             raise SessionError(
                 f"{self.exchange} authenticates inside each private subscribe: pass at least one Subscription"
