@@ -43,6 +43,7 @@ from tests.fakes.scripted import ScriptedFake, leaves, same, scripted_fake
 from tests.reference.ccxt_capture import CLOCKS_MS as CCXT_CLOCKS_MS
 from tests.reference.ccxt_capture import CREDENTIALS as CCXT_CREDENTIALS
 from tests.reference.ccxt_capture import ENTRIES as CCXT_SCENARIOS
+from tests.reference.ccxt_capture import private_key
 from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
 from wsauth.plan import plan
 from wsauth.session import AuthenticationFailed, AuthTimeout, Backoff, Session, Subscription, config_with
@@ -65,7 +66,11 @@ WITHOUT_CCXT_CAPTURE = {
     "reference (tests/test_published.py), and there is nothing of ccxt's to compare the session with",
     "gemini": "ccxt 4.5.90 computes Gemini's signed handshake headers and then drops them "
     "(exchanges.toml [gemini]): its capture would be a refused handshake, not a reference",
+    "binance_ed25519_logon": "ccxt 4.5.90 has no session.logon: Binance's documented request is the "
+    "reference (tests/test_published.py), its signature verified with the public key",
 }
+# The private key each of those signs with (tests/fixtures/keys/keys.json), by the form its exchange issues.
+WITHOUT_CCXT_CAPTURE_KEYS = {"binance_ed25519_logon": "ed25519_pem"}
 
 # Documented failure frames the catalogue deliberately does not take as the
 # verdict, and why: (stem, documented reason) -> why. The session must then
@@ -184,7 +189,8 @@ class Case:
         )
 
     def fake(self, leaks: Leaks, **settings: Any) -> Any:
-        leaks.secrets |= {self.reference["credentials"]["secret"], self.reference["credentials"].get("password") or ""}
+        given = self.reference["credentials"]
+        leaks.secrets |= {given[name] for name in ("secret", "password", "private_key") if given.get(name)}
         stage_of, _ = self.stages()
         base = urlsplit((self.module.CONFIG[self.market] if self.market else self.module.CONFIG).ws_url)
         return scripted_fake(
@@ -219,7 +225,9 @@ def _capture(stem: str, number: int) -> dict[str, Any]:
 
 def _planned(entry_id: str, market: str | None, credentials: str, clock: int, request_id: int) -> dict[str, Any]:
     """What our own module sends, in a capture's shape (WITHOUT_CCXT_CAPTURE only)."""
-    given = CCXT_CREDENTIALS[credentials]
+    given = dict(CCXT_CREDENTIALS[credentials])
+    if entry_id in WITHOUT_CCXT_CAPTURE_KEYS:
+        given["private_key"] = private_key(credentials, WITHOUT_CCXT_CAPTURE_KEYS[entry_id])
     now_ms = CCXT_CLOCKS_MS[clock]
     planned = plan(entry_id, given, now_ms=now_ms, request_id=request_id, market_type=market, reveal=True)
     if planned["rest"] or planned["subscribe_auth"] is not None:
