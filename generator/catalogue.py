@@ -32,7 +32,7 @@ VARIANT_KEYS: KeySpec = (
 )
 ENTRY_KEYS: KeySpec = ({"default_market", "markets"}, set())
 SIGNATURE_KEYS: KeySpec = ({"message", "hash", "key", "encoding"}, {"prefix", "digest_first", "query"})
-REST_KEYS: KeySpec = ({"method", "url", "headers", "body", "token"}, {"error_code", "error_message"})
+REST_KEYS: KeySpec = ({"method", "url", "headers", "body", "token"}, {"error_code", "error_message", "url_query"})
 FOLLOW_UP_KEYS: KeySpec = ({"method", "headers", "body"}, set())  # keepalive / close
 REPLY_KEYS: KeySpec = ({"success", "failure", "reason"}, {"code", "ttl", "ttl_unit", "data", "request_id"})
 
@@ -80,6 +80,7 @@ class Rest:
     token: str  # where the reply holds the token
     error_code: str | None = None  # where an error reply holds its code
     error_message: str | None = None  # and its message
+    url_query: str | None = None  # the URL's query string (after "?"), a template: signed requests
 
 
 @dataclass(frozen=True)
@@ -355,17 +356,20 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
             check.keypath(sub, key, data[key])
     headers = _headers(check, sub, data["headers"])
     body = check.text(sub, "body", data["body"])
-    if headers is None or body is None:
+    url_query = check.text(sub, "url_query", data["url_query"]) if "url_query" in data else []
+    if headers is None or body is None or url_query is None:
         return None, {}
-    if "token" in headers + body:
-        check.error(sub, "headers" if "token" in headers else "body", "cannot use {token}: it is what the call returns")
+    if isinstance(data["url"], str) and "?" in data["url"] and "url_query" in data:
+        check.error(sub, "url_query", "the url already has a query string")
+    if "token" in headers + body + url_query:
+        where = "headers" if "token" in headers else "body" if "token" in body else "url_query"
+        check.error(sub, where, "cannot use {token}: it is what the call returns")
     rest = Rest(
         data["method"], data["url"], dict(data["headers"]), data["body"], data["token"],
-        data.get("error_code"), data.get("error_message"),
+        data.get("error_code"), data.get("error_message"), data.get("url_query"),
     )
-    return rest, {
-        "rest": headers + ["body"] if "body" in headers else headers, "body": body,
-    }
+    # The body is always sent: what it names is used even when no header signs it.
+    return rest, {"rest": headers + url_query + ["body"], "body": body}
 
 
 def _headers(check: _Checker, table: str, headers: object) -> list[str] | None:

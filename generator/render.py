@@ -80,6 +80,7 @@ def _callbacks(variant: Variant) -> dict[str, Callback]:
     follow_ups = [call for call in (variant.keepalive, variant.close) if call is not None]
     uses = {
         "pre_auth": values.fields_in(variant.rest.headers) + values.fields(variant.rest.body)
+        + values.fields(variant.rest.url_query or "")
         + values.fields(variant.ws_url_with_token or "")
         + [name for call in follow_ups for name in values.fields_in(call.headers) + values.fields(call.body)]
         if variant.rest else [],

@@ -32,6 +32,7 @@ VALUES: Mapping[str, Value] = {
     "expires_ms": Value("int", ("now_ms",)),
     "expires_s": Value("int", ("now_ms",)),
     "iso_s": Value("str", ("now_ms",)),
+    "iso_ms": Value("str", ("now_ms",)),  # ISO 8601 UTC with milliseconds and "Z"
     "nonce": Value("int | str", ("now_ms", "api_key")),
     "request_id": Value("int | str", ("now_ms",)),
     "token": Value("str"),

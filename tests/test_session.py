@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from tests.fakes import start_fake
-from wsauth import binanceusdm, bitfinex, bybit, deribit, gate, kraken, krakenfutures
+from wsauth import binanceusdm, bingx, bitfinex, bybit, deribit, gate, kraken, krakenfutures
 from wsauth.session import (
     AuthenticationFailed,
     AuthTimeout,
@@ -107,9 +107,10 @@ def session(module: Any, server: Any, *, secret: str | None = None, **kwargs: An
     changes = {"ws_url": server.ws_url}
     if server.rest_url:
         changes["rest_url"] = server.rest_url
-    config = config_with(module, market_type=kwargs.pop("market_type", None), **{**changes, **kwargs.pop("config", {})})
+    market = kwargs.pop("market_type", None)
+    config = config_with(module, market_type=market, **{**changes, **kwargs.pop("config", {})})
     credentials = module.Credentials(api_key=API_KEY, secret=secret, password=PASSWORD)
-    return Session(module, credentials, config=config, auth_timeout_s=kwargs.pop("auth_timeout_s", 3.0), backoff=kwargs.pop("backoff", FAST), **kwargs)
+    return Session(module, credentials, config=config, market_type=market, auth_timeout_s=kwargs.pop("auth_timeout_s", 3.0), backoff=kwargs.pop("backoff", FAST), **kwargs)
 
 
 async def next_json(s: Session, timeout: float = 3.0) -> str:
@@ -130,6 +131,7 @@ FLOWS = {
     "direct-jsonrpc": (deribit, "deribit", [DERIBIT_ORDERS]),
     "direct-nonce": (bitfinex, "bitfinex", []),
     "pre_auth-listen-key": (binanceusdm, "binanceusdm", []),
+    "pre_auth-signed-query": (bingx, "bingx", []),
     "pre_auth-token": (kraken, "kraken", [KRAKEN_EXECUTIONS]),
     "inline": (gate, "gate", [GATE_ORDERS]),
     "challenge": (krakenfutures, "krakenfutures", [KF_OPEN_ORDERS]),
@@ -159,11 +161,12 @@ async def test_wrong_secret_is_refused_with_the_servers_reason_once(flow: str, l
     leaks.secrets.add(wrong)
     async with fake(leaks, kind) as server:
         s = session(module, server, secret=wrong, subscriptions=subscriptions)
-        expected = kraken.ExchangeError if module is kraken else AuthenticationFailed  # kraken refuses the REST call
+        refuses_rest = module in (kraken, bingx)  # the REST call is refused: the module's ExchangeError
+        expected = module.ExchangeError if refuses_rest else AuthenticationFailed
         with pytest.raises(expected) as refused:
             await s.connect()
         leaks.see(refused.value)
-        reason = refused.value.message if module is kraken else refused.value.reason
+        reason = refused.value.message if refuses_rest else refused.value.reason
         assert reason  # the server's own words
         assert not s.authenticated and server.auth_ok == 0
         await asyncio.sleep(0.2)
@@ -384,7 +387,22 @@ async def test_the_readme_example_prints_the_first_private_message(leaks: Leaks,
     assert '"op": "subscribe"' in out.decode() or '"op":"subscribe"' in out.decode()
 
 
-@pytest.mark.parametrize("module, kind", [(binanceusdm, "binanceusdm"), (kraken, "kraken")])
+@run
+async def test_a_query_signed_with_a_stale_clock_is_refused_and_the_offset_fixes_it(leaks: Leaks) -> None:
+    async with fake(leaks, "bingx") as server:
+        with pytest.raises(bingx.ExchangeError) as refused:
+            await session(bingx, server, clock_offset_ms=-120_000).connect()
+        leaks.see(refused.value)
+        assert refused.value.status == 200 and refused.value.code == "100001" and server.connections == 0
+        s = session(bingx, server, market_type="linear", config={"ws_url": server.ws_url.replace("/market", "/swap-market")})
+        async with s:
+            assert s.authenticated and server.auth_ok == 1
+            leaks.see(s, s._pre)
+        method, target, _, body = server.rest_seen[-1]
+        assert method == "POST" and "&signature=" in target and body == ""
+
+
+@pytest.mark.parametrize("module, kind", [(binanceusdm, "binanceusdm"), (kraken, "kraken"), (bingx, "bingx")])
 @run
 async def test_fetch_pre_auth_with_an_injected_client(module: Any, kind: str, leaks: Leaks) -> None:
     async with fake(leaks, kind) as server:
@@ -395,7 +413,7 @@ async def test_fetch_pre_auth_with_an_injected_client(module: Any, kind: str, le
             assert not client.is_closed  # the caller's client is the caller's to close
         assert result is not None and result.token in server.signatures  # what the fake issued
         assert result.ws_url.startswith(server.ws_url)
-        assert (result.token in result.ws_url) is (module is binanceusdm)  # the listen key goes in the URL
+        assert (result.token in result.ws_url) is (module is not kraken)  # a listen key goes in the URL
         assert result.keepalive_ms == (1_800_000 if module is binanceusdm else None)
         leaks.see(result)
     assert await fetch_pre_auth(bybit, bybit.Credentials(api_key=API_KEY, secret=SECRET)) is None

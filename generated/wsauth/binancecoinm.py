@@ -107,7 +107,11 @@ class RestRequest(_NamedTuple):
     body: str
 
     def __repr__(self) -> str:
-        return f"RestRequest(method={self.method!r}, url={self.url!r}, headers=..., body=...)"
+        # A signed query string holds the signature: only the path is shown.
+        url = self.url.partition("?")[0] + ("?..." if "?" in self.url else "")
+        return (
+            f"RestRequest(method={self.method!r}, url={url!r}, headers=..., body=...)"
+        )
 
 
 class ExchangeError(Exception):

@@ -61,6 +61,27 @@ log = logging.getLogger("wsauth.session")
 _FRAMES_LOG = logging.getLogger("wsauth.session.socket")
 _FRAMES_LOG.setLevel(logging.INFO)
 
+
+class _MaskQueryStrings(logging.Filter):
+    """httpx logs every request's URL at INFO; where an exchange signs the
+    query string (BingX, MEXC) that URL holds the signature. Its records keep
+    the path and lose the query."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                (
+                    str(arg.copy_with(query=None)) + "?..."
+                    if isinstance(arg, httpx.URL) and arg.query
+                    else arg
+                )
+                for arg in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(_MaskQueryStrings())
+
 REAUTH_AT = 0.8  # of the session lifetime
 _SIGNING_LOCKS: weakref.WeakKeyDictionary[
     asyncio.AbstractEventLoop, dict[tuple[str, str], asyncio.Lock]

@@ -25,12 +25,14 @@ bybit          direct   /v5/private           accepted ``op=auth``
 deribit        direct   /ws/api/v2            accepted ``public/auth``
 bitfinex       direct   /ws/2                 accepted ``event=auth``
 binanceusdm    pre_auth /private/ws           handshake with a valid ``?listenKey=``
+bingx          pre_auth /market               handshake with a valid ``?listenKey=``
 kraken         pre_auth /v2                   accepted token-carrying private subscribe
 gate           inline   /ws/v4/ (/v4/ws/usdt) accepted auth-carrying (un)subscribe
 krakenfutures  challenge /ws/v1               accepted signed private subscribe
 ============== ======== ===================== ========================================
 
 REST paths: binanceusdm ``/fapi/v1/listenKey`` (POST/PUT/DELETE),
+bingx ``/openApi/user/auth/userDataStream`` (POST, signed over its query string),
 kraken ``/0/private/GetWebSocketsToken`` (POST). Secrets for kraken and
 krakenfutures must be base64 (ValueError otherwise).
 
@@ -98,6 +100,7 @@ from typing import Any
 
 from ._base import Fake
 from .binanceusdm import BinanceUsdmFake
+from .bingx import BingxFake
 from .bitfinex import BitfinexFake
 from .bybit import BybitFake
 from .deribit import DeribitFake
@@ -112,6 +115,7 @@ KINDS: dict[str, type[Fake]] = {
         DeribitFake,
         BitfinexFake,
         BinanceUsdmFake,
+        BingxFake,
         KrakenFake,
         GateFake,
         KrakenFuturesFake,

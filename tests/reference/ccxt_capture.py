@@ -739,6 +739,104 @@ def _alpaca() -> Entry:
     )
 
 
+# --- REST listen keys and tokens (issue #4) ------------------------------------
+
+
+def _listen_key_rest(path_suffix: str, reply: Callable[[str], Any]):
+    """A canned REST reply for the one call that mints the listen key or token."""
+    def rest(method, url, headers, body, s):
+        if url.split("?")[0].endswith(path_suffix):
+            return reply(s.token)
+        raise CaptureError(f"unexpected REST call {method} {url}")
+
+    return rest
+
+
+def _listen_key(entry: str, market_type: str | None, run, path_suffix: str, reply, *, ccxt_id: str | None = None,
+                markets: list[dict] | None = None, options: dict | None = None, password: bool = False) -> Entry:
+    # the private stream is the URL itself; what ccxt sends on it (a channel
+    # subscribe) carries nothing derived from the credentials
+    return Entry(
+        entry=entry,
+        ccxt_id=ccxt_id or entry,
+        market_type=market_type,
+        run=run,
+        classify=_all_subscribe,
+        channel=None,
+        markets=markets or [_market("BTCUSDT", "BTC/USDT")],
+        options=options or {},
+        rest=_listen_key_rest(path_suffix, reply),
+        uses_token=True,
+        expect_auth=0,
+        expect_subscribe=0,
+    )
+
+
+def _hashkey() -> Entry:
+    return _listen_key(
+        "hashkey", None, lambda ex: ex.watch_balance(), "/api/v1/userDataStream",
+        lambda token: {"listenKey": token},
+        options={"watchBalance": {"fetchBalanceSnapshot": False}},
+    )
+
+
+def _toobit() -> Entry:
+    return _listen_key(
+        "toobit", None, lambda ex: ex.watch_orders(), "/api/v1/userDataStream",
+        lambda token: {"listenKey": token},
+    )
+
+
+def _bitrue() -> Entry:
+    return _listen_key(
+        "bitrue", None, lambda ex: ex.watch_balance(), "/poseidon/api/v1/listenKey",
+        lambda token: {"msg": "succ", "code": 200, "data": {"listenKey": token}},
+    )
+
+
+def _bingx(market_type: str) -> Entry:
+    params = {"type": "spot"} if market_type == "spot" else {"type": "swap", "subType": market_type}
+    return _listen_key(
+        "bingx", market_type, lambda ex: ex.watch_balance(dict(params)), "/user/auth/userDataStream",
+        lambda token: {"listenKey": token},
+        markets=[_market("BTC-USDT", "BTC/USDT"), _market("BTC-USDT", "BTC/USDT:USDT", "swap")],
+        options={"watchBalance": {"fetchBalanceSnapshot": False, "awaitBalanceSnapshot": False}},
+    )
+
+
+def _mexc_spot() -> Entry:
+    return _listen_key(
+        "mexc", "spot", lambda ex: ex.watch_balance({"type": "spot"}), "/api/v3/userDataStream",
+        lambda token: {"listenKey": token},
+        options={"watchBalance": {"fetchBalanceSnapshot": False, "awaitBalanceSnapshot": False}},
+    )
+
+
+def _mexc_swap() -> Entry:
+    return Entry(
+        entry="mexc",
+        ccxt_id="mexc",
+        market_type="swap",
+        run=lambda ex: ex.watch_balance({"type": "swap"}),
+        classify=_op("method", ("login",)),
+        channel=None,
+        markets=[_market("BTC_USDT", "BTC/USDT:USDT", "swap")],
+        options={"watchBalance": {"fetchBalanceSnapshot": False, "awaitBalanceSnapshot": False}},
+        reply=lambda f, s: [{"channel": "rs.login", "data": "success", "ts": s.now_ms}]
+        if f.get("method") == "login" else [],
+        expect_auth=1,
+        expect_subscribe=0,
+    )
+
+
+def _deepcoin() -> Entry:
+    return _listen_key(
+        "deepcoin", None, lambda ex: ex.watch_orders(), "/deepcoin/listenkey/acquire",
+        lambda token: {"code": "0", "msg": "", "data": {"listenkey": token, "expire_time": 1790003600}},
+        password=True,
+    )
+
+
 ENTRIES: dict[tuple[str, str | None], Entry] = {}
 for _e in [
     _bybit("bybit"), _bybit("bybiteu"), _bybit("bybitid"),
@@ -753,6 +851,7 @@ for _e in [
     _bitvavo(), _phemex(), _cryptocom(), _hitbtc("hitbtc"), _hitbtc("bequant"),
     _onetrading(), _poloniex(), _cex(),
     _blofin(), _alpaca(),
+    _hashkey(), _toobit(), _bitrue(), _bingx("spot"), _bingx("linear"), _mexc_spot(), _mexc_swap(), _deepcoin(),
 ]:
     ENTRIES[(_e.entry, _e.market_type)] = _e
 
