@@ -40,7 +40,8 @@ REPLY_KEYS: KeySpec = ({"success", "failure", "reason"}, {"code", "ttl", "ttl_un
 FLOW_PARTS = {
     "direct": ({"auth_frame"}, {"subscribe_auth", "rest", "ws_url_with_token", "keepalive", "close"}),
     "inline": ({"subscribe_auth"}, {"auth_frame", "rest", "ws_url_with_token", "keepalive", "close"}),
-    "pre_auth": ({"rest"}, {"auth_frame"}),
+    # pre_auth: the token goes into the URL, each private subscribe or an auth frame.
+    "pre_auth": ({"rest"}, set()),
     "challenge": ({"auth_frame", "subscribe_auth"}, {"rest", "ws_url_with_token", "keepalive", "close"}),
 }
 HASHES = ("sha256", "sha384", "sha512")

@@ -633,3 +633,23 @@ def test_a_rest_call_signed_over_its_query_string_renders(tmp_path: Path) -> Non
     signed = hmac.new(b"s", b"nonce=1767225600123", hashlib.sha256).hexdigest()
     assert pre.request.url == f"https://example.com/token?nonce=1767225600123&signature={signed}"
     assert pre.request.body == ""
+
+
+# --- pre_auth with an auth frame: the REST call's token sent after connecting ---
+
+TOKEN_FRAME = edited("[demo.reply]", 'auth_frame = { op = "login", token = "{token}" }\n[demo.reply]', REST)
+
+
+def test_a_pre_auth_token_can_go_in_an_auth_frame(tmp_path: Path) -> None:
+    path = write(tmp_path, TOKEN_FRAME)
+    module = render_module(tmp_path, path, "demo")
+    credentials = module.Credentials(api_key="k", secret="s")
+    assert module.build_auth_message(credentials, opts={"token": "t-1"}) == {"op": "login", "token": "t-1"}
+    with pytest.raises(module.WsAuthInputError) as missing:  # the frame needs what the REST call returned
+        module.build_auth_message(credentials)
+    assert "token" in str(missing.value)
+
+
+def test_a_pre_auth_auth_frame_is_checked_like_any_frame(tmp_path: Path) -> None:
+    path = write(tmp_path, edited('token = "{token}" }', 'token = "{tokn}" }', TOKEN_FRAME))
+    assert_reported(refused(path), path, 8, "demo", "auth_frame: '{tokn}': unknown value {tokn}")

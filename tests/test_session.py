@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from tests.fakes import start_fake
-from wsauth import binanceusdm, bingx, bitfinex, bybit, deribit, gate, kraken, krakenfutures
+from wsauth import binance, binanceusdm, bingx, bitfinex, bybit, deribit, gate, kraken, krakenfutures
 from wsauth.session import (
     AuthenticationFailed,
     AuthTimeout,
@@ -400,6 +400,49 @@ async def test_a_query_signed_with_a_stale_clock_is_refused_and_the_offset_fixes
             leaks.see(s, s._pre)
         method, target, _, body = server.rest_seen[-1]
         assert method == "POST" and "&signature=" in target and body == ""
+
+
+@run
+async def test_a_token_sent_in_an_auth_frame_authenticates_end_to_end(leaks: Leaks) -> None:
+    async with fake(leaks, "binancemargin") as server:
+        s = session(binance, server, market_type="margin")
+        async with s:
+            assert s.authenticated and server.auth_ok == 1 and server.connections == 1
+            leaks.see(s, s._pre)
+        assert [call[0] for call in server.rest_seen] == ["POST"]  # the token came over real HTTP
+        assert any(token in str(frame) for frame in server.seen for token in server.tokens)  # and went in the frame
+
+
+@run
+async def test_a_token_in_a_frame_is_renewed_with_a_new_token_on_the_same_socket(leaks: Leaks) -> None:
+    async with fake(leaks, "binancemargin") as server:
+        s = session(binance, server, market_type="margin", config={"session_ttl_ms": 500})
+        async with s:
+            for _ in range(100):
+                if server.auth_ok >= 2:
+                    break
+                await asyncio.sleep(0.02)
+            assert server.auth_ok >= 2 and server.connections == 1  # renewed, not reconnected
+            assert len(server.rest_seen) >= 2 and len(server.tokens) >= 2  # a fresh token each time
+            assert s.authenticated
+
+
+@run
+async def test_a_refused_token_in_a_frame_is_the_servers_verdict(leaks: Leaks) -> None:
+    async with fake(leaks, "binancemargin", session_ttl_s=0) as server:  # every token is born expired
+        s = session(binance, server, market_type="margin")
+        with pytest.raises(AuthenticationFailed) as refused:
+            await s.connect()
+        leaks.see(refused.value)
+        assert refused.value.code == "-1209" and refused.value.reason
+        assert server.auth_ok == 0 and server.connections == 1
+    async with fake(leaks, "binancemargin") as server:
+        s = Session(binance, binance.Credentials(api_key="not-the-key-0123", secret=SECRET), market_type="margin",
+                    config=config_with(binance, market_type="margin", ws_url=server.ws_url, rest_url=server.rest_url))
+        with pytest.raises(binance.ExchangeError) as rest_refused:
+            await s.connect()
+        leaks.see(rest_refused.value)
+        assert rest_refused.value.status == 401 and rest_refused.value.code == "-2015" and server.connections == 0
 
 
 @pytest.mark.parametrize("module, kind", [(binanceusdm, "binanceusdm"), (kraken, "kraken"), (bingx, "bingx")])

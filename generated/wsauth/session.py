@@ -584,8 +584,31 @@ class Session:
                 ):  # nothing to renew on this socket: a fresh connection renews it
                     await self._restart()
                     return
+                if (
+                    self._pre is not None
+                ):  # the frame carries the REST call's token: a fresh one
+                    opts = {**self._opts(), "request_id": self._state["request_id"]}
+                    fetched = await fetch_pre_auth(
+                        self.module,
+                        self._credentials,
+                        config=self._config,
+                        opts=opts,
+                        http=self._http,
+                    )
+                    assert fetched is not None
+                    self._token, self._pre = fetched.token, fetched.pre_auth
+                    frame = self.module.build_auth_message(
+                        self._credentials,
+                        self._config,
+                        {**self._opts(), "request_id": self._state["request_id"]},
+                    )
                 reply = await self._ask(frame)
-        except SessionError as exc:
+        except (
+            SessionError,
+            httpx.HTTPError,
+            getattr(self.module, "ExchangeError", SessionError),
+        ) as exc:
+            # a refused token (the module's ExchangeError) too: a fresh connection retries
             log.warning("%s: re-authentication failed: %s", self.exchange, exc)
             await self._restart()
             return

@@ -26,6 +26,7 @@ deribit        direct   /ws/api/v2            accepted ``public/auth``
 bitfinex       direct   /ws/2                 accepted ``event=auth``
 binanceusdm    pre_auth /private/ws           handshake with a valid ``?listenKey=``
 bingx          pre_auth /market               handshake with a valid ``?listenKey=``
+binancemargin  pre_auth /ws-api/v3            accepted ``subscribe.listenToken`` frame
 kraken         pre_auth /v2                   accepted token-carrying private subscribe
 gate           inline   /ws/v4/ (/v4/ws/usdt) accepted auth-carrying (un)subscribe
 krakenfutures  challenge /ws/v1               accepted signed private subscribe
@@ -33,6 +34,7 @@ krakenfutures  challenge /ws/v1               accepted signed private subscribe
 
 REST paths: binanceusdm ``/fapi/v1/listenKey`` (POST/PUT/DELETE),
 bingx ``/openApi/user/auth/userDataStream`` (POST, signed over its query string),
+binancemargin ``/sapi/v1/userListenToken`` (POST, API key only),
 kraken ``/0/private/GetWebSocketsToken`` (POST). Secrets for kraken and
 krakenfutures must be base64 (ValueError otherwise).
 
@@ -100,6 +102,7 @@ from typing import Any
 
 from ._base import Fake
 from .binanceusdm import BinanceUsdmFake
+from .binancemargin import BinanceMarginFake
 from .bingx import BingxFake
 from .bitfinex import BitfinexFake
 from .bybit import BybitFake
@@ -116,6 +119,7 @@ KINDS: dict[str, type[Fake]] = {
         BitfinexFake,
         BinanceUsdmFake,
         BingxFake,
+        BinanceMarginFake,
         KrakenFake,
         GateFake,
         KrakenFuturesFake,

@@ -529,6 +529,43 @@ def _binance(entry: str, market_type: str | None) -> Entry:
     )
 
 
+def _binance_margin() -> Entry:
+    # the listen token is minted over REST, then subscribed on the WS-API with
+    # userDataStream.subscribe.listenToken (ccxt 4.5.90 pro/binance.py
+    # ensure_user_data_stream_ws_subscribe_listen_token)
+    def rest(method, url, headers, body, s):
+        if url.split("?")[0].endswith("/sapi/v1/userListenToken"):
+            return {"token": s.token, "expirationTime": s.now_ms + 86_400_000}
+        raise CaptureError(f"unexpected REST call {method} {url}")
+
+    def seed(ex, rid):
+        ex.options["requestId"][ex.urls["api"]["ws"]["ws-api"]["spot"]] = rid - 1
+
+    def reply(f, s):
+        if f.get("method") == "userDataStream.subscribe.listenToken":
+            return [{"id": f.get("id"), "status": 200, "result": {"subscriptionId": 0}}]
+        return []
+
+    return Entry(
+        entry="binance",
+        ccxt_id="binance",
+        market_type="margin",
+        run=lambda ex: ex.watch_balance({"type": "margin"}),
+        classify=_op("method", ("userDataStream.subscribe.listenToken",)),
+        channel=None,
+        markets=[_market("BTCUSDT", "BTC/USDT")],
+        # watch_balance would otherwise spawn a signed REST positions snapshot
+        options={"watchPositions": {"fetchPositionsSnapshot": False}},
+        rest=rest,
+        reply=reply,
+        seed_request_id=seed,
+        uses_request_id=True,
+        uses_token=True,
+        expect_auth=1,
+        expect_subscribe=0,
+    )
+
+
 # --- kraken ---------------------------------------------------------------------------
 
 
@@ -845,7 +882,7 @@ for _e in [
     _htx("spot"), _htx("linear"),
     _gate("spot"), _gate("swap"), _gate_wsapi(),
     _coinbaseexchange(), _coinbase(),
-    _binance("binance", "spot"), _binance("binance", "linear"), _binance("binance", "inverse"),
+    _binance("binance", "spot"), _binance("binance", "linear"), _binance("binance", "inverse"), _binance_margin(),
     _binance("binanceusdm", None), _binance("binancecoinm", None),
     _kraken(), _krakenfutures(),
     _bitvavo(), _phemex(), _cryptocom(), _hitbtc("hitbtc"), _hitbtc("bequant"),
