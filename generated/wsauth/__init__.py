@@ -45,4 +45,5 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "phemex",
     "poloniex",
     "toobit",
+    "xt",
 )

@@ -874,6 +874,36 @@ def _deepcoin() -> Entry:
     )
 
 
+def _xt(market_type: str) -> Entry:
+    # spot: POST /v4/ws-token, the token in each private subscribe's listenKey;
+    # contract: GET /future/user/v1/user/listen-key, the key after the channel
+    # name in each private subscribe's params (ccxt 4.5.90 pro/xt.py subscribe)
+    spot = market_type == "spot"
+
+    def rest(method, url, headers, body, s):
+        path = url.split("?")[0]
+        if spot and path.endswith("/v4/ws-token"):
+            return {"rc": 0, "mc": "SUCCESS", "ma": [], "result": {"accessToken": s.token}}
+        if not spot and path.endswith("/future/user/v1/user/listen-key"):
+            return {"returnCode": 0, "msgInfo": "success", "error": None, "result": s.token}
+        raise CaptureError(f"unexpected REST call {method} {url}")
+
+    return Entry(
+        entry="xt",
+        ccxt_id="xt",
+        market_type=market_type,
+        run=(lambda ex: ex.watch_orders()) if spot else (lambda ex: ex.watch_orders(None, None, None, {"type": "swap"})),
+        classify=_all_subscribe,
+        channel="order",
+        markets=[_market("btc_usdt", "BTC/USDT"), _market("btc_usdt", "BTC/USDT:USDT", "swap")],
+        rest=rest,
+        reply=lambda f, s: [{"code": 0, "msg": "success", "id": f.get("id")}],
+        uses_token=True,
+        expect_auth=0,
+        expect_subscribe=1,
+    )
+
+
 ENTRIES: dict[tuple[str, str | None], Entry] = {}
 for _e in [
     _bybit("bybit"), _bybit("bybiteu"), _bybit("bybitid"),
@@ -889,6 +919,7 @@ for _e in [
     _onetrading(), _poloniex(), _cex(),
     _blofin(), _alpaca(),
     _hashkey(), _toobit(), _bitrue(), _bingx("spot"), _bingx("linear"), _mexc_spot(), _mexc_swap(), _deepcoin(),
+    _xt("spot"), _xt("swap"),
 ]:
     ENTRIES[(_e.entry, _e.market_type)] = _e
 
