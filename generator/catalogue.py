@@ -27,22 +27,25 @@ VARIANT_KEYS: KeySpec = (
     {
         "reference_url", "environments", "market_types", "expires_after_ms", "nonce",
         "signature", "auth_frame", "subscribe_auth", "rest", "ws_url_with_token",
-        "session_ttl_ms", "keepalive_ms", "keepalive", "close",
+        "session_ttl_ms", "keepalive_ms", "keepalive", "close", "ping_frame",
     },
 )
 ENTRY_KEYS: KeySpec = ({"default_market", "markets"}, set())
 SIGNATURE_KEYS: KeySpec = ({"message", "hash", "key", "encoding"}, {"prefix", "digest_first", "query"})
-REST_KEYS: KeySpec = ({"method", "url", "headers", "body", "token"}, {"error_code", "error_message", "url_query"})
+REST_KEYS: KeySpec = (
+    {"method", "url", "headers", "body", "token"},
+    {"error_code", "error_message", "url_query", "ws_url", "ping_interval"},
+)
 FOLLOW_UP_KEYS: KeySpec = ({"method", "headers", "body"}, set())  # keepalive / close
 REPLY_KEYS: KeySpec = ({"success", "failure", "reason"}, {"code", "ttl", "ttl_unit", "data", "request_id"})
 
 # What each flow's template renders, so what its table must and must not hold.
 FLOW_PARTS = {
-    "direct": ({"auth_frame"}, {"subscribe_auth", "rest", "ws_url_with_token", "keepalive", "close"}),
-    "inline": ({"subscribe_auth"}, {"auth_frame", "rest", "ws_url_with_token", "keepalive", "close"}),
+    "direct": ({"auth_frame"}, {"subscribe_auth", "rest", "ws_url_with_token", "keepalive", "close", "ping_frame"}),
+    "inline": ({"subscribe_auth"}, {"auth_frame", "rest", "ws_url_with_token", "keepalive", "close", "ping_frame"}),
     # pre_auth: the token goes into the URL, each private subscribe or an auth frame.
     "pre_auth": ({"rest"}, set()),
-    "challenge": ({"auth_frame", "subscribe_auth"}, {"rest", "ws_url_with_token", "keepalive", "close"}),
+    "challenge": ({"auth_frame", "subscribe_auth"}, {"rest", "ws_url_with_token", "keepalive", "close", "ping_frame"}),
 }
 HASHES = ("sha256", "sha384", "sha512")
 KEY_FORMS = ("raw", "base64")
@@ -82,6 +85,8 @@ class Rest:
     error_code: str | None = None  # where an error reply holds its code
     error_message: str | None = None  # and its message
     url_query: str | None = None  # the URL's query string (after "?"), a template: signed requests
+    ws_url: str | None = None  # where the reply holds the socket URL (KuCoin's instance server)
+    ping_interval: str | None = None  # and how often, in ms, the socket wants a ping frame
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,7 @@ class Variant:
     ws_url_with_token: str | None = None
     session_ttl_ms: int | None = None
     keepalive_ms: int | None = None
+    ping_frame: dict[str, Any] | None = None
 
     @property
     def prefix(self) -> str:
@@ -352,7 +358,7 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
     check.choice(sub, "method", data["method"], ("GET", "POST", "PUT"))
     check.url(sub, "url", data["url"], ("https://", "http://"))
     check.keypath(sub, "token", data["token"])
-    for key in ("error_code", "error_message"):
+    for key in ("error_code", "error_message", "ws_url", "ping_interval"):
         if key in data:
             check.keypath(sub, key, data[key])
     headers = _headers(check, sub, data["headers"])
@@ -368,6 +374,7 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
     rest = Rest(
         data["method"], data["url"], dict(data["headers"]), data["body"], data["token"],
         data.get("error_code"), data.get("error_message"), data.get("url_query"),
+        data.get("ws_url"), data.get("ping_interval"),
     )
     # The body is always sent: what it names is used even when no header signs it.
     return rest, {"rest": headers + url_query + ["body"], "body": body}
@@ -479,7 +486,7 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
             follow_ups[key], names = _follow_up(check, table, key, data[key])
             valid &= names is not None
             uses[key] = names or []
-    for key in ("auth_frame", "subscribe_auth"):
+    for key in ("auth_frame", "subscribe_auth", "ping_frame"):
         if key in data and check.typed(table, key, data[key], dict):
             names = check.template(table, key, data[key])
             valid &= names is not None
@@ -521,6 +528,7 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         ws_url_with_token=data.get("ws_url_with_token"),
         session_ttl_ms=data.get("session_ttl_ms"),
         keepalive_ms=data.get("keepalive_ms"),
+        ping_frame=data.get("ping_frame"),
     )
 
 
@@ -531,6 +539,8 @@ def _check_uses(
     used = set().union(*(_expand(names, derived) for names in uses.values())) if uses else set()
     if "signature" in used and "signature" not in data:
         check.error(table, None, "{signature} is used but there is no signature table")
+    if "signed_password" in used and "signature" not in data:
+        check.error(table, None, "{signed_password} is signed with the signature table's recipe: there is none")
     if "signature" in data and "signature" not in used:
         check.error(table, "signature", "the signature is computed but never sent")
     if used & {"expires_ms", "expires_s"} and "expires_after_ms" not in data:
@@ -544,6 +554,11 @@ def _check_uses(
     for part in ("keepalive", "close"):
         if "token" in uses.get(part, []):
             check.error(table, part, "cannot use {token}: it is built with the first call")
+    ping_interval = isinstance(data.get("rest"), dict) and "ping_interval" in data["rest"]
+    if "ping_frame" in data and not ping_interval:
+        check.error(table, "ping_frame", "needs rest.ping_interval: how often to send it")
+    if ping_interval and "ping_frame" not in data:
+        check.error(table, "rest", "ping_interval is read but there is no ping_frame to send")
     if "keepalive" in data and "keepalive_ms" not in data:
         check.error(table, "keepalive", "needs keepalive_ms: how often to call it")
     if isinstance(data.get("keepalive_ms"), int) and "keepalive" not in data:

@@ -81,6 +81,7 @@ def _callbacks(variant: Variant) -> dict[str, Callback]:
     uses = {
         "pre_auth": values.fields_in(variant.rest.headers) + values.fields(variant.rest.body)
         + values.fields(variant.rest.url_query or "")
+        + values.fields_in(variant.ping_frame)
         + values.fields(variant.ws_url_with_token or "")
         + [name for call in follow_ups for name in values.fields_in(call.headers) + values.fields(call.body)]
         if variant.rest else [],
@@ -97,7 +98,8 @@ def _callbacks(variant: Variant) -> dict[str, Callback]:
         defines = values.closure(used, extra) if used else []
         if name == "pre_auth":
             defines = [d for d in defines if d != "token"]  # optional there: see the template
-        reads = {"api_key", "secret", "password", "uid"} & set(defines) | ({"secret"} if "signature" in defines else set())
+        signs = {"signature", "signed_password"} & set(defines)
+        reads = {"api_key", "secret", "password", "uid"} & set(defines) | ({"secret"} if signs else set())
         needed: list[str] = [f for f in ("api_key", "secret", "password", "uid") if f in reads]
         result[name] = Callback(defines, needed, returns[name])
     return result
@@ -128,6 +130,8 @@ def _features(entry: Entry, callbacks: dict[str, dict[str, Callback]]) -> set[st
             features.add(f"nonce_{variant.nonce}")
         if variant.reply.ttl:
             features.add("ttl")
+        if variant.rest is not None and (variant.rest.ws_url or variant.rest.ping_interval):
+            features.add("rest_endpoint")  # the REST reply names the socket and its ping
     return features
 
 

@@ -46,6 +46,8 @@ VALUES: Mapping[str, Value] = {
     "query": Value("str"),  # needs: the fields of signature.query
     "body": Value("str"),  # needs: the fields of rest.body
     "signature": Value("str"),  # needs: the fields of the signed message
+    # The password (passphrase) signed with the signature table's recipe: KuCoin's API key v2.
+    "signed_password": Value("str", ("password",)),
 }
 
 

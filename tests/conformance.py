@@ -23,6 +23,11 @@ from wsauth.plan import plan
 
 REPLIES = Path(__file__).resolve().parent / "fixtures" / "replies"
 
+_KUCOIN_PARTNER = (
+    "ccxt's broker (partner) attribution, signed with ccxt's own partner secret; "
+    "KuCoin authenticates the user by KC-API-KEY, -SIGN, -TIMESTAMP and -PASSPHRASE"
+)
+
 # What ccxt sends that is not authentication, removed from the capture before
 # comparing: (entry, part, key) -> why.
 NOT_AUTHENTICATION: dict[tuple[str, str, str], str] = {
@@ -46,6 +51,12 @@ NOT_AUTHENTICATION: dict[tuple[str, str, str], str] = {
     ("bingx", "rest_headers", "X-SOURCE-KEY"): "ccxt's broker id at BingX; not part of the signed request",
     ("mexc", "rest_headers", "source"): "ccxt's broker id at MEXC; not part of the signed request",
     ("deepcoin", "rest_headers", "appid"): "ccxt's app id at Deepcoin (broker attribution); not signed",
+    ("kucoin", "rest_headers", "KC-API-PARTNER"): _KUCOIN_PARTNER,
+    ("kucoin", "rest_headers", "KC-API-PARTNER-SIGN"): _KUCOIN_PARTNER,
+    ("kucoin", "rest_headers", "KC-API-PARTNER-VERIFY"): _KUCOIN_PARTNER,
+    ("kucoinfutures", "rest_headers", "KC-API-PARTNER"): _KUCOIN_PARTNER,
+    ("kucoinfutures", "rest_headers", "KC-API-PARTNER-SIGN"): _KUCOIN_PARTNER,
+    ("kucoinfutures", "rest_headers", "KC-API-PARTNER-VERIFY"): _KUCOIN_PARTNER,
     ("coinbaseexchange", "ws_url", "?"): (
         "ccxt appends an empty query string to tell its own public and user "
         "trade subscriptions apart; the feed ignores it"

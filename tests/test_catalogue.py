@@ -653,3 +653,63 @@ def test_a_pre_auth_token_can_go_in_an_auth_frame(tmp_path: Path) -> None:
 def test_a_pre_auth_auth_frame_is_checked_like_any_frame(tmp_path: Path) -> None:
     path = write(tmp_path, edited('token = "{token}" }', 'token = "{tokn}" }', TOKEN_FRAME))
     assert_reported(refused(path), path, 8, "demo", "auth_frame: '{tokn}': unknown value {tokn}")
+
+
+# --- the REST reply names the socket and its ping (KuCoin's bullet token) ------
+
+BULLET = """\
+[demo]
+flow = "pre_auth"
+reference = "ccxt"
+ws_url = "wss://example.com/ws"
+ws_url_with_token = "{ws_url}?token={token}"
+rest = { method = "POST", url = "https://example.com/bullet", headers = { K = "{api_key}", P = "{signed_password}", S = "{signature}" }, body = "", token = "data.token", ws_url = "data.servers.0.endpoint", ping_interval = "data.servers.0.pingInterval" }
+signature = { message = "{now_ms!s}POST{rest_path}", hash = "sha256", key = "raw", encoding = "base64" }
+ping_frame = { id = "{request_id!s}", type = "ping" }
+[demo.reply]
+success = [{ type = "welcome" }]
+failure = [{ type = "error" }]
+reason = ["data"]
+"""
+
+
+def test_a_reply_that_names_the_socket_and_its_ping_renders(tmp_path: Path) -> None:
+    module = render_module(tmp_path, write(tmp_path, BULLET), "demo")
+    credentials = module.Credentials(api_key="k", secret="s", password="p")
+    pre = module.pre_auth(credentials, opts={"now_ms": 1767225600123, "request_id": 5})
+    reply = '{"data": {"token": "t", "servers": [{"endpoint": "wss://push.example.com/e", "pingInterval": 18000}]}}'
+    assert pre.read_token(200, reply) == "t"
+    assert pre.read_ws_url(reply) == "wss://push.example.com/e"
+    assert pre.read_ping_interval_ms(reply) == 18000
+    assert pre.ping == {"id": "5", "type": "ping"}
+    with pytest.raises(module.ExchangeError):  # a socket that is not a WebSocket URL is refused
+        pre.read_ws_url('{"data": {"token": "t", "servers": [{"endpoint": "https://elsewhere.example"}]}}')
+    assert pre.read_ping_interval_ms('{"data": {"servers": []}}') is None
+    import base64
+    import hashlib
+    import hmac
+
+    signed_password = base64.b64encode(hmac.new(b"s", b"p", hashlib.sha256).digest()).decode()
+    assert pre.request.headers["P"] == signed_password
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "table", "text"),
+    [
+        ('ping_frame = { id = "{request_id!s}", type = "ping" }\n', "", 6, "demo", "rest: ping_interval is read but there is no ping_frame"),
+        (', ping_interval = "data.servers.0.pingInterval" }', " }", 8, "demo", "ping_frame: needs rest.ping_interval"),
+        ('ws_url = "data.servers.0.endpoint"', 'ws_url = "data..endpoint"', 6, "demo.rest", "ws_url: 'data..endpoint' is not a dotted path"),
+        ('signature = { message = "{now_ms!s}POST{rest_path}", hash = "sha256", key = "raw", encoding = "base64" }\n', "", 1, "demo",
+         "{signed_password} is signed with the signature table's recipe: there is none"),
+        ('type = "ping" }', 'type = "{channel}" }', 8, "demo", "ping_frame: {channel} is only known inside build_subscribe_auth"),
+    ],
+    ids=["an interval with no frame", "a frame with no interval", "a bad reply path", "a signed password with no recipe", "a value it cannot know"],
+)
+def test_a_bad_bullet_table_is_refused_with_its_line(tmp_path: Path, old: str, new: str, line: int, table: str, text: str) -> None:
+    path = write(tmp_path, edited(old, new, BULLET))
+    assert_reported(refused(path), path, line, table, text)
+
+
+def test_a_ping_frame_belongs_to_the_rest_flow(tmp_path: Path) -> None:
+    path = write(tmp_path, edited("[demo.reply]", 'ping_frame = { type = "ping" }\n[demo.reply]'))
+    assert_reported(refused(path), path, 8, "demo", "ping_frame: flow 'direct' does not use 'ping_frame'")

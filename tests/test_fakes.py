@@ -177,6 +177,20 @@ async def listen_key(fake: Any, key: str = KEY) -> str:
     return r.json()["listenKey"]
 
 
+def kucoin_headers(timestamp: int, *, secret: str = SECRET, password: str = "pass", path: str = "/api/v1/bullet-private") -> dict[str, str]:
+    """KuCoin's API key v2 headers, computed here from its docs' recipe."""
+    def sign(message: str) -> str:
+        return base64.b64encode(hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()).decode()
+
+    return {"KC-API-KEY": KEY, "KC-API-KEY-VERSION": "2", "KC-API-TIMESTAMP": str(timestamp),
+            "KC-API-PASSPHRASE": sign(password), "KC-API-SIGN": sign(f"{timestamp}POST{path}")}
+
+
+async def kucoin_bullet(fake: Any, timestamp: int, **kwargs: Any) -> httpx.Response:
+    async with http() as client:
+        return await client.post(fake.rest_url, headers=kucoin_headers(timestamp, **kwargs))
+
+
 def bingx_query(timestamp: int, secret: str = SECRET) -> str:
     """BingX's signed query string, computed here from its docs' recipe."""
     signed = f"timestamp={timestamp}"
@@ -448,6 +462,29 @@ def test_bitfinex_accepts_and_rejects_with_nonce_across_reconnects() -> None:
                 await ws.send(json.dumps(bitfinex_auth(KEY, SECRET, high + 2)))
                 assert (await recv_json(ws))["status"] == "OK"
             assert fake.auth_ok == 2 and fake.connections == 2 and fake.last_nonce == high + 2
+
+    run(go())
+
+
+def test_kucoin_bullet_names_the_socket_and_checks_v2_headers() -> None:
+    async def go() -> None:
+        async with start_fake("kucoin", api_key=KEY, secret=SECRET, password="pass") as fake:
+            assert (await kucoin_bullet(fake, now_ms(), secret="wrong")).json()["code"] == "400005"
+            assert (await kucoin_bullet(fake, now_ms(), password="wrong")).json()["code"] == "400004"
+            assert (await kucoin_bullet(fake, now_ms() - 60_000)).json()["code"] == "400002"
+            timestamp = now_ms()
+            good = await kucoin_bullet(fake, timestamp)
+            assert good.status_code == 200 and set(good.json()) == set(reply_fixture("kucoin")["rest_success"][0]["frame"])
+            assert (await kucoin_bullet(fake, timestamp)).json()["code"] == "400002"  # the same signature again
+            data = good.json()["data"]
+            assert data["instanceServers"][0]["endpoint"] == fake.ws_url
+            async with ws_connect(f"{fake.ws_url}?token={data['token']}&connectId=c1") as ws:
+                assert await recv_json(ws) == {"id": "c1", "type": "welcome"}
+                await ws.send(json.dumps({"id": "7", "type": "ping"}))
+                assert await recv_json(ws) == {"id": "7", "type": "pong"}
+            async with ws_connect(f"{fake.ws_url}?token=not-a-token") as ws:
+                assert (await recv_json(ws))["data"] == "token is expired"
+            assert fake.auth_ok == 1 and fake.pings == 1
 
     run(go())
 
@@ -994,7 +1031,7 @@ def test_everything_is_loopback_and_shut_down() -> None:
     async def go() -> None:
         baseline = asyncio.all_tasks()
         for kind in KINDS:
-            async with start_fake(kind, api_key=KEY, secret=secret_for(kind)) as fake:
+            async with start_fake(kind, api_key=KEY, secret=secret_for(kind), password="pass") as fake:
                 assert fake.ws_url.startswith("ws://127.0.0.1:")
                 assert fake._ws_server is not None
                 assert {s.getsockname()[0] for s in fake._ws_server.sockets} == {"127.0.0.1"}
@@ -1005,6 +1042,8 @@ def test_everything_is_loopback_and_shut_down() -> None:
                     assert threading.active_count() > before
                     if kind in ("binanceusdm", "bingx"):
                         url = f"{fake.ws_url}?listenKey={await listen_key(fake)}"
+                    if kind == "kucoin":
+                        url = f"{fake.ws_url}?token={(await kucoin_bullet(fake, now_ms())).json()['data']['token']}"
                 # Leave a connection open: the fake must close it on exit.
                 ws = await ws_connect(url)
                 await ws.send("ping")

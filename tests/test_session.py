@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from tests.fakes import start_fake
-from wsauth import binance, binanceusdm, bingx, bitfinex, bybit, deribit, gate, kraken, krakenfutures
+from wsauth import binance, binanceusdm, bingx, bitfinex, bybit, deribit, gate, kraken, krakenfutures, kucoin
 from wsauth.session import (
     AuthenticationFailed,
     AuthTimeout,
@@ -445,18 +445,64 @@ async def test_a_refused_token_in_a_frame_is_the_servers_verdict(leaks: Leaks) -
         assert rest_refused.value.status == 401 and rest_refused.value.code == "-2015" and server.connections == 0
 
 
-@pytest.mark.parametrize("module, kind", [(binanceusdm, "binanceusdm"), (kraken, "kraken"), (bingx, "bingx")])
+UNUSED_WS_URL = "ws://127.0.0.1:9/configured-but-unused"  # the bullet reply names the socket
+
+
+@run
+async def test_a_socket_named_by_the_rest_reply_is_opened_and_pinged(leaks: Leaks) -> None:
+    async with fake(leaks, "kucoin", ping_interval_ms=100) as server:
+        s = session(kucoin, server, config={"ws_url": UNUSED_WS_URL})
+        async with s:
+            assert s.authenticated and server.auth_ok == 1 and server.connections == 1  # after the welcome
+            leaks.see(s, s._pre)
+            await asyncio.sleep(0.35)
+            assert server.pings >= 2  # KuCoin's JSON ping, on the interval its reply stated
+        method, target, headers, _ = server.rest_seen[0]
+        assert method == "POST" and target == "/api/v1/bullet-private"
+
+
+@pytest.mark.parametrize(
+    "change, code",
+    [({"secret": "wrong-secret-0123456789"}, "400005"), ({"password": "wrong-passphrase"}, "400004"), ({"clock_offset_ms": -120_000}, "400002")],
+    ids=["secret", "passphrase", "stale clock"],
+)
+@run
+async def test_a_refused_bullet_is_the_exchanges_error(change: dict[str, Any], code: str, leaks: Leaks) -> None:
+    leaks.secrets |= {v for k, v in change.items() if k in ("secret", "password")}
+    async with fake(leaks, "kucoin") as server:
+        config = config_with(kucoin, ws_url=UNUSED_WS_URL, rest_url=server.rest_url)
+        credentials = kucoin.Credentials(api_key=API_KEY, secret=change.get("secret", SECRET), password=change.get("password", PASSWORD))
+        s = Session(kucoin, credentials, config=config, clock_offset_ms=change.get("clock_offset_ms", 0), backoff=FAST)
+        with pytest.raises(kucoin.ExchangeError) as refused:
+            await s.connect()
+        leaks.see(refused.value)
+        assert refused.value.status == 401 and refused.value.code == code and server.connections == 0
+
+
+@run
+async def test_a_token_the_socket_refuses_is_the_servers_verdict(leaks: Leaks) -> None:
+    async with fake(leaks, "kucoin", refuse_token=True) as server:
+        s = session(kucoin, server, config={"ws_url": UNUSED_WS_URL})
+        with pytest.raises(AuthenticationFailed) as refused:
+            await s.connect()
+        leaks.see(refused.value)
+        assert refused.value.reason == "token is expired" and refused.value.code == "401"
+        assert not s.authenticated and server.auth_ok == 0
+
+
+@pytest.mark.parametrize("module, kind", [(binanceusdm, "binanceusdm"), (kraken, "kraken"), (bingx, "bingx"), (kucoin, "kucoin")])
 @run
 async def test_fetch_pre_auth_with_an_injected_client(module: Any, kind: str, leaks: Leaks) -> None:
     async with fake(leaks, kind) as server:
         secret = SECRET_B64 if module is kraken else SECRET
         config = config_with(module, ws_url=server.ws_url, rest_url=server.rest_url)
         async with httpx.AsyncClient() as client:
-            result = await fetch_pre_auth(module, module.Credentials(api_key=API_KEY, secret=secret), config=config, http=client)
+            result = await fetch_pre_auth(module, module.Credentials(api_key=API_KEY, secret=secret, password=PASSWORD), config=config, http=client)
             assert not client.is_closed  # the caller's client is the caller's to close
         assert result is not None and result.token in server.signatures  # what the fake issued
         assert result.ws_url.startswith(server.ws_url)
         assert (result.token in result.ws_url) is (module is not kraken)  # a listen key goes in the URL
         assert result.keepalive_ms == (1_800_000 if module is binanceusdm else None)
+        assert result.ping_interval_ms == (18000 if module is kucoin else None)  # what the reply stated
         leaks.see(result)
     assert await fetch_pre_auth(bybit, bybit.Credentials(api_key=API_KEY, secret=SECRET)) is None

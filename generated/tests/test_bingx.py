@@ -37,8 +37,7 @@ STATE_LINEAR: module.ReplyState = {"market_type": "linear"}
 
 
 def test_documented_replies_exist_linear() -> None:
-    # The socket is private by its URL and refuses nothing itself: the REST
-    # call is the verdict, so its documented refusals and answers are the cases.
+    # The REST call's documented refusals and answers.
     assert reply_cases("bingx-linear", "rest_failure")
     assert reply_cases("bingx-linear", "rest_success")
 
@@ -121,8 +120,7 @@ STATE_SPOT: module.ReplyState = {"market_type": "spot"}
 
 
 def test_documented_replies_exist_spot() -> None:
-    # The socket is private by its URL and refuses nothing itself: the REST
-    # call is the verdict, so its documented refusals and answers are the cases.
+    # The REST call's documented refusals and answers.
     assert reply_cases("bingx-spot", "rest_failure")
     assert reply_cases("bingx-spot", "rest_success")
 

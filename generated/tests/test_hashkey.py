@@ -37,8 +37,7 @@ STATE: module.ReplyState = {}
 
 
 def test_documented_replies_exist() -> None:
-    # The socket is private by its URL and refuses nothing itself: the REST
-    # call is the verdict, so its documented refusals and answers are the cases.
+    # The REST call's documented refusals and answers.
     assert reply_cases("hashkey", "rest_failure")
     assert reply_cases("hashkey", "rest_success")
 

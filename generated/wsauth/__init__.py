@@ -37,6 +37,8 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "htx",
     "kraken",
     "krakenfutures",
+    "kucoin",
+    "kucoinfutures",
     "mexc",
     "myokx",
     "okx",

@@ -173,6 +173,8 @@ class PreAuthResult:
     keepalive_ms: int | None
     # The module's PreAuth: its keep-alive and close calls.
     pre_auth: Any = dataclasses.field(repr=False)
+    # How often the socket wants the module's ping frame, where the REST reply says (KuCoin).
+    ping_interval_ms: int | None = None
 
 
 async def fetch_pre_auth(
@@ -198,11 +200,30 @@ async def fetch_pre_auth(
         if http is None:
             await client.aclose()
     token: str = pre.read_token(response.status_code, response.content)
+    # Where the reply names the socket (KuCoin's instance server), it replaces
+    # the configured URL for this connection.
+    read_ws_url = getattr(pre, "read_ws_url", None)
+    endpoint = read_ws_url(response.content) if read_ws_url is not None else None
+    if endpoint is not None:
+        config = _with_socket(module, config, opts.get("market_type"), endpoint)
     if (
-        pre.ws_url is None
-    ):  # only when the URL embeds the token: no second nonce otherwise
+        pre.ws_url is None or endpoint is not None
+    ):  # only then: no second nonce otherwise
         pre = module.pre_auth(credentials, config, {**opts, "token": token})
-    return PreAuthResult(token, pre.ws_url, pre.keepalive_ms, pre)
+    read_ping = getattr(pre, "read_ping_interval_ms", None)
+    ping_ms = (
+        read_ping(response.content)
+        if read_ping is not None and pre.ping is not None
+        else None
+    )
+    return PreAuthResult(token, pre.ws_url, pre.keepalive_ms, pre, ping_ms)
+
+
+def _with_socket(module: ModuleType, config: Any, market: object, url: str) -> Any:
+    if isinstance(config, Mapping):
+        key = market if isinstance(market, str) else module.DEFAULT_MARKET
+        return {**config, key: dataclasses.replace(config[key], ws_url=url)}
+    return dataclasses.replace(config, ws_url=url)
 
 
 async def _call(http: httpx.AsyncClient, request: Any) -> httpx.Response:
@@ -387,8 +408,13 @@ class Session:
             self._token, url, pre = fetched.token, fetched.ws_url, fetched.pre_auth
             opts["token"] = self._token
         self._pre = pre
+        greets = getattr(
+            pre, "greets", False
+        )  # the socket states its verdict on connect
+        if greets:
+            self._verdict = asyncio.get_running_loop().create_future()
         await self._open(url)
-        verdict = None
+        verdict = await self._wait_verdict() if greets else None
         async with self._signing():
             frame = module.build_auth_message(credentials, config, opts)
             if frame is not None:
@@ -418,6 +444,13 @@ class Session:
             )
         self.authenticated = True
         log.info("%s: authenticated (connection %d)", self.exchange, self.connections)
+        ping = getattr(
+            pre, "ping", None
+        )  # the exchange's own ping frame, where it wants one
+        if fetched is not None and fetched.ping_interval_ms and ping is not None:
+            self._tasks.append(
+                asyncio.create_task(self._ping(ping, fetched.ping_interval_ms))
+            )
         self._start_timers(verdict.ttl_ms if verdict is not None else None)
 
     def _signing(self) -> asyncio.Lock:
@@ -547,6 +580,15 @@ class Session:
         if lifetime:
             delay = min(REAUTH_AT * lifetime / 1000, MAX_REAUTH_DELAY_S)
             self._tasks.append(asyncio.create_task(self._reauthenticate_after(delay)))
+
+    async def _ping(self, frame: Mapping[str, object], every_ms: int) -> None:
+        """The exchange's own ping frame, as often as its REST reply asked."""
+        while True:
+            await asyncio.sleep(every_ms / 1000)
+            try:
+                await self._send(frame)
+            except ConnectionLost:
+                return
 
     async def _keep_alive(self, request: Any, every_ms: int) -> None:
         while True:

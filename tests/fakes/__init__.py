@@ -27,6 +27,7 @@ bitfinex       direct   /ws/2                 accepted ``event=auth``
 binanceusdm    pre_auth /private/ws           handshake with a valid ``?listenKey=``
 bingx          pre_auth /market               handshake with a valid ``?listenKey=``
 binancemargin  pre_auth /ws-api/v3            accepted ``subscribe.listenToken`` frame
+kucoin         pre_auth /endpoint             handshake with a token it issued (welcome)
 kraken         pre_auth /v2                   accepted token-carrying private subscribe
 gate           inline   /ws/v4/ (/v4/ws/usdt) accepted auth-carrying (un)subscribe
 krakenfutures  challenge /ws/v1               accepted signed private subscribe
@@ -35,6 +36,7 @@ krakenfutures  challenge /ws/v1               accepted signed private subscribe
 REST paths: binanceusdm ``/fapi/v1/listenKey`` (POST/PUT/DELETE),
 bingx ``/openApi/user/auth/userDataStream`` (POST, signed over its query string),
 binancemargin ``/sapi/v1/userListenToken`` (POST, API key only),
+kucoin ``/api/v1/bullet-private`` (POST, API key v2 headers; the reply names the socket),
 kraken ``/0/private/GetWebSocketsToken`` (POST). Secrets for kraken and
 krakenfutures must be base64 (ValueError otherwise).
 
@@ -110,6 +112,7 @@ from .deribit import DeribitFake
 from .gate import GateFake
 from .kraken import KrakenFake
 from .krakenfutures import KrakenFuturesFake
+from .kucoin import KucoinFake
 
 KINDS: dict[str, type[Fake]] = {
     cls.kind: cls
@@ -123,6 +126,7 @@ KINDS: dict[str, type[Fake]] = {
         KrakenFake,
         GateFake,
         KrakenFuturesFake,
+        KucoinFake,
     )
 }
 

@@ -904,6 +904,52 @@ def _xt(market_type: str) -> Entry:
     )
 
 
+# KuCoin's documented bullet reply (https://www.kucoin.com/docs-new/websocket-api/base-info/get-private-token):
+# the socket endpoint and its ping interval come with the token.
+KUCOIN_ENDPOINTS = {
+    "kucoin": "wss://ws-api-spot.kucoin.com/",
+    "kucoinfutures": "wss://ws-api-futures.kucoin.com/",
+}
+
+
+def _kucoin(entry: str, market_type: str | None = None) -> Entry:
+    # market_type "uta": ccxt 4.5.90's option uta=True (KuCoin's unified trading
+    # account): POST /api/v2/bullet-private, the token on the fixed UTA socket
+    uta = market_type == "uta"
+
+    def rest(method, url, headers, body, s):
+        if url.split("?")[0].endswith("/bullet-private"):
+            if uta:
+                return {"code": "200000", "data": {"token": s.token}}
+            return {"code": "200000", "data": {"token": s.token, "instanceServers": [{
+                "endpoint": KUCOIN_ENDPOINTS[entry], "encrypt": True, "protocol": "websocket",
+                "pingInterval": 18000, "pingTimeout": 10000}]}}
+        raise CaptureError(f"unexpected REST call {method} {url}")
+
+    async def run(ex):
+        # negotiate() spawns the bullet call on ccxt's loop, which ccxt only
+        # sets when it opens its HTTP session (replaced here by the recorder)
+        ex.asyncio_loop = asyncio.get_running_loop()
+        return await ex.watch_orders()
+
+    return Entry(
+        entry=entry,
+        ccxt_id=entry,
+        market_type=market_type,
+        options={"uta": uta},
+        run=run,
+        classify=_all_subscribe,
+        channel=None,
+        markets=[_market("BTC-USDT", "BTC/USDT")] if entry == "kucoin" else [_market("XBTUSDTM", "BTC/USDT:USDT", "swap")],
+        rest=rest,
+        reply=lambda f, s: [{"id": f.get("id"), "type": "ack"}] if f.get("type") == "subscribe" or f.get("action") == "subscribe" else [],
+        seed_request_id=_seed_options("requestId"),
+        uses_token=True,
+        expect_auth=0,
+        expect_subscribe=1,
+    )
+
+
 ENTRIES: dict[tuple[str, str | None], Entry] = {}
 for _e in [
     _bybit("bybit"), _bybit("bybiteu"), _bybit("bybitid"),
@@ -920,6 +966,7 @@ for _e in [
     _blofin(), _alpaca(),
     _hashkey(), _toobit(), _bitrue(), _bingx("spot"), _bingx("linear"), _mexc_spot(), _mexc_swap(), _deepcoin(),
     _xt("spot"), _xt("swap"),
+    _kucoin("kucoin", "spot"), _kucoin("kucoin", "uta"), _kucoin("kucoinfutures"),
 ]:
     ENTRIES[(_e.entry, _e.market_type)] = _e
 
