@@ -563,7 +563,7 @@ def _check_uses(
         check.error(table, "keepalive", "needs keepalive_ms: how often to call it")
     if isinstance(data.get("keepalive_ms"), int) and "keepalive" not in data:
         check.error(table, "keepalive_ms", "set but there is no keepalive call")
-    for name in ("body", "rest_path"):
+    for name in ("body", "body_base64", "rest_path"):
         if name in used and "rest" not in data:
             check.error(table, None, f"{{{name}}} needs a rest table")
     for part, names in sorted(uses.items()):

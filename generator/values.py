@@ -45,6 +45,7 @@ VALUES: Mapping[str, Value] = {
     "rest_path": Value("str"),
     "query": Value("str"),  # needs: the fields of signature.query
     "body": Value("str"),  # needs: the fields of rest.body
+    "body_base64": Value("str", ("body",)),  # base64 of the body's UTF-8 (WhiteBIT's X-TXC-PAYLOAD)
     "signature": Value("str"),  # needs: the fields of the signed message
     # The password (passphrase) signed with the signature table's recipe: KuCoin's API key v2.
     "signed_password": Value("str", ("password",)),

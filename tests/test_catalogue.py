@@ -713,3 +713,18 @@ def test_a_bad_bullet_table_is_refused_with_its_line(tmp_path: Path, old: str, n
 def test_a_ping_frame_belongs_to_the_rest_flow(tmp_path: Path) -> None:
     path = write(tmp_path, edited("[demo.reply]", 'ping_frame = { type = "ping" }\n[demo.reply]'))
     assert_reported(refused(path), path, 8, "demo", "ping_frame: flow 'direct' does not use 'ping_frame'")
+
+
+def test_the_body_in_base64_needs_a_rest_call(tmp_path: Path) -> None:
+    path = write(tmp_path, edited('op = "auth"', 'op = "auth", payload = "{body_base64}"'))
+    assert_reported(refused(path), path, 1, "demo", "{body_base64} needs a rest table")
+
+
+def test_the_body_in_base64_is_signed_and_sent(tmp_path: Path) -> None:
+    text = edited('X-Sign = "{signature}" }', 'X-Sign = "{signature}", X-Payload = "{body_base64}" }', REST)
+    text = edited('message = "{nonce}{body}"', 'message = "{body_base64}"', text)
+    module = render_module(tmp_path, write(tmp_path, text), "demo")
+    pre = module.pre_auth(module.Credentials(api_key="k", secret="s"), opts={"now_ms": 1, "nonce": 42})
+    import base64
+
+    assert pre.request.headers["X-Payload"] == base64.b64encode(b"nonce=42").decode()

@@ -47,5 +47,6 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "phemex",
     "poloniex",
     "toobit",
+    "whitebit",
     "xt",
 )

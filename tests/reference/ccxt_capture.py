@@ -950,6 +950,32 @@ def _kucoin(entry: str, market_type: str | None = None) -> Entry:
     )
 
 
+def _whitebit() -> Entry:
+    # a websocket token from the signed v4 REST call, then authorize with it
+    # (ccxt 4.5.90 pro/whitebit.py authenticate)
+    def rest(method, url, headers, body, s):
+        if url.endswith("/api/v4/profile/websocket_token"):
+            return {"websocket_token": s.token}
+        raise CaptureError(f"unexpected REST call {method} {url}")
+
+    return Entry(
+        entry="whitebit",
+        ccxt_id="whitebit",
+        market_type=None,
+        run=lambda ex: ex.watch_orders("BTC/USDT"),
+        classify=_op("method", ("authorize",)),
+        channel=None,
+        markets=[_market("BTC_USDT", "BTC/USDT")],
+        rest=rest,
+        reply=lambda f, s: [{"id": f.get("id"), "result": {"status": "success"}, "error": None}]
+        if f.get("method") == "authorize" else [],
+        uses_nonce=True,
+        uses_token=True,
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
 ENTRIES: dict[tuple[str, str | None], Entry] = {}
 for _e in [
     _bybit("bybit"), _bybit("bybiteu"), _bybit("bybitid"),
@@ -966,7 +992,7 @@ for _e in [
     _blofin(), _alpaca(),
     _hashkey(), _toobit(), _bitrue(), _bingx("spot"), _bingx("linear"), _mexc_spot(), _mexc_swap(), _deepcoin(),
     _xt("spot"), _xt("swap"),
-    _kucoin("kucoin", "spot"), _kucoin("kucoin", "uta"), _kucoin("kucoinfutures"),
+    _kucoin("kucoin", "spot"), _kucoin("kucoin", "uta"), _kucoin("kucoinfutures"), _whitebit(),
 ]:
     ENTRIES[(_e.entry, _e.market_type)] = _e
 
