@@ -50,7 +50,7 @@ FLOW_PARTS = {
 HASHES = ("sha256", "sha384", "sha512")
 KEY_FORMS = ("raw", "base64")
 ENCODINGS = ("hex", "hex_upper", "base64", "hex_base64")  # hex_base64: base64 of the hex text
-NONCES = ("now_ms", "now_s", "increasing_ms")
+NONCES = ("now_ms", "now_s", "increasing_ms", "uuid4")  # uuid4: a fresh random UUID per call (Bitstamp)
 TTL_UNITS = ("ms", "s")
 REFERENCES = ("ccxt", "docs")
 

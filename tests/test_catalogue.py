@@ -728,3 +728,12 @@ def test_the_body_in_base64_is_signed_and_sent(tmp_path: Path) -> None:
     import base64
 
     assert pre.request.headers["X-Payload"] == base64.b64encode(b"nonce=42").decode()
+
+
+def test_a_uuid4_nonce_is_fresh_per_call_unless_given(tmp_path: Path) -> None:
+    text = edited('nonce = "now_ms"', 'nonce = "uuid4"', REST)
+    module = render_module(tmp_path, write(tmp_path, text), "demo")
+    credentials = module.Credentials(api_key="k", secret="s")
+    first, second = (module.pre_auth(credentials).request.body for _ in range(2))
+    assert first != second and len(first) == len("nonce=") + 36
+    assert module.pre_auth(credentials, opts={"nonce": "given"}).request.body == "nonce=given"

@@ -19,6 +19,7 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "bitget",
     "bitmex",
     "bitrue",
+    "bitstamp",
     "bitvavo",
     "blofin",
     "bybit",

@@ -199,6 +199,8 @@ class Entry:
     # a request id ccxt hard-codes instead of drawing from a counter
     fixed_request_id: str | None = None
     base64_secret: bool = False
+    # the nonce ccxt signs is its uuid() draw (Bitstamp's X-Auth-Nonce)
+    nonce_is_uuid: bool = False
     expect_auth: int = 0
     expect_subscribe: int = 0
 
@@ -976,6 +978,31 @@ def _whitebit() -> Entry:
     )
 
 
+def _bitstamp() -> Entry:
+    # a WebSocket token from the signed v2 REST call, then the token in each
+    # private subscribe's data.auth (ccxt 4.5.90 pro/bitstamp.py)
+    def rest(method, url, headers, body, s):
+        if url.endswith("/api/v2/websockets_token/"):
+            return {"valid_sec": 60, "token": s.token, "user_id": 4848701}
+        raise CaptureError(f"unexpected REST call {method} {url}")
+
+    return Entry(
+        entry="bitstamp",
+        ccxt_id="bitstamp",
+        market_type=None,
+        run=lambda ex: ex.watch_orders("BTC/USD"),
+        classify=_all_subscribe,
+        channel="private-my_orders_btcusd-4848701",
+        markets=[_market("btcusd", "BTC/USD")],
+        rest=rest,
+        reply=lambda f, s: [{"event": "bts:subscription_succeeded", "channel": f.get("data", {}).get("channel"), "data": {}}],
+        uses_token=True,
+        nonce_is_uuid=True,
+        expect_auth=0,
+        expect_subscribe=1,
+    )
+
+
 ENTRIES: dict[tuple[str, str | None], Entry] = {}
 for _e in [
     _bybit("bybit"), _bybit("bybiteu"), _bybit("bybitid"),
@@ -992,7 +1019,7 @@ for _e in [
     _blofin(), _alpaca(),
     _hashkey(), _toobit(), _bitrue(), _bingx("spot"), _bingx("linear"), _mexc_spot(), _mexc_swap(), _deepcoin(),
     _xt("spot"), _xt("swap"),
-    _kucoin("kucoin", "spot"), _kucoin("kucoin", "uta"), _kucoin("kucoinfutures"), _whitebit(),
+    _kucoin("kucoin", "spot"), _kucoin("kucoin", "uta"), _kucoin("kucoinfutures"), _whitebit(), _bitstamp(),
 ]:
     ENTRIES[(_e.entry, _e.market_type)] = _e
 
@@ -1319,7 +1346,8 @@ def capture(entry: str, *, market_type: str | None, credentials: dict[str, str |
 
     used = {
         "now_ms": now_ms,
-        "nonce": session.nonce_draws[0] if session.nonce_draws else None,
+        "nonce": session.uuid_draws[0] if e.nonce_is_uuid and session.uuid_draws
+        else (session.nonce_draws[0] if session.nonce_draws else None),
         "request_id": e.fixed_request_id if e.fixed_request_id is not None
         else (session.request_id_draws[0] if session.request_id_draws else None),
         "request_ids": list(session.request_id_draws),
