@@ -18,7 +18,7 @@ from . import values
 
 FLOWS = ("direct", "pre_auth", "inline", "challenge")
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*\Z")
-HEADER_NAME = re.compile(r"[A-Za-z0-9-]+\Z")
+HEADER_NAME = re.compile(r"[A-Za-z0-9_-]+\Z")  # HTTP token characters used in practice (LBank: echostr, signature_method)
 
 # The keys each part of a table may hold: (required, optional).
 KeySpec = tuple[set[str], set[str]]  # (required, optional)
@@ -31,7 +31,10 @@ VARIANT_KEYS: KeySpec = (
     },
 )
 ENTRY_KEYS: KeySpec = ({"default_market", "markets"}, set())
-SIGNATURE_KEYS: KeySpec = ({"message", "hash", "key", "encoding"}, {"prefix", "digest_first", "query"})
+SIGNATURE_KEYS: KeySpec = (
+    {"message", "hash", "key", "encoding"},
+    {"prefix", "digest_first", "digest_first_encoding", "query"},
+)
 REST_KEYS: KeySpec = (
     {"method", "url", "headers", "body", "token"},
     {"error_code", "error_message", "url_query", "ws_url", "ping_interval"},
@@ -50,7 +53,9 @@ FLOW_PARTS = {
 HASHES = ("sha256", "sha384", "sha512")
 KEY_FORMS = ("raw", "base64")
 ENCODINGS = ("hex", "hex_upper", "base64", "hex_base64")  # hex_base64: base64 of the hex text
-NONCES = ("now_ms", "now_s", "increasing_ms", "uuid4")  # uuid4: a fresh random UUID per call (Bitstamp)
+NONCES = ("now_ms", "now_s", "increasing_ms", "uuid4", "random_hex")  # uuid4 (Bitstamp), random_hex: 32 hex digits (LBank's echostr)
+DIGESTS_FIRST = HASHES + ("md5",)  # the message's own digest, signed instead of it
+DIGEST_FIRST_ENCODINGS = ("raw", "hex_upper")  # hex_upper: LBank signs the upper-case hex MD5
 TTL_UNITS = ("ms", "s")
 REFERENCES = ("ccxt", "docs")
 
@@ -63,6 +68,7 @@ class Signature:
     encoding: str
     prefix: str = ""
     digest_first: str | None = None
+    digest_first_encoding: str = "raw"
     query: dict[str, str] = field(default_factory=dict)
 
 
@@ -324,7 +330,11 @@ def _signature(check: _Checker, table: str, data: object) -> tuple[Signature | N
     check.choice(sub, "key", data["key"], KEY_FORMS)
     check.choice(sub, "encoding", data["encoding"], ENCODINGS)
     if "digest_first" in data:
-        check.choice(sub, "digest_first", data["digest_first"], HASHES)
+        check.choice(sub, "digest_first", data["digest_first"], DIGESTS_FIRST)
+    if "digest_first_encoding" in data:
+        check.choice(sub, "digest_first_encoding", data["digest_first_encoding"], DIGEST_FIRST_ENCODINGS)
+        if "digest_first" not in data:
+            check.error(sub, "digest_first_encoding", "set but there is no digest_first")
     message = check.text(sub, "message", data["message"])
     prefix = check.text(sub, "prefix", data.get("prefix", ""))
     query = data.get("query", {})
@@ -344,7 +354,8 @@ def _signature(check: _Checker, table: str, data: object) -> tuple[Signature | N
         check.error(sub, "query", "the message does not sign {query}")
     signature = Signature(
         message=data["message"], hash=data["hash"], key=data["key"], encoding=data["encoding"],
-        prefix=data.get("prefix", ""), digest_first=data.get("digest_first"), query=dict(query),
+        prefix=data.get("prefix", ""), digest_first=data.get("digest_first"),
+        digest_first_encoding=data.get("digest_first_encoding", "raw"), query=dict(query),
     )
     return signature, {"signature": signed, "query": query_names}
 

@@ -737,3 +737,26 @@ def test_a_uuid4_nonce_is_fresh_per_call_unless_given(tmp_path: Path) -> None:
     first, second = (module.pre_auth(credentials).request.body for _ in range(2))
     assert first != second and len(first) == len("nonce=") + 36
     assert module.pre_auth(credentials, opts={"nonce": "given"}).request.body == "nonce=given"
+
+
+def test_an_upper_case_hex_digest_first_is_what_is_signed(tmp_path: Path) -> None:
+    text = edited('message = "{nonce}{body}", hash', 'message = "{nonce}{body}", digest_first = "md5", digest_first_encoding = "hex_upper", hash', REST)
+    module = render_module(tmp_path, write(tmp_path, text), "demo")
+    pre = module.pre_auth(module.Credentials(api_key="k", secret="s"), opts={"now_ms": 1, "nonce": 42})
+    import hashlib
+    import hmac
+
+    digest = hashlib.md5(b"42nonce=42").hexdigest().upper()
+    assert pre.request.headers["X-Sign"] == hmac.new(b"s", digest.encode(), hashlib.sha256).hexdigest()
+
+
+def test_a_digest_encoding_needs_a_digest(tmp_path: Path) -> None:
+    path = write(tmp_path, edited('message = "{nonce}{body}", hash', 'message = "{nonce}{body}", digest_first_encoding = "hex_upper", hash', REST))
+    assert_reported(refused(path), path, 7, "demo.signature", "digest_first_encoding: set but there is no digest_first")
+
+
+def test_a_random_hex_nonce_is_fresh_per_call(tmp_path: Path) -> None:
+    module = render_module(tmp_path, write(tmp_path, edited('nonce = "now_ms"', 'nonce = "random_hex"', REST)), "demo")
+    credentials = module.Credentials(api_key="k", secret="s")
+    first, second = (module.pre_auth(credentials).request.body for _ in range(2))
+    assert first != second and len(first) == len("nonce=") + 32

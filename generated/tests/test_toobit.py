@@ -51,15 +51,13 @@ def test_documented_rest_refusal(case: dict[str, object]) -> None:
     assert pre is not None
     status = case["status"]
     assert isinstance(status, int)
-    refused = pre.error(status, json.dumps(case["frame"]))
-    assert refused is not None
-    assert (refused.status, refused.code, refused.message) == (
+    with pytest.raises(module.ExchangeError) as refused:
+        pre.read_token(status, json.dumps(case["frame"]))
+    assert (refused.value.status, refused.value.code, refused.value.message) == (
         status,
         case["code"],
         case["message"],
     )
-    with pytest.raises(module.ExchangeError):
-        pre.read_token(status, json.dumps(case["frame"]))
 
 
 @pytest.mark.parametrize("case", reply_cases("toobit", "rest_success"), ids=_case_id)

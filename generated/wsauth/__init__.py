@@ -40,6 +40,7 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "krakenfutures",
     "kucoin",
     "kucoinfutures",
+    "lbank",
     "mexc",
     "myokx",
     "okx",

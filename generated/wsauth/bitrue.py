@@ -174,7 +174,13 @@ class PreAuth(_NamedTuple):
         reply = _json_object(body)
         token = None if reply is None else _get(reply, self.token_path)
         if not isinstance(token, str) or not token:
-            raise ExchangeError(status, None, "no token in the reply")
+            # The exchange's code where it states one (LBank: error_code, HTTP 200).
+            code = (
+                _text(_get(reply, self.error_code_path))
+                if reply is not None and self.error_code_path
+                else None
+            )
+            raise ExchangeError(status, code, "no token in the reply")
         return token
 
 
