@@ -130,6 +130,8 @@ def _features(entry: Entry, callbacks: dict[str, dict[str, Callback]]) -> set[st
             features.add(f"nonce_{variant.nonce}")
         if variant.reply.ttl:
             features.add("ttl")
+        if variant.rest is not None and variant.subscribe_auth and not variant.reply.success:
+            features.add("silent_subscribe")  # nothing answers the token-carrying subscribe
         if variant.rest is not None and (variant.rest.ws_url or variant.rest.ping_interval):
             features.add("rest_endpoint")  # the REST reply names the socket and its ping
     return features

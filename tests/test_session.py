@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from tests.fakes import start_fake
-from wsauth import binance, binanceusdm, bingx, bitfinex, bybit, deribit, gate, kraken, krakenfutures, kucoin
+from wsauth import binance, binanceusdm, bingx, bitfinex, bybit, deribit, gate, kraken, krakenfutures, kucoin, lbank
 from wsauth.session import (
     AuthenticationFailed,
     AuthTimeout,
@@ -443,6 +443,30 @@ async def test_a_refused_token_in_a_frame_is_the_servers_verdict(leaks: Leaks) -
             await s.connect()
         leaks.see(rest_refused.value)
         assert rest_refused.value.status == 401 and rest_refused.value.code == "-2015" and server.connections == 0
+
+
+LBANK_BALANCE = Subscription({"action": "subscribe", "subscribe": "assetUpdate"})
+
+
+@run
+async def test_a_token_in_subscribes_nothing_answers_is_not_waited_for(leaks: Leaks) -> None:
+    async with fake(leaks, "lbank") as server:
+        s = session(lbank, server, subscriptions=[LBANK_BALANCE], auth_timeout_s=1.0)
+        started = time.monotonic()
+        async with s:
+            assert s.authenticated and time.monotonic() - started < 0.9  # no verdict awaited: LBank sends none
+            for _ in range(50):
+                if server.auth_ok:
+                    break
+                await asyncio.sleep(0.01)
+            assert server.auth_ok == 1 and server.keys[0] in str(server.seen[-1])
+            leaks.see(s, s._pre)
+    async with fake(leaks, "lbank") as server:
+        leaks.secrets.add("wrong-secret-0123")
+        with pytest.raises(lbank.ExchangeError) as refused:
+            await session(lbank, server, secret="wrong-secret-0123", subscriptions=[LBANK_BALANCE]).connect()
+        leaks.see(refused.value)
+        assert refused.value.code == "10007" and server.connections == 0
 
 
 UNUSED_WS_URL = "ws://127.0.0.1:9/configured-but-unused"  # the bullet reply names the socket

@@ -140,6 +140,9 @@ class PreAuth(_NamedTuple):
     close: RestRequest | None = None
     error_code_path: tuple[str, ...] | None = None
     error_message_path: tuple[str, ...] | None = None
+    # False: no frame answers the token-carrying subscribes (LBank), so there
+    # is no verdict to wait for; the REST call was the verdict.
+    answers: bool = True
 
     def __repr__(self) -> str:
         return f"PreAuth(request={self.request!r}, token_path={self.token_path!r}, ws_url=..., ...)"
@@ -360,6 +363,7 @@ def pre_auth(
         None,
         ("error_code",),
         ("msg",),
+        answers=False,
     )
 
 

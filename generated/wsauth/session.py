@@ -432,7 +432,10 @@ class Session:
             )
             signed |= fields is not None
             frames.append(_merged(subscription.frame, fields or {}))
-        if signed:  # the reply to a signed subscribe carries the (final) verdict
+        # The reply to a signed subscribe carries the (final) verdict, where
+        # the exchange sends one (a PreAuth may say none answers: LBank).
+        signed = signed and getattr(pre, "answers", True)
+        if signed:
             self._verdict = asyncio.get_running_loop().create_future()
         for subscribe in frames:
             await self._send(subscribe)

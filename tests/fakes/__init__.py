@@ -28,6 +28,7 @@ binanceusdm    pre_auth /private/ws           handshake with a valid ``?listenKe
 bingx          pre_auth /market               handshake with a valid ``?listenKey=``
 binancemargin  pre_auth /ws-api/v3            accepted ``subscribe.listenToken`` frame
 kucoin         pre_auth /endpoint             handshake with a token it issued (welcome)
+lbank          pre_auth /ws/V2/               private subscribe with a key it issued (unanswered)
 kraken         pre_auth /v2                   accepted token-carrying private subscribe
 gate           inline   /ws/v4/ (/v4/ws/usdt) accepted auth-carrying (un)subscribe
 krakenfutures  challenge /ws/v1               accepted signed private subscribe
@@ -37,6 +38,7 @@ REST paths: binanceusdm ``/fapi/v1/listenKey`` (POST/PUT/DELETE),
 bingx ``/openApi/user/auth/userDataStream`` (POST, signed over its query string),
 binancemargin ``/sapi/v1/userListenToken`` (POST, API key only),
 kucoin ``/api/v1/bullet-private`` (POST, API key v2 headers; the reply names the socket),
+lbank ``/v2/subscribe/get_key.do`` (POST, signed over an MD5 digest),
 kraken ``/0/private/GetWebSocketsToken`` (POST). Secrets for kraken and
 krakenfutures must be base64 (ValueError otherwise).
 
@@ -113,6 +115,7 @@ from .gate import GateFake
 from .kraken import KrakenFake
 from .krakenfutures import KrakenFuturesFake
 from .kucoin import KucoinFake
+from .lbank import LbankFake
 
 KINDS: dict[str, type[Fake]] = {
     cls.kind: cls
@@ -127,6 +130,7 @@ KINDS: dict[str, type[Fake]] = {
         GateFake,
         KrakenFuturesFake,
         KucoinFake,
+        LbankFake,
     )
 }
 
