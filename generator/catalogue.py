@@ -562,7 +562,7 @@ def _check_uses(
         check.error(table, None, "{nonce} needs a nonce source (nonce = ...)")
     if "nonce" in data and "nonce" not in used:
         check.error(table, "nonce", "set but never used")
-    for part in ("keepalive", "close"):
+    for part in ("keepalive", "close", "ping_frame"):
         if "token" in uses.get(part, []):
             check.error(table, part, "cannot use {token}: it is built with the first call")
     ping_interval = isinstance(data.get("rest"), dict) and "ping_interval" in data["rest"]

@@ -702,8 +702,10 @@ def test_a_reply_that_names_the_socket_and_its_ping_renders(tmp_path: Path) -> N
         ('signature = { message = "{now_ms!s}POST{rest_path}", hash = "sha256", key = "raw", encoding = "base64" }\n', "", 1, "demo",
          "{signed_password} is signed with the signature table's recipe: there is none"),
         ('type = "ping" }', 'type = "{channel}" }', 8, "demo", "ping_frame: {channel} is only known inside build_subscribe_auth"),
+        ('type = "ping" }', 'type = "{token}" }', 8, "demo", "ping_frame: cannot use {token}: it is built with the first call"),
     ],
-    ids=["an interval with no frame", "a frame with no interval", "a bad reply path", "a signed password with no recipe", "a value it cannot know"],
+    ids=["an interval with no frame", "a frame with no interval", "a bad reply path", "a signed password with no recipe",
+         "a value it cannot know", "the token it is built before"],
 )
 def test_a_bad_bullet_table_is_refused_with_its_line(tmp_path: Path, old: str, new: str, line: int, table: str, text: str) -> None:
     path = write(tmp_path, edited(old, new, BULLET))
