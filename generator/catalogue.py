@@ -18,7 +18,7 @@ from . import values
 
 FLOWS = ("direct", "pre_auth", "inline", "challenge", "handshake")
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*\Z")
-HEADER_NAME = re.compile(r"[A-Za-z0-9-]+\Z")
+HEADER_NAME = re.compile(r"[A-Za-z0-9_-]+\Z")  # HTTP token characters used in practice (LBank: echostr, signature_method)
 
 # The keys each part of a table may hold: (required, optional).
 KeySpec = tuple[set[str], set[str]]  # (required, optional)
@@ -27,7 +27,7 @@ VARIANT_KEYS: KeySpec = (
     {
         "reference_url", "environments", "market_types", "expires_after_ms", "nonce",
         "signature", "auth_frame", "subscribe_auth", "rest", "ws_url_with_token",
-        "session_ttl_ms", "keepalive_ms", "keepalive", "close", "jwt",
+        "session_ttl_ms", "keepalive_ms", "keepalive", "close", "jwt", "ping_frame",
         # How to open the socket: signed handshake headers, a signed URL.
         "ws_headers", "socket_url", "socket_query", "payload",
     },
@@ -35,9 +35,15 @@ VARIANT_KEYS: KeySpec = (
 ENTRY_KEYS: KeySpec = ({"default_market", "markets"}, set())
 # An exchange wsauth cannot do correctly: no module, the reason in the README.
 UNSUPPORTED_KEYS: KeySpec = ({"unsupported"}, {"reference_url"})
-SIGNATURE_KEYS: KeySpec = ({"message", "hash", "encoding"}, {"key", "private_key", "prefix", "digest_first", "query"})
+SIGNATURE_KEYS: KeySpec = (
+    {"message", "hash", "encoding"},
+    {"key", "private_key", "prefix", "digest_first", "digest_first_encoding", "query"},
+)
 JWT_KEYS: KeySpec = ({"header", "claims"}, set())
-REST_KEYS: KeySpec = ({"method", "url", "headers", "body", "token"}, {"error_code", "error_message"})
+REST_KEYS: KeySpec = (
+    {"method", "url", "headers", "body", "token"},
+    {"error_code", "error_message", "url_query", "ws_url", "ping_interval"},
+)
 FOLLOW_UP_KEYS: KeySpec = ({"method", "headers", "body"}, set())  # keepalive / close
 REPLY_KEYS: KeySpec = ({"success", "failure", "reason"}, {"code", "ttl", "ttl_unit", "data", "request_id", "batched"})
 PAYLOAD_KEYS: KeySpec = ({"json", "separators", "encoding"}, set())
@@ -45,12 +51,13 @@ HANDSHAKE = ("ws_headers", "socket_url", "socket_query")
 
 # What each flow's template renders, so what its table must and must not hold.
 FLOW_PARTS = {
-    "direct": ({"auth_frame"}, {"subscribe_auth", "rest", "ws_url_with_token", "keepalive", "close"}),
-    "inline": ({"subscribe_auth"}, {"auth_frame", "rest", "ws_url_with_token", "keepalive", "close"}),
-    "pre_auth": ({"rest"}, {"auth_frame", "socket_url", "socket_query"}),
-    "challenge": ({"auth_frame", "subscribe_auth"}, {"rest", "ws_url_with_token", "keepalive", "close"}),
+    "direct": ({"auth_frame"}, {"subscribe_auth", "rest", "ws_url_with_token", "keepalive", "close", "ping_frame"}),
+    "inline": ({"subscribe_auth"}, {"auth_frame", "rest", "ws_url_with_token", "keepalive", "close", "ping_frame"}),
+    # pre_auth: the token goes into the URL, each private subscribe or an auth frame.
+    "pre_auth": ({"rest"}, {"socket_url", "socket_query"}),
+    "challenge": ({"auth_frame", "subscribe_auth"}, {"rest", "ws_url_with_token", "keepalive", "close", "ping_frame"}),
     # Nothing is sent to authenticate: the handshake's headers or URL are signed.
-    "handshake": (set(), {"auth_frame", "subscribe_auth", "rest", "ws_url_with_token", "keepalive", "close"}),
+    "handshake": (set(), {"auth_frame", "subscribe_auth", "rest", "ws_url_with_token", "keepalive", "close", "ping_frame"}),
 }
 HASHES = ("sha256", "sha384", "sha512")  # HMAC with credentials.secret (signature.key)
 # Signatures with credentials.private_key (signature.private_key), through the
@@ -64,7 +71,10 @@ KEY_FORMS = ("raw", "base64", "raw_base64")  # raw_base64: the base64 text of th
 # (Orderly's "ed25519:..." form).
 PRIVATE_KEY_FORMS = ("pem", "seed_base64", "seed_hex", "seed_base58")
 ENCODINGS = ("hex", "hex_upper", "base64", "hex_base64", "base64url")  # hex_base64: base64 of the hex text; base64url: unpadded, as in JWTs
-NONCES = ("now_ms", "now_s", "increasing_ms", "random_hex", "uuid4")  # random_hex: 16 random bytes as hex; uuid4: a random UUID
+# random_hex: 16 random bytes as hex (LBank's echostr, a CDP JWT's nonce); uuid4: a random UUID (Bitstamp)
+NONCES = ("now_ms", "now_s", "increasing_ms", "random_hex", "uuid4")
+DIGESTS_FIRST = HASHES + ("md5",)  # the message's own digest, signed instead of it
+DIGEST_FIRST_ENCODINGS = ("raw", "hex_upper")  # hex_upper: LBank signs the upper-case hex MD5
 # The JWT "alg" each signature algorithm writes in the JWT header.
 JWT_ALGS = {"sha256": "HS256", "es256": "ES256", "ed25519": "EdDSA", "rsa_sha256": "RS256"}
 TTL_UNITS = ("ms", "s")
@@ -81,6 +91,7 @@ class Signature:
     encoding: str
     prefix: str = ""
     digest_first: str | None = None
+    digest_first_encoding: str = "raw"
     query: dict[str, str] = field(default_factory=dict)
     private_key: tuple[str, ...] = ()  # ALGORITHMS: the forms credentials.private_key may take
 
@@ -124,6 +135,9 @@ class Rest:
     token: str  # where the reply holds the token
     error_code: str | None = None  # where an error reply holds its code
     error_message: str | None = None  # and its message
+    url_query: str | None = None  # the URL's query string (after "?"), a template: signed requests
+    ws_url: str | None = None  # where the reply holds the socket URL (KuCoin's instance server)
+    ping_interval: str | None = None  # and how often, in ms, the socket wants a ping frame
 
 
 @dataclass(frozen=True)
@@ -161,6 +175,7 @@ class Variant:
     close: FollowUp | None = None
     ws_url_with_token: str | None = None
     session_ttl_ms: int | None = None
+    ping_frame: dict[str, Any] | None = None
     keepalive_ms: int | None = None
     ws_headers: dict[str, str] | None = None  # handshake headers (text templates)
     socket_url: str | None = None  # the socket to open, a template starting with {ws_url}
@@ -404,7 +419,11 @@ def _signature(check: _Checker, table: str, data: object) -> tuple[Signature | N
         if data["encoding"] not in ("hex", "base64", "base64url"):
             check.error(sub, "encoding", f"a {data['hash']} signature is encoded as hex, base64 or base64url")
     if "digest_first" in data:
-        check.choice(sub, "digest_first", data["digest_first"], HASHES)
+        check.choice(sub, "digest_first", data["digest_first"], DIGESTS_FIRST)
+    if "digest_first_encoding" in data:
+        check.choice(sub, "digest_first_encoding", data["digest_first_encoding"], DIGEST_FIRST_ENCODINGS)
+        if "digest_first" not in data:
+            check.error(sub, "digest_first_encoding", "set but there is no digest_first")
     message = check.text(sub, "message", data["message"])
     prefix = check.text(sub, "prefix", data.get("prefix", ""))
     query = data.get("query", {})
@@ -424,7 +443,8 @@ def _signature(check: _Checker, table: str, data: object) -> tuple[Signature | N
         check.error(sub, "query", "the message does not sign {query}")
     signature = Signature(
         message=data["message"], hash=data["hash"], key=data.get("key"), encoding=data["encoding"],
-        prefix=data.get("prefix", ""), digest_first=data.get("digest_first"), query=dict(query),
+        prefix=data.get("prefix", ""), digest_first=data.get("digest_first"),
+        digest_first_encoding=data.get("digest_first_encoding", "raw"), query=dict(query),
         private_key=forms,
     )
     return signature, {"signature": signed, "query": query_names}
@@ -491,22 +511,26 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
     check.choice(sub, "method", data["method"], ("GET", "POST", "PUT"))
     check.url(sub, "url", data["url"], ("https://", "http://"))
     check.keypath(sub, "token", data["token"])
-    for key in ("error_code", "error_message"):
+    for key in ("error_code", "error_message", "ws_url", "ping_interval"):
         if key in data:
             check.keypath(sub, key, data[key])
     headers = _headers(check, sub, data["headers"])
     body = check.text(sub, "body", data["body"])
-    if headers is None or body is None:
+    url_query = check.text(sub, "url_query", data["url_query"]) if "url_query" in data else []
+    if headers is None or body is None or url_query is None:
         return None, {}
-    if "token" in headers + body:
-        check.error(sub, "headers" if "token" in headers else "body", "cannot use {token}: it is what the call returns")
+    if isinstance(data["url"], str) and "?" in data["url"] and "url_query" in data:
+        check.error(sub, "url_query", "the url already has a query string")
+    if "token" in headers + body + url_query:
+        where = "headers" if "token" in headers else "body" if "token" in body else "url_query"
+        check.error(sub, where, "cannot use {token}: it is what the call returns")
     rest = Rest(
         data["method"], data["url"], dict(data["headers"]), data["body"], data["token"],
-        data.get("error_code"), data.get("error_message"),
+        data.get("error_code"), data.get("error_message"), data.get("url_query"),
+        data.get("ws_url"), data.get("ping_interval"),
     )
-    return rest, {
-        "rest": headers + ["body"] if "body" in headers else headers, "body": body,
-    }
+    # The body is always sent: what it names is used even when no header signs it.
+    return rest, {"rest": headers + url_query + ["body"], "body": body}
 
 
 def _headers(check: _Checker, table: str, headers: object, key: str = "headers") -> list[str] | None:
@@ -638,7 +662,7 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
             follow_ups[key], names = _follow_up(check, table, key, data[key])
             valid &= names is not None
             uses[key] = names or []
-    for key in ("auth_frame", "subscribe_auth"):
+    for key in ("auth_frame", "subscribe_auth", "ping_frame"):
         if key in data and check.typed(table, key, data[key], dict):
             names = check.template(table, key, data[key])
             valid &= names is not None
@@ -707,6 +731,7 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         ws_url_with_token=data.get("ws_url_with_token"),
         session_ttl_ms=data.get("session_ttl_ms"),
         keepalive_ms=data.get("keepalive_ms"),
+        ping_frame=data.get("ping_frame"),
         ws_headers=dict(data["ws_headers"]) if "ws_headers" in data else None,
         socket_url=data.get("socket_url"),
         socket_query=dict(data["socket_query"]) if "socket_query" in data else None,
@@ -722,6 +747,8 @@ def _check_uses(
     used = set().union(*(_expand(names, derived) for names in uses.values())) if uses else set()
     if "signature" in used and "signature" not in data:
         check.error(table, None, "{signature} is used but there is no signature table")
+    if "signed_password" in used and "signature" not in data:
+        check.error(table, None, "{signed_password} is signed with the signature table's recipe: there is none")
     if "signature" in data and "signature" not in used:
         check.error(table, "signature", "the signature is computed but never sent")
     if used & {"expires_ms", "expires_s"} and "expires_after_ms" not in data:
@@ -736,14 +763,19 @@ def _check_uses(
         check.error(table, None, "{jwt_input}/{jwt} need a jwt table")
     if "jwt" in data and "jwt" not in used:
         check.error(table, "jwt", "the JWT is built but never sent")
-    for part in ("keepalive", "close"):
+    for part in ("keepalive", "close", "ping_frame"):
         if "token" in uses.get(part, []):
             check.error(table, part, "cannot use {token}: it is built with the first call")
+    ping_interval = isinstance(data.get("rest"), dict) and "ping_interval" in data["rest"]
+    if "ping_frame" in data and not ping_interval:
+        check.error(table, "ping_frame", "needs rest.ping_interval: how often to send it")
+    if ping_interval and "ping_frame" not in data:
+        check.error(table, "rest", "ping_interval is read but there is no ping_frame to send")
     if "keepalive" in data and "keepalive_ms" not in data:
         check.error(table, "keepalive", "needs keepalive_ms: how often to call it")
     if isinstance(data.get("keepalive_ms"), int) and "keepalive" not in data:
         check.error(table, "keepalive_ms", "set but there is no keepalive call")
-    for name in ("body", "rest_path"):
+    for name in ("body", "body_base64", "rest_path"):
         if name in used and "rest" not in data:
             check.error(table, None, f"{{{name}}} needs a rest table")
     for name in ("payload", "socket_query"):

@@ -88,6 +88,8 @@ def _callbacks(variant: Variant) -> dict[str, Callback]:
     follow_ups = [call for call in (variant.keepalive, variant.close) if call is not None]
     uses = {
         "pre_auth": values.fields_in(variant.rest.headers) + values.fields(variant.rest.body)
+        + values.fields(variant.rest.url_query or "")
+        + values.fields_in(variant.ping_frame)
         + values.fields(variant.ws_url_with_token or "") + values.fields_in(variant.ws_headers or {})
         + [name for call in follow_ups for name in values.fields_in(call.headers) + values.fields(call.body)]
         if variant.rest else handshake,
@@ -105,7 +107,8 @@ def _callbacks(variant: Variant) -> dict[str, Callback]:
         if name == "pre_auth":
             defines = [d for d in defines if d != "token"]  # optional there: see the template
         signs_with = "private_key" if signature is not None and signature.asymmetric else "secret"
-        reads = {"api_key", "secret", "password", "uid"} & set(defines) | ({signs_with} if "signature" in defines else set())
+        signs = {"signature", "signed_password"} & set(defines)
+        reads = {"api_key", "secret", "password", "uid"} & set(defines) | ({signs_with} if signs else set())
         needed: list[str] = [f for f in ("api_key", "secret", "password", "uid", "private_key") if f in reads]
         result[name] = Callback(defines, needed, returns[name])
     return result
@@ -127,6 +130,10 @@ def _features(entry: Entry, callbacks: dict[str, dict[str, Callback]]) -> set[st
     """Which helpers and imports the module needs."""
     features = {v.flow for v in entry.variants}
     for variant in entry.variants:
+        if variant.rest is not None and variant.subscribe_auth and not variant.reply.success:
+            features.add("silent_subscribe")  # nothing answers the token-carrying subscribe
+        if variant.rest is not None and (variant.rest.ws_url or variant.rest.ping_interval):
+            features.add("rest_endpoint")  # the REST reply names the socket and its ping
         defined = {d for cb in callbacks[variant.market or ""].values() for d in cb.defines}
         features |= defined
         if variant.signature is not None and variant.signature.asymmetric:

@@ -32,6 +32,7 @@ VALUES: Mapping[str, Value] = {
     "expires_ms": Value("int", ("now_ms",)),
     "expires_s": Value("int", ("now_ms",)),
     "iso_s": Value("str", ("now_ms",)),
+    "iso_ms": Value("str", ("now_ms",)),  # ISO 8601 UTC with milliseconds and "Z"
     "nonce": Value("int | str", ("now_ms", "api_key")),
     "request_id": Value("int | str", ("now_ms",)),
     "token": Value("str"),
@@ -47,7 +48,10 @@ VALUES: Mapping[str, Value] = {
     "payload": Value("str"),  # needs: the fields of payload.json
     "body": Value("str"),  # needs: the fields of rest.body
     "jwt_input": Value("str"),  # needs: the fields of jwt.header and jwt.claims
+    "body_base64": Value("str", ("body",)),  # base64 of the body's UTF-8 (WhiteBIT's X-TXC-PAYLOAD)
     "signature": Value("str"),  # needs: the fields of the signed message
+    # The password (passphrase) signed with the signature table's recipe: KuCoin's API key v2.
+    "signed_password": Value("str", ("password",)),
     "jwt": Value("str"),  # needs: jwt_input and signature
 }
 

@@ -584,6 +584,186 @@ def test_every_flow_has_a_pattern_and_every_pattern_is_a_flow() -> None:
     assert sorted(p.name.removesuffix(".py.jinja") for p in PATTERNS) == sorted(FLOWS)
 
 
+# --- rest.url_query: a REST call signed over its query string -----------------
+
+QUERY = edited(
+    'headers = { X-Key = "{api_key}", X-Sign = "{signature}" }, body = "nonce={nonce}"',
+    'url_query = "nonce={nonce}&signature={signature}", headers = { X-Key = "{api_key}" }, body = ""',
+    edited('message = "{nonce}{body}"', 'message = "nonce={nonce}"', REST),
+)
+
+
+def test_a_signature_sent_only_in_the_url_query_is_sent(tmp_path: Path) -> None:
+    (entry,) = load(write(tmp_path, QUERY))
+    rest = entry.variants[0].rest
+    assert rest is not None and rest.url_query == "nonce={nonce}&signature={signature}"
+
+
+def test_a_signature_sent_only_in_the_body_is_sent(tmp_path: Path) -> None:
+    text = edited(', X-Sign = "{signature}" }, body = "nonce={nonce}"', ' }, body = "nonce={nonce}&signature={signature}"', REST)
+    text = edited('message = "{nonce}{body}"', 'message = "nonce={nonce}"', text)
+    (entry,) = load(write(tmp_path, text))
+    assert entry.variants[0].rest is not None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "text"),
+    [
+        ('url_query = "nonce={nonce}&signature={signature}"', 'url_query = "nonce={nonce}&signature={signature}&key={token}"',
+         "url_query: cannot use {token}: it is what the call returns"),
+        ('url = "https://example.com/token"', 'url = "https://example.com/token?a=1"', "url_query: the url already has a query string"),
+        ('url_query = "nonce={nonce}&signature={signature}"', "url_query = 7", "url_query: expected str, got int"),
+        ('url_query = "nonce={nonce}&signature={signature}"', 'url_query = "{nonse}"', "url_query: '{nonse}': unknown value {nonse}"),
+    ],
+    ids=["the token it returns", "a url that has a query already", "not text", "an unknown value"],
+)
+def test_a_bad_url_query_is_refused_with_its_line(tmp_path: Path, old: str, new: str, text: str) -> None:
+    path = write(tmp_path, edited(old, new, QUERY))
+    assert_reported(refused(path), path, 6, "demo.rest", text)
+
+
+def test_a_rest_call_signed_over_its_query_string_renders(tmp_path: Path) -> None:
+    path = write(tmp_path, QUERY)
+    module = render_module(tmp_path, path, "demo")
+    pre = module.pre_auth(module.Credentials(api_key="k", secret="s"), opts={"now_ms": 1767225600123})
+    # Expected from plain hmac here (this is a generator test, not a known-answer one).
+    import hashlib
+    import hmac
+
+    signed = hmac.new(b"s", b"nonce=1767225600123", hashlib.sha256).hexdigest()
+    assert pre.request.url == f"https://example.com/token?nonce=1767225600123&signature={signed}"
+    assert pre.request.body == ""
+
+
+# --- pre_auth with an auth frame: the REST call's token sent after connecting ---
+
+TOKEN_FRAME = edited("[demo.reply]", 'auth_frame = { op = "login", token = "{token}" }\n[demo.reply]', REST)
+
+
+def test_a_pre_auth_token_can_go_in_an_auth_frame(tmp_path: Path) -> None:
+    path = write(tmp_path, TOKEN_FRAME)
+    module = render_module(tmp_path, path, "demo")
+    credentials = module.Credentials(api_key="k", secret="s")
+    assert module.build_auth_message(credentials, opts={"token": "t-1"}) == {"op": "login", "token": "t-1"}
+    with pytest.raises(module.WsAuthInputError) as missing:  # the frame needs what the REST call returned
+        module.build_auth_message(credentials)
+    assert "token" in str(missing.value)
+
+
+def test_a_pre_auth_auth_frame_is_checked_like_any_frame(tmp_path: Path) -> None:
+    path = write(tmp_path, edited('token = "{token}" }', 'token = "{tokn}" }', TOKEN_FRAME))
+    assert_reported(refused(path), path, 8, "demo", "auth_frame: '{tokn}': unknown value {tokn}")
+
+
+# --- the REST reply names the socket and its ping (KuCoin's bullet token) ------
+
+BULLET = """\
+[demo]
+flow = "pre_auth"
+reference = "ccxt"
+ws_url = "wss://example.com/ws"
+ws_url_with_token = "{ws_url}?token={token}"
+rest = { method = "POST", url = "https://example.com/bullet", headers = { K = "{api_key}", P = "{signed_password}", S = "{signature}" }, body = "", token = "data.token", ws_url = "data.servers.0.endpoint", ping_interval = "data.servers.0.pingInterval" }
+signature = { message = "{now_ms!s}POST{rest_path}", hash = "sha256", key = "raw", encoding = "base64" }
+ping_frame = { id = "{request_id!s}", type = "ping" }
+[demo.reply]
+success = [{ type = "welcome" }]
+failure = [{ type = "error" }]
+reason = ["data"]
+"""
+
+
+def test_a_reply_that_names_the_socket_and_its_ping_renders(tmp_path: Path) -> None:
+    module = render_module(tmp_path, write(tmp_path, BULLET), "demo")
+    credentials = module.Credentials(api_key="k", secret="s", password="p")
+    pre = module.pre_auth(credentials, opts={"now_ms": 1767225600123, "request_id": 5})
+    reply = '{"data": {"token": "t", "servers": [{"endpoint": "wss://push.example.com/e", "pingInterval": 18000}]}}'
+    assert pre.read_token(200, reply) == "t"
+    assert pre.read_ws_url(reply) == "wss://push.example.com/e"
+    assert pre.read_ping_interval_ms(reply) == 18000
+    assert pre.ping == {"id": "5", "type": "ping"}
+    with pytest.raises(module.ExchangeError):  # a socket that is not a WebSocket URL is refused
+        pre.read_ws_url('{"data": {"token": "t", "servers": [{"endpoint": "https://elsewhere.example"}]}}')
+    assert pre.read_ping_interval_ms('{"data": {"servers": []}}') is None
+    import base64
+    import hashlib
+    import hmac
+
+    signed_password = base64.b64encode(hmac.new(b"s", b"p", hashlib.sha256).digest()).decode()
+    assert pre.request.headers["P"] == signed_password
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "table", "text"),
+    [
+        ('ping_frame = { id = "{request_id!s}", type = "ping" }\n', "", 6, "demo", "rest: ping_interval is read but there is no ping_frame"),
+        (', ping_interval = "data.servers.0.pingInterval" }', " }", 8, "demo", "ping_frame: needs rest.ping_interval"),
+        ('ws_url = "data.servers.0.endpoint"', 'ws_url = "data..endpoint"', 6, "demo.rest", "ws_url: 'data..endpoint' is not a dotted path"),
+        ('signature = { message = "{now_ms!s}POST{rest_path}", hash = "sha256", key = "raw", encoding = "base64" }\n', "", 1, "demo",
+         "{signed_password} is signed with the signature table's recipe: there is none"),
+        ('type = "ping" }', 'type = "{channel}" }', 8, "demo", "ping_frame: {channel} is only known inside build_subscribe_auth"),
+        ('type = "ping" }', 'type = "{token}" }', 8, "demo", "ping_frame: cannot use {token}: it is built with the first call"),
+    ],
+    ids=["an interval with no frame", "a frame with no interval", "a bad reply path", "a signed password with no recipe",
+         "a value it cannot know", "the token it is built before"],
+)
+def test_a_bad_bullet_table_is_refused_with_its_line(tmp_path: Path, old: str, new: str, line: int, table: str, text: str) -> None:
+    path = write(tmp_path, edited(old, new, BULLET))
+    assert_reported(refused(path), path, line, table, text)
+
+
+def test_a_ping_frame_belongs_to_the_rest_flow(tmp_path: Path) -> None:
+    path = write(tmp_path, edited("[demo.reply]", 'ping_frame = { type = "ping" }\n[demo.reply]'))
+    assert_reported(refused(path), path, 8, "demo", "ping_frame: flow 'direct' does not use 'ping_frame'")
+
+
+def test_the_body_in_base64_needs_a_rest_call(tmp_path: Path) -> None:
+    path = write(tmp_path, edited('op = "auth"', 'op = "auth", payload = "{body_base64}"'))
+    assert_reported(refused(path), path, 1, "demo", "{body_base64} needs a rest table")
+
+
+def test_the_body_in_base64_is_signed_and_sent(tmp_path: Path) -> None:
+    text = edited('X-Sign = "{signature}" }', 'X-Sign = "{signature}", X-Payload = "{body_base64}" }', REST)
+    text = edited('message = "{nonce}{body}"', 'message = "{body_base64}"', text)
+    module = render_module(tmp_path, write(tmp_path, text), "demo")
+    pre = module.pre_auth(module.Credentials(api_key="k", secret="s"), opts={"now_ms": 1, "nonce": 42})
+    import base64
+
+    assert pre.request.headers["X-Payload"] == base64.b64encode(b"nonce=42").decode()
+
+
+def test_a_uuid4_nonce_is_fresh_per_call_unless_given(tmp_path: Path) -> None:
+    text = edited('nonce = "now_ms"', 'nonce = "uuid4"', REST)
+    module = render_module(tmp_path, write(tmp_path, text), "demo")
+    credentials = module.Credentials(api_key="k", secret="s")
+    first, second = (module.pre_auth(credentials).request.body for _ in range(2))
+    assert first != second and len(first) == len("nonce=") + 36
+    assert module.pre_auth(credentials, opts={"nonce": "given"}).request.body == "nonce=given"
+
+
+def test_an_upper_case_hex_digest_first_is_what_is_signed(tmp_path: Path) -> None:
+    text = edited('message = "{nonce}{body}", hash', 'message = "{nonce}{body}", digest_first = "md5", digest_first_encoding = "hex_upper", hash', REST)
+    module = render_module(tmp_path, write(tmp_path, text), "demo")
+    pre = module.pre_auth(module.Credentials(api_key="k", secret="s"), opts={"now_ms": 1, "nonce": 42})
+    import hashlib
+    import hmac
+
+    digest = hashlib.md5(b"42nonce=42").hexdigest().upper()
+    assert pre.request.headers["X-Sign"] == hmac.new(b"s", digest.encode(), hashlib.sha256).hexdigest()
+
+
+def test_a_digest_encoding_needs_a_digest(tmp_path: Path) -> None:
+    path = write(tmp_path, edited('message = "{nonce}{body}", hash', 'message = "{nonce}{body}", digest_first_encoding = "hex_upper", hash', REST))
+    assert_reported(refused(path), path, 7, "demo.signature", "digest_first_encoding: set but there is no digest_first")
+
+
+def test_a_random_hex_nonce_is_fresh_per_call(tmp_path: Path) -> None:
+    module = render_module(tmp_path, write(tmp_path, edited('nonce = "now_ms"', 'nonce = "random_hex"', REST)), "demo")
+    credentials = module.Credentials(api_key="k", secret="s")
+    first, second = (module.pre_auth(credentials).request.body for _ in range(2))
+    assert first != second and len(first) == len("nonce=") + 32
+
+
 # --- private keys and JWTs ----------------------------------------------------------
 
 # A valid entry signing with a private key, and one sending a JWT. Lines:

@@ -17,6 +17,7 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -196,10 +197,37 @@ async def kraken_token(fake: Any, key: str = KEY, secret: str = B64_SECRET, nonc
 
 
 async def listen_key(fake: Any, key: str = KEY) -> str:
+    if fake.kind == "bingx":
+        return (await bingx_post(fake, now_ms())).json()["listenKey"]
     async with http() as client:
         r = await client.post(fake.rest_url, headers={"X-MBX-APIKEY": key})
     assert r.status_code == 200, r.text
     return r.json()["listenKey"]
+
+
+def kucoin_headers(timestamp: int, *, secret: str = SECRET, password: str = "pass", path: str = "/api/v1/bullet-private") -> dict[str, str]:
+    """KuCoin's API key v2 headers, computed here from its docs' recipe."""
+    def sign(message: str) -> str:
+        return base64.b64encode(hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()).decode()
+
+    return {"KC-API-KEY": KEY, "KC-API-KEY-VERSION": "2", "KC-API-TIMESTAMP": str(timestamp),
+            "KC-API-PASSPHRASE": sign(password), "KC-API-SIGN": sign(f"{timestamp}POST{path}")}
+
+
+async def kucoin_bullet(fake: Any, timestamp: int, **kwargs: Any) -> httpx.Response:
+    async with http() as client:
+        return await client.post(fake.rest_url, headers=kucoin_headers(timestamp, **kwargs))
+
+
+def bingx_query(timestamp: int, secret: str = SECRET) -> str:
+    """BingX's signed query string, computed here from its docs' recipe."""
+    signed = f"timestamp={timestamp}"
+    return f"{signed}&signature={hmac.new(secret.encode(), signed.encode(), hashlib.sha256).hexdigest()}"
+
+
+async def bingx_post(fake: Any, timestamp: int, *, secret: str = SECRET, key: str = KEY) -> httpx.Response:
+    async with http() as client:
+        return await client.post(f"{fake.rest_url}?{bingx_query(timestamp, secret)}", headers={"X-BX-APIKEY": key})
 
 
 async def auth_frame(kind: str, fake: Any, secret: str) -> dict[str, Any]:
@@ -271,7 +299,7 @@ def _fixture_names(prefix: str) -> list[str]:
     "name",
     [
         n
-        for p in ("bybit", "deribit", "bitfinex", "gate-spot", "gate-swap", "krakenfutures", "kraken", "binanceusdm")
+        for p in ("bybit", "deribit", "bitfinex", "gate-spot", "gate-swap", "krakenfutures", "kraken", "binanceusdm", "bingx-spot", "bingx-linear")
         for n in _fixture_names(p)
     ],
 )
@@ -280,7 +308,9 @@ def test_ccxt_recorded_frames_are_accepted(name: str) -> None:
     fx = fixture(name)
     creds = fx["credentials"]
     offset = fx["used"]["now_ms"] - now_ms()
-    kind = {"gate-spot": "gate", "gate-swap": "gate"}.get(name.rsplit("-", 1)[0], name.rsplit("-", 1)[0])
+    kind = {"gate-spot": "gate", "gate-swap": "gate", "bingx-spot": "bingx", "bingx-linear": "bingx"}.get(
+        name.rsplit("-", 1)[0], name.rsplit("-", 1)[0]
+    )
     knobs: dict[str, Any] = {"clock_offset_ms": offset}
     if name.startswith("gate-swap"):
         knobs["market"] = "swap"
@@ -289,6 +319,17 @@ def test_ccxt_recorded_frames_are_accepted(name: str) -> None:
 
     async def go() -> None:
         async with start_fake(kind, api_key=creds["api_key"], secret=creds["secret"], **knobs) as fake:
+            if kind == "bingx":  # ccxt's signed URL, its query string sent to the fake's host
+                rest = fx["rest"][0]
+                query = rest["url"].partition("?")[2]
+                async with http() as client:
+                    r = await client.post(f"{fake.rest_url}?{query}", headers=rest["headers"])
+                key = r.json()["listenKey"]
+                path = urlsplit(fx["ws_url"]).path
+                async with ws_connect(f"{fake.ws_url.rsplit('/', 1)[0]}{path}?listenKey={key}"):
+                    pass
+                assert fake.auth_ok == 1
+                return
             if kind == "binanceusdm":
                 rest = fx["rest"][0]
                 async with http() as client:
@@ -449,6 +490,56 @@ def test_bitfinex_accepts_and_rejects_with_nonce_across_reconnects() -> None:
                 await ws.send(json.dumps(bitfinex_auth(KEY, SECRET, high + 2)))
                 assert (await recv_json(ws))["status"] == "OK"
             assert fake.auth_ok == 2 and fake.connections == 2 and fake.last_nonce == high + 2
+
+    run(go())
+
+
+def test_kucoin_bullet_names_the_socket_and_checks_v2_headers() -> None:
+    async def go() -> None:
+        async with start_fake("kucoin", api_key=KEY, secret=SECRET, password="pass") as fake:
+            assert (await kucoin_bullet(fake, now_ms(), secret="wrong")).json()["code"] == "400005"
+            assert (await kucoin_bullet(fake, now_ms(), password="wrong")).json()["code"] == "400004"
+            assert (await kucoin_bullet(fake, now_ms() - 60_000)).json()["code"] == "400002"
+            timestamp = now_ms()
+            good = await kucoin_bullet(fake, timestamp)
+            assert good.status_code == 200 and set(good.json()) == set(reply_fixture("kucoin")["rest_success"][0]["frame"])
+            assert (await kucoin_bullet(fake, timestamp)).json()["code"] == "400002"  # the same signature again
+            data = good.json()["data"]
+            assert data["instanceServers"][0]["endpoint"] == fake.ws_url
+            async with ws_connect(f"{fake.ws_url}?token={data['token']}&connectId=c1") as ws:
+                assert await recv_json(ws) == {"id": "c1", "type": "welcome"}
+                await ws.send(json.dumps({"id": "7", "type": "ping"}))
+                assert await recv_json(ws) == {"id": "7", "type": "pong"}
+            async with ws_connect(f"{fake.ws_url}?token=not-a-token") as ws:
+                assert (await recv_json(ws))["data"] == "token is expired"
+            assert fake.auth_ok == 1 and fake.pings == 1
+
+    run(go())
+
+
+def test_bingx_checks_the_signed_query_string() -> None:
+    async def go() -> None:
+        async with start_fake("bingx", api_key=KEY, secret=SECRET) as fake:
+            assert fake.rest_url is not None and fake.rest_url.endswith("/openApi/user/auth/userDataStream")
+            stale = await bingx_post(fake, now_ms() - 60_000)
+            assert stale.status_code == 200 and stale.json()["code"] == 100001
+            wrong = await bingx_post(fake, now_ms(), secret="wrong-secret")
+            assert wrong.json() == {"code": 100001, "msg": "Signature verification failed"}
+            assert (await bingx_post(fake, now_ms(), key="wrong")).json()["code"] == 100413
+            timestamp = now_ms()
+            good = await bingx_post(fake, timestamp)
+            assert set(good.json()) == set(reply_fixture("bingx")["rest_success"][0]["frame"])
+            reused = await bingx_post(fake, timestamp)  # the same signature again
+            assert reused.json()["code"] == 100001
+            key = good.json()["listenKey"]
+            for path in ("/market", "/swap-market"):
+                async with ws_connect(f"{fake.ws_url.rsplit('/', 1)[0]}{path}?listenKey={key}") as ws:
+                    await ws.send(json.dumps({"id": "1", "reqType": "sub", "dataType": "ACCOUNT_UPDATE"}))
+                    assert (await recv_json(ws))["code"] == 0
+            with pytest.raises(InvalidStatus):
+                async with ws_connect(f"{fake.ws_url}?listenKey=not-a-key"):
+                    pass
+            assert fake.auth_ok == 2 and key in fake.signatures
 
     run(go())
 
@@ -968,7 +1059,7 @@ def test_everything_is_loopback_and_shut_down() -> None:
     async def go() -> None:
         baseline = asyncio.all_tasks()
         for kind in KINDS:
-            async with start_fake(kind, api_key=KEY, secret=secret_for(kind)) as fake:
+            async with start_fake(kind, api_key=KEY, secret=secret_for(kind), password="pass") as fake:
                 assert fake.ws_url.startswith("ws://127.0.0.1:")
                 assert fake._ws_server is not None
                 assert {s.getsockname()[0] for s in fake._ws_server.sockets} == {"127.0.0.1"}
@@ -984,8 +1075,10 @@ def test_everything_is_loopback_and_shut_down() -> None:
                     assert fake.rest_url.startswith("http://127.0.0.1:")
                     assert fake._http is not None and fake._http.server_address[0] == "127.0.0.1"
                     assert threading.active_count() > before
-                    if kind == "binanceusdm":
+                    if kind in ("binanceusdm", "bingx"):
                         url = f"{fake.ws_url}?listenKey={await listen_key(fake)}"
+                    if kind == "kucoin":
+                        url = f"{fake.ws_url}?token={(await kucoin_bullet(fake, now_ms())).json()['data']['token']}"
                 # Leave a connection open: the fake must close it on exit.
                 ws = await connect(url, additional_headers=headers, proxy=None, open_timeout=3, close_timeout=1)
                 await ws.send("ping")

@@ -20,7 +20,10 @@ import pytest
 
 from tests.fakes import start_fake
 from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
-from wsauth import binanceusdm, bitfinex, bullish, bybit, deribit, gate, hollaex, kraken, krakenfutures, weex
+from wsauth import (
+    binance, binanceusdm, bingx, bitfinex, bullish, bybit, deribit, gate, hollaex, kraken, krakenfutures, kucoin,
+    lbank, weex,
+)
 from wsauth.session import (
     AuthenticationFailed,
     AuthTimeout,
@@ -54,9 +57,10 @@ def session(module: Any, server: Any, *, secret: str | None = None, **kwargs: An
     changes = {"ws_url": server.ws_url}
     if server.rest_url:
         changes["rest_url"] = server.rest_url
-    config = config_with(module, market_type=kwargs.pop("market_type", None), **{**changes, **kwargs.pop("config", {})})
+    market = kwargs.pop("market_type", None)
+    config = config_with(module, market_type=market, **{**changes, **kwargs.pop("config", {})})
     credentials = module.Credentials(api_key=API_KEY, secret=secret, password=PASSWORD)
-    return Session(module, credentials, config=config, auth_timeout_s=kwargs.pop("auth_timeout_s", 3.0), backoff=kwargs.pop("backoff", FAST), **kwargs)
+    return Session(module, credentials, config=config, market_type=market, auth_timeout_s=kwargs.pop("auth_timeout_s", 3.0), backoff=kwargs.pop("backoff", FAST), **kwargs)
 
 
 async def next_json(s: Session, timeout: float = 3.0) -> str:
@@ -77,6 +81,7 @@ FLOWS = {
     "direct-jsonrpc": (deribit, "deribit", [DERIBIT_ORDERS]),
     "direct-nonce": (bitfinex, "bitfinex", []),
     "pre_auth-listen-key": (binanceusdm, "binanceusdm", []),
+    "pre_auth-signed-query": (bingx, "bingx", []),
     "pre_auth-token": (kraken, "kraken", [KRAKEN_EXECUTIONS]),
     "inline": (gate, "gate", [GATE_ORDERS]),
     "challenge": (krakenfutures, "krakenfutures", [KF_OPEN_ORDERS]),
@@ -111,7 +116,7 @@ async def test_wrong_secret_is_refused_with_the_servers_reason_once(flow: str, l
     leaks.secrets.add(wrong)
     async with fake(leaks, kind) as server:
         s = session(module, server, secret=wrong, subscriptions=subscriptions)
-        refused_by_rest = module in (kraken, bullish)  # the REST call is the first to see the secret
+        refused_by_rest = module in (kraken, bullish, bingx)  # the REST call is the first to see the secret
         expected = module.ExchangeError if refused_by_rest else AuthenticationFailed
         with pytest.raises(expected) as refused:
             await s.connect()
@@ -337,19 +342,147 @@ async def test_the_readme_example_prints_the_first_private_message(leaks: Leaks,
     assert '"op": "subscribe"' in out.decode() or '"op":"subscribe"' in out.decode()
 
 
-@pytest.mark.parametrize("module, kind", [(binanceusdm, "binanceusdm"), (kraken, "kraken")])
+@run
+async def test_a_query_signed_with_a_stale_clock_is_refused_and_the_offset_fixes_it(leaks: Leaks) -> None:
+    async with fake(leaks, "bingx") as server:
+        with pytest.raises(bingx.ExchangeError) as refused:
+            await session(bingx, server, clock_offset_ms=-120_000).connect()
+        leaks.see(refused.value)
+        assert refused.value.status == 200 and refused.value.code == "100001" and server.connections == 0
+        s = session(bingx, server, market_type="linear", config={"ws_url": server.ws_url.replace("/market", "/swap-market")})
+        async with s:
+            assert s.authenticated and server.auth_ok == 1
+            leaks.see(s, s._pre)
+        method, target, _, body = server.rest_seen[-1]
+        assert method == "POST" and "&signature=" in target and body == ""
+
+
+@run
+async def test_a_token_sent_in_an_auth_frame_authenticates_end_to_end(leaks: Leaks) -> None:
+    async with fake(leaks, "binancemargin") as server:
+        s = session(binance, server, market_type="margin")
+        async with s:
+            assert s.authenticated and server.auth_ok == 1 and server.connections == 1
+            leaks.see(s, s._pre)
+        assert [call[0] for call in server.rest_seen] == ["POST"]  # the token came over real HTTP
+        assert any(token in str(frame) for frame in server.seen for token in server.tokens)  # and went in the frame
+
+
+@run
+async def test_a_token_in_a_frame_is_renewed_with_a_new_token_on_the_same_socket(leaks: Leaks) -> None:
+    async with fake(leaks, "binancemargin") as server:
+        s = session(binance, server, market_type="margin", config={"session_ttl_ms": 500})
+        async with s:
+            for _ in range(100):
+                if server.auth_ok >= 2:
+                    break
+                await asyncio.sleep(0.02)
+            assert server.auth_ok >= 2 and server.connections == 1  # renewed, not reconnected
+            assert len(server.rest_seen) >= 2 and len(server.tokens) >= 2  # a fresh token each time
+            assert s.authenticated
+
+
+@run
+async def test_a_refused_token_in_a_frame_is_the_servers_verdict(leaks: Leaks) -> None:
+    async with fake(leaks, "binancemargin", session_ttl_s=0) as server:  # every token is born expired
+        s = session(binance, server, market_type="margin")
+        with pytest.raises(AuthenticationFailed) as refused:
+            await s.connect()
+        leaks.see(refused.value)
+        assert refused.value.code == "-1209" and refused.value.reason
+        assert server.auth_ok == 0 and server.connections == 1
+    async with fake(leaks, "binancemargin") as server:
+        s = Session(binance, binance.Credentials(api_key="not-the-key-0123", secret=SECRET), market_type="margin",
+                    config=config_with(binance, market_type="margin", ws_url=server.ws_url, rest_url=server.rest_url))
+        with pytest.raises(binance.ExchangeError) as rest_refused:
+            await s.connect()
+        leaks.see(rest_refused.value)
+        assert rest_refused.value.status == 401 and rest_refused.value.code == "-2015" and server.connections == 0
+
+
+LBANK_BALANCE = Subscription({"action": "subscribe", "subscribe": "assetUpdate"})
+
+
+@run
+async def test_a_token_in_subscribes_nothing_answers_is_not_waited_for(leaks: Leaks) -> None:
+    async with fake(leaks, "lbank") as server:
+        s = session(lbank, server, subscriptions=[LBANK_BALANCE], auth_timeout_s=1.0)
+        started = time.monotonic()
+        async with s:
+            assert s.authenticated and time.monotonic() - started < 0.9  # no verdict awaited: LBank sends none
+            for _ in range(50):
+                if server.auth_ok:
+                    break
+                await asyncio.sleep(0.01)
+            assert server.auth_ok == 1 and server.keys[0] in str(server.seen[-1])
+            leaks.see(s, s._pre)
+    async with fake(leaks, "lbank") as server:
+        leaks.secrets.add("wrong-secret-0123")
+        with pytest.raises(lbank.ExchangeError) as refused:
+            await session(lbank, server, secret="wrong-secret-0123", subscriptions=[LBANK_BALANCE]).connect()
+        leaks.see(refused.value)
+        assert refused.value.code == "10007" and server.connections == 0
+
+
+UNUSED_WS_URL = "ws://127.0.0.1:9/configured-but-unused"  # the bullet reply names the socket
+
+
+@run
+async def test_a_socket_named_by_the_rest_reply_is_opened_and_pinged(leaks: Leaks) -> None:
+    async with fake(leaks, "kucoin", ping_interval_ms=100) as server:
+        s = session(kucoin, server, config={"ws_url": UNUSED_WS_URL})
+        async with s:
+            assert s.authenticated and server.auth_ok == 1 and server.connections == 1  # after the welcome
+            leaks.see(s, s._pre)
+            await asyncio.sleep(0.35)
+            assert server.pings >= 2  # KuCoin's JSON ping, on the interval its reply stated
+        method, target, headers, _ = server.rest_seen[0]
+        assert method == "POST" and target == "/api/v1/bullet-private"
+
+
+@pytest.mark.parametrize(
+    "change, code",
+    [({"secret": "wrong-secret-0123456789"}, "400005"), ({"password": "wrong-passphrase"}, "400004"), ({"clock_offset_ms": -120_000}, "400002")],
+    ids=["secret", "passphrase", "stale clock"],
+)
+@run
+async def test_a_refused_bullet_is_the_exchanges_error(change: dict[str, Any], code: str, leaks: Leaks) -> None:
+    leaks.secrets |= {v for k, v in change.items() if k in ("secret", "password")}
+    async with fake(leaks, "kucoin") as server:
+        config = config_with(kucoin, ws_url=UNUSED_WS_URL, rest_url=server.rest_url)
+        credentials = kucoin.Credentials(api_key=API_KEY, secret=change.get("secret", SECRET), password=change.get("password", PASSWORD))
+        s = Session(kucoin, credentials, config=config, clock_offset_ms=change.get("clock_offset_ms", 0), backoff=FAST)
+        with pytest.raises(kucoin.ExchangeError) as refused:
+            await s.connect()
+        leaks.see(refused.value)
+        assert refused.value.status == 401 and refused.value.code == code and server.connections == 0
+
+
+@run
+async def test_a_token_the_socket_refuses_is_the_servers_verdict(leaks: Leaks) -> None:
+    async with fake(leaks, "kucoin", refuse_token=True) as server:
+        s = session(kucoin, server, config={"ws_url": UNUSED_WS_URL})
+        with pytest.raises(AuthenticationFailed) as refused:
+            await s.connect()
+        leaks.see(refused.value)
+        assert refused.value.reason == "token is expired" and refused.value.code == "401"
+        assert not s.authenticated and server.auth_ok == 0
+
+
+@pytest.mark.parametrize("module, kind", [(binanceusdm, "binanceusdm"), (kraken, "kraken"), (bingx, "bingx"), (kucoin, "kucoin")])
 @run
 async def test_fetch_pre_auth_with_an_injected_client(module: Any, kind: str, leaks: Leaks) -> None:
     async with fake(leaks, kind) as server:
         secret = SECRET_B64 if module is kraken else SECRET
         config = config_with(module, ws_url=server.ws_url, rest_url=server.rest_url)
         async with httpx.AsyncClient() as client:
-            result = await fetch_pre_auth(module, module.Credentials(api_key=API_KEY, secret=secret), config=config, http=client)
+            result = await fetch_pre_auth(module, module.Credentials(api_key=API_KEY, secret=secret, password=PASSWORD), config=config, http=client)
             assert not client.is_closed  # the caller's client is the caller's to close
         assert result is not None and result.token in server.signatures  # what the fake issued
         assert result.ws_url.startswith(server.ws_url)
-        assert (result.token in result.ws_url) is (module is binanceusdm)  # the listen key goes in the URL
+        assert (result.token in result.ws_url) is (module is not kraken)  # a listen key goes in the URL
         assert result.keepalive_ms == (1_800_000 if module is binanceusdm else None)
+        assert result.ping_interval_ms == (18000 if module is kucoin else None)  # what the reply stated
         leaks.see(result)
     assert await fetch_pre_auth(bybit, bybit.Credentials(api_key=API_KEY, secret=SECRET)) is None
 

@@ -107,7 +107,11 @@ class RestRequest(_NamedTuple):
     body: str
 
     def __repr__(self) -> str:
-        return f"RestRequest(method={self.method!r}, url={self.url!r}, headers=..., body=...)"
+        # A signed query string holds the signature: only the path is shown.
+        url = self.url.partition("?")[0] + ("?..." if "?" in self.url else "")
+        return (
+            f"RestRequest(method={self.method!r}, url={url!r}, headers=..., body=...)"
+        )
 
 
 class ExchangeError(Exception):
@@ -175,7 +179,13 @@ class PreAuth(_NamedTuple):
         reply = _json_object(body)
         token = None if reply is None else _get(reply, self.token_path)
         if not isinstance(token, str) or not token:
-            raise ExchangeError(status, None, "no token in the reply")
+            # The exchange's code where it states one (LBank: error_code, HTTP 200).
+            code = (
+                _text(_get(reply, self.error_code_path))
+                if reply is not None and self.error_code_path
+                else None
+            )
+            raise ExchangeError(status, code, "no token in the reply")
         return token
 
 
@@ -370,7 +380,7 @@ def pre_auth(
         None,
         ("errorCode",),
         ("message",),
-        None if token is None else {"Cookie": "JWT_COOKIE=" + token},
+        ws_headers=None if token is None else {"Cookie": "JWT_COOKIE=" + token},
     )
 
 

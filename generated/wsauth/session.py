@@ -61,6 +61,27 @@ log = logging.getLogger("wsauth.session")
 _FRAMES_LOG = logging.getLogger("wsauth.session.socket")
 _FRAMES_LOG.setLevel(logging.INFO)
 
+
+class _MaskQueryStrings(logging.Filter):
+    """httpx logs every request's URL at INFO; where an exchange signs the
+    query string (BingX, MEXC) that URL holds the signature. Its records keep
+    the path and lose the query."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                (
+                    str(arg.copy_with(query=None)) + "?..."
+                    if isinstance(arg, httpx.URL) and arg.query
+                    else arg
+                )
+                for arg in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(_MaskQueryStrings())
+
 REAUTH_AT = 0.8  # of the session lifetime
 _SIGNING_LOCKS: weakref.WeakKeyDictionary[
     asyncio.AbstractEventLoop, dict[tuple[str, str], asyncio.Lock]
@@ -155,6 +176,8 @@ class PreAuthResult:
     pre_auth: Any = dataclasses.field(repr=False)
     # Headers for the WebSocket handshake (may be signed).
     ws_headers: Mapping[str, str] = dataclasses.field(default_factory=dict, repr=False)
+    # How often the socket wants the module's ping frame, where the REST reply says (KuCoin).
+    ping_interval_ms: int | None = None
 
 
 async def fetch_pre_auth(
@@ -182,16 +205,35 @@ async def fetch_pre_auth(
         if http is None:
             await client.aclose()
     token: str = pre.read_token(response.status_code, response.content)
-    # Only when the URL or the handshake headers embed the token: no second nonce otherwise.
-    if pre.ws_url is None or getattr(pre, "ws_headers", {}) is None:
+    # Where the reply names the socket (KuCoin's instance server), it replaces
+    # the configured URL for this connection.
+    read_ws_url = getattr(pre, "read_ws_url", None)
+    endpoint = read_ws_url(response.content) if read_ws_url is not None else None
+    if endpoint is not None:
+        config = _with_socket(module, config, opts.get("market_type"), endpoint)
+    # Only when the URL or the handshake headers embed the token, or the reply
+    # named the socket: no second nonce otherwise.
+    if (
+        pre.ws_url is None
+        or getattr(pre, "ws_headers", {}) is None
+        or endpoint is not None
+    ):
         pre = module.pre_auth(credentials, config, {**opts, "token": token})
-    return PreAuthResult(
-        token,
-        pre.ws_url,
-        pre.keepalive_ms,
-        pre,
-        dict(getattr(pre, "ws_headers", None) or {}),
+    read_ping = getattr(pre, "read_ping_interval_ms", None)
+    ping_ms = (
+        read_ping(response.content)
+        if read_ping is not None and pre.ping is not None
+        else None
     )
+    headers = dict(getattr(pre, "ws_headers", None) or {})
+    return PreAuthResult(token, pre.ws_url, pre.keepalive_ms, pre, headers, ping_ms)
+
+
+def _with_socket(module: ModuleType, config: Any, market: object, url: str) -> Any:
+    if isinstance(config, Mapping):
+        key = market if isinstance(market, str) else module.DEFAULT_MARKET
+        return {**config, key: dataclasses.replace(config[key], ws_url=url)}
+    return dataclasses.replace(config, ws_url=url)
 
 
 async def _call(http: httpx.AsyncClient, request: Any) -> httpx.Response:
@@ -383,8 +425,13 @@ class Session:
             if self._token is not None:
                 opts["token"] = self._token
         self._pre = pre
+        greets = getattr(
+            pre, "greets", False
+        )  # the socket states its verdict on connect
+        if greets:
+            self._verdict = asyncio.get_running_loop().create_future()
         await self._open(url, headers)
-        verdict = None
+        verdict = await self._wait_verdict() if greets else None
         async with self._signing():
             frame = module.build_auth_message(credentials, config, opts)
             if frame is not None:
@@ -402,7 +449,10 @@ class Session:
             )
             signed |= fields is not None
             frames.append(_merged(subscription.frame, fields or {}))
-        if signed:  # the reply to a signed subscribe carries the (final) verdict
+        # The reply to a signed subscribe carries the (final) verdict, where
+        # the exchange sends one (a PreAuth may say none answers: LBank).
+        signed = signed and getattr(pre, "answers", True)
+        if signed:
             # The caller numbered these frames, not the session: the server
             # echoes the caller's ids, so any reply the module recognises as a
             # subscribe verdict counts; afterwards the connection's own id is
@@ -422,6 +472,13 @@ class Session:
             )
         self.authenticated = True
         log.info("%s: authenticated (connection %d)", self.exchange, self.connections)
+        ping = getattr(
+            pre, "ping", None
+        )  # the exchange's own ping frame, where it wants one
+        if fetched is not None and fetched.ping_interval_ms and ping is not None:
+            self._tasks.append(
+                asyncio.create_task(self._ping(ping, fetched.ping_interval_ms))
+            )
         self._start_timers(verdict.ttl_ms if verdict is not None else None)
 
     def _signing(self) -> asyncio.Lock:
@@ -561,6 +618,15 @@ class Session:
             delay = min(REAUTH_AT * lifetime / 1000, MAX_REAUTH_DELAY_S)
             self._tasks.append(asyncio.create_task(self._reauthenticate_after(delay)))
 
+    async def _ping(self, frame: Mapping[str, object], every_ms: int) -> None:
+        """The exchange's own ping frame, as often as its REST reply asked."""
+        while True:
+            await asyncio.sleep(every_ms / 1000)
+            try:
+                await self._send(frame)
+            except ConnectionLost:
+                return
+
     async def _keep_alive(self, request: Any, every_ms: int) -> None:
         while True:
             await asyncio.sleep(every_ms / 1000)
@@ -597,8 +663,31 @@ class Session:
                 ):  # nothing to renew on this socket: a fresh connection renews it
                     await self._restart()
                     return
+                if (
+                    self._pre is not None
+                ):  # the frame carries the REST call's token: a fresh one
+                    opts = {**self._opts(), "request_id": self._state["request_id"]}
+                    fetched = await fetch_pre_auth(
+                        self.module,
+                        self._credentials,
+                        config=self._config,
+                        opts=opts,
+                        http=self._http,
+                    )
+                    assert fetched is not None
+                    self._token, self._pre = fetched.token, fetched.pre_auth
+                    frame = self.module.build_auth_message(
+                        self._credentials,
+                        self._config,
+                        {**self._opts(), "request_id": self._state["request_id"]},
+                    )
                 reply = await self._ask(frame)
-        except SessionError as exc:
+        except (
+            SessionError,
+            httpx.HTTPError,
+            getattr(self.module, "ExchangeError", SessionError),
+        ) as exc:
+            # a refused token (the module's ExchangeError) too: a fresh connection retries
             log.warning("%s: re-authentication failed: %s", self.exchange, exc)
             await self._restart()
             return

@@ -25,6 +25,10 @@ bybit          direct   /v5/private           accepted ``op=auth``
 deribit        direct   /ws/api/v2            accepted ``public/auth``
 bitfinex       direct   /ws/2                 accepted ``event=auth``
 binanceusdm    pre_auth /private/ws           handshake with a valid ``?listenKey=``
+bingx          pre_auth /market               handshake with a valid ``?listenKey=``
+binancemargin  pre_auth /ws-api/v3            accepted ``subscribe.listenToken`` frame
+kucoin         pre_auth /endpoint             handshake with a token it issued (welcome)
+lbank          pre_auth /ws/V2/               private subscribe with a key it issued (unanswered)
 kraken         pre_auth /v2                   accepted token-carrying private subscribe
 gate           inline   /ws/v4/ (/v4/ws/usdt) accepted auth-carrying (un)subscribe
 krakenfutures  challenge /ws/v1               accepted signed private subscribe
@@ -34,6 +38,10 @@ bullish        pre_auth /trading-api/v1/private-data  handshake with an issued J
 ============== ======== ===================== ========================================
 
 REST paths: binanceusdm ``/fapi/v1/listenKey`` (POST/PUT/DELETE),
+bingx ``/openApi/user/auth/userDataStream`` (POST, signed over its query string),
+binancemargin ``/sapi/v1/userListenToken`` (POST, API key only),
+kucoin ``/api/v1/bullet-private`` (POST, API key v2 headers; the reply names the socket),
+lbank ``/v2/subscribe/get_key.do`` (POST, signed over an MD5 digest),
 kraken ``/0/private/GetWebSocketsToken`` (POST), bullish
 ``/trading-api/v1/users/hmac/login`` (GET). Secrets for kraken and
 krakenfutures must be base64 (ValueError otherwise).
@@ -102,6 +110,8 @@ from typing import Any
 
 from ._base import Fake
 from .binanceusdm import BinanceUsdmFake
+from .binancemargin import BinanceMarginFake
+from .bingx import BingxFake
 from .bullish import BullishFake
 from .bitfinex import BitfinexFake
 from .bybit import BybitFake
@@ -110,6 +120,8 @@ from .gate import GateFake
 from .kraken import KrakenFake
 from .hollaex import HollaexFake
 from .krakenfutures import KrakenFuturesFake
+from .kucoin import KucoinFake
+from .lbank import LbankFake
 from .weex import WeexFake
 
 KINDS: dict[str, type[Fake]] = {
@@ -119,9 +131,13 @@ KINDS: dict[str, type[Fake]] = {
         DeribitFake,
         BitfinexFake,
         BinanceUsdmFake,
+        BingxFake,
+        BinanceMarginFake,
         KrakenFake,
         GateFake,
         KrakenFuturesFake,
+        KucoinFake,
+        LbankFake,
         WeexFake,
         HollaexFake,
         BullishFake,

@@ -94,6 +94,12 @@ CREDENTIALS = {
         "uid": "20000002",
     },
 }
+# HMAC secrets of at most 32 characters, for exchanges that take a longer
+# secret for an RSA key (lbank)
+CREDENTIALS_SHORT = {
+    "A": dict(CREDENTIALS["A"], secret="hmacA7tQ1xN4mK8pR2vW6yC3dF5gH9jL"),
+    "B": dict(CREDENTIALS["B"], secret="hmacB6eP0rT3yH7kJ1nQ5mX9bV2cZ8fL"),
+}
 # Fixed test keys (tests/fixtures/keys/keys.json: generated once, committed).
 KEYS = json.loads((REPO_ROOT / "tests" / "fixtures" / "keys" / "keys.json").read_text(encoding="utf-8"))["keys"]
 
@@ -218,6 +224,9 @@ class Entry:
     # a request id ccxt hard-codes instead of drawing from a counter
     fixed_request_id: str | None = None
     base64_secret: bool = False
+    # the nonce ccxt signs is its uuid() draw (Bitstamp's X-Auth-Nonce)
+    nonce_is_uuid: bool = False
+    short_secret: bool = False
     # the key in tests/fixtures/keys/keys.json (see private_key()) that ccxt
     # gets as its secret and our module as credentials.private_key
     private_key: str | None = None
@@ -555,6 +564,43 @@ def _binance(entry: str, market_type: str | None) -> Entry:
         rest=_binance_rest,
         uses_token=True,
         expect_auth=0,
+        expect_subscribe=0,
+    )
+
+
+def _binance_margin() -> Entry:
+    # the listen token is minted over REST, then subscribed on the WS-API with
+    # userDataStream.subscribe.listenToken (ccxt 4.5.90 pro/binance.py
+    # ensure_user_data_stream_ws_subscribe_listen_token)
+    def rest(method, url, headers, body, s):
+        if url.split("?")[0].endswith("/sapi/v1/userListenToken"):
+            return {"token": s.token, "expirationTime": s.now_ms + 86_400_000}
+        raise CaptureError(f"unexpected REST call {method} {url}")
+
+    def seed(ex, rid):
+        ex.options["requestId"][ex.urls["api"]["ws"]["ws-api"]["spot"]] = rid - 1
+
+    def reply(f, s):
+        if f.get("method") == "userDataStream.subscribe.listenToken":
+            return [{"id": f.get("id"), "status": 200, "result": {"subscriptionId": 0}}]
+        return []
+
+    return Entry(
+        entry="binance",
+        ccxt_id="binance",
+        market_type="margin",
+        run=lambda ex: ex.watch_balance({"type": "margin"}),
+        classify=_op("method", ("userDataStream.subscribe.listenToken",)),
+        channel=None,
+        markets=[_market("BTCUSDT", "BTC/USDT")],
+        # watch_balance would otherwise spawn a signed REST positions snapshot
+        options={"watchPositions": {"fetchPositionsSnapshot": False}},
+        rest=rest,
+        reply=reply,
+        seed_request_id=seed,
+        uses_request_id=True,
+        uses_token=True,
+        expect_auth=1,
         expect_subscribe=0,
     )
 
@@ -1020,6 +1066,259 @@ def _coinbaseinternational(entry: str, kind: str | None) -> Entry:
     return captured
 
 
+# --- REST listen keys and tokens (issue #4) ------------------------------------
+
+
+def _listen_key_rest(path_suffix: str, reply: Callable[[str], Any]):
+    """A canned REST reply for the one call that mints the listen key or token."""
+    def rest(method, url, headers, body, s):
+        if url.split("?")[0].endswith(path_suffix):
+            return reply(s.token)
+        raise CaptureError(f"unexpected REST call {method} {url}")
+
+    return rest
+
+
+def _listen_key(entry: str, market_type: str | None, run, path_suffix: str, reply, *, ccxt_id: str | None = None,
+                markets: list[dict] | None = None, options: dict | None = None, password: bool = False) -> Entry:
+    # the private stream is the URL itself; what ccxt sends on it (a channel
+    # subscribe) carries nothing derived from the credentials
+    return Entry(
+        entry=entry,
+        ccxt_id=ccxt_id or entry,
+        market_type=market_type,
+        run=run,
+        classify=_all_subscribe,
+        channel=None,
+        markets=markets or [_market("BTCUSDT", "BTC/USDT")],
+        options=options or {},
+        rest=_listen_key_rest(path_suffix, reply),
+        uses_token=True,
+        expect_auth=0,
+        expect_subscribe=0,
+    )
+
+
+def _hashkey() -> Entry:
+    return _listen_key(
+        "hashkey", None, lambda ex: ex.watch_balance(), "/api/v1/userDataStream",
+        lambda token: {"listenKey": token},
+        options={"watchBalance": {"fetchBalanceSnapshot": False}},
+    )
+
+
+def _toobit() -> Entry:
+    return _listen_key(
+        "toobit", None, lambda ex: ex.watch_orders(), "/api/v1/userDataStream",
+        lambda token: {"listenKey": token},
+    )
+
+
+def _bitrue() -> Entry:
+    return _listen_key(
+        "bitrue", None, lambda ex: ex.watch_balance(), "/poseidon/api/v1/listenKey",
+        lambda token: {"msg": "succ", "code": 200, "data": {"listenKey": token}},
+    )
+
+
+def _bingx(market_type: str) -> Entry:
+    params = {"type": "spot"} if market_type == "spot" else {"type": "swap", "subType": market_type}
+    return _listen_key(
+        "bingx", market_type, lambda ex: ex.watch_balance(dict(params)), "/user/auth/userDataStream",
+        lambda token: {"listenKey": token},
+        markets=[_market("BTC-USDT", "BTC/USDT"), _market("BTC-USDT", "BTC/USDT:USDT", "swap")],
+        options={"watchBalance": {"fetchBalanceSnapshot": False, "awaitBalanceSnapshot": False}},
+    )
+
+
+def _mexc_spot() -> Entry:
+    return _listen_key(
+        "mexc", "spot", lambda ex: ex.watch_balance({"type": "spot"}), "/api/v3/userDataStream",
+        lambda token: {"listenKey": token},
+        options={"watchBalance": {"fetchBalanceSnapshot": False, "awaitBalanceSnapshot": False}},
+    )
+
+
+def _mexc_swap() -> Entry:
+    return Entry(
+        entry="mexc",
+        ccxt_id="mexc",
+        market_type="swap",
+        run=lambda ex: ex.watch_balance({"type": "swap"}),
+        classify=_op("method", ("login",)),
+        channel=None,
+        markets=[_market("BTC_USDT", "BTC/USDT:USDT", "swap")],
+        options={"watchBalance": {"fetchBalanceSnapshot": False, "awaitBalanceSnapshot": False}},
+        reply=lambda f, s: [{"channel": "rs.login", "data": "success", "ts": s.now_ms}]
+        if f.get("method") == "login" else [],
+        expect_auth=1,
+        expect_subscribe=0,
+    )
+
+
+def _deepcoin() -> Entry:
+    return _listen_key(
+        "deepcoin", None, lambda ex: ex.watch_orders(), "/deepcoin/listenkey/acquire",
+        lambda token: {"code": "0", "msg": "", "data": {"listenkey": token, "expire_time": 1790003600}},
+        password=True,
+    )
+
+
+def _xt(market_type: str) -> Entry:
+    # spot: POST /v4/ws-token, the token in each private subscribe's listenKey;
+    # contract: GET /future/user/v1/user/listen-key, the key after the channel
+    # name in each private subscribe's params (ccxt 4.5.90 pro/xt.py subscribe)
+    spot = market_type == "spot"
+
+    def rest(method, url, headers, body, s):
+        path = url.split("?")[0]
+        if spot and path.endswith("/v4/ws-token"):
+            return {"rc": 0, "mc": "SUCCESS", "ma": [], "result": {"accessToken": s.token}}
+        if not spot and path.endswith("/future/user/v1/user/listen-key"):
+            return {"returnCode": 0, "msgInfo": "success", "error": None, "result": s.token}
+        raise CaptureError(f"unexpected REST call {method} {url}")
+
+    return Entry(
+        entry="xt",
+        ccxt_id="xt",
+        market_type=market_type,
+        run=(lambda ex: ex.watch_orders()) if spot else (lambda ex: ex.watch_orders(None, None, None, {"type": "swap"})),
+        classify=_all_subscribe,
+        channel="order",
+        markets=[_market("btc_usdt", "BTC/USDT"), _market("btc_usdt", "BTC/USDT:USDT", "swap")],
+        rest=rest,
+        # no canned ack: ccxt 4.5.90's xt handle_subscription_status indexes
+        # client.subscriptions, which holds the token string, and raises
+        # (after the subscribe this capture records was sent)
+        uses_token=True,
+        expect_auth=0,
+        expect_subscribe=1,
+    )
+
+
+# KuCoin's documented bullet reply (https://www.kucoin.com/docs-new/websocket-api/base-info/get-private-token):
+# the socket endpoint and its ping interval come with the token.
+KUCOIN_ENDPOINTS = {
+    "kucoin": "wss://ws-api-spot.kucoin.com/",
+    "kucoinfutures": "wss://ws-api-futures.kucoin.com/",
+}
+
+
+def _kucoin(entry: str, market_type: str | None = None) -> Entry:
+    # market_type "uta": ccxt 4.5.90's option uta=True (KuCoin's unified trading
+    # account): POST /api/v2/bullet-private, the token on the fixed UTA socket
+    uta = market_type == "uta"
+
+    def rest(method, url, headers, body, s):
+        if url.split("?")[0].endswith("/bullet-private"):
+            if uta:
+                return {"code": "200000", "data": {"token": s.token}}
+            return {"code": "200000", "data": {"token": s.token, "instanceServers": [{
+                "endpoint": KUCOIN_ENDPOINTS[entry], "encrypt": True, "protocol": "websocket",
+                "pingInterval": 18000, "pingTimeout": 10000}]}}
+        raise CaptureError(f"unexpected REST call {method} {url}")
+
+    async def run(ex):
+        # negotiate() spawns the bullet call on ccxt's loop, which ccxt only
+        # sets when it opens its HTTP session (replaced here by the recorder)
+        ex.asyncio_loop = asyncio.get_running_loop()
+        return await ex.watch_orders()
+
+    return Entry(
+        entry=entry,
+        ccxt_id=entry,
+        market_type=market_type,
+        options={"uta": uta},
+        run=run,
+        classify=_all_subscribe,
+        channel=None,
+        markets=[_market("BTC-USDT", "BTC/USDT")] if entry == "kucoin" else [_market("XBTUSDTM", "BTC/USDT:USDT", "swap")],
+        rest=rest,
+        reply=lambda f, s: [{"id": f.get("id"), "type": "ack"}] if f.get("type") == "subscribe" or f.get("action") == "subscribe" else [],
+        seed_request_id=_seed_options("requestId"),
+        uses_token=True,
+        expect_auth=0,
+        expect_subscribe=1,
+    )
+
+
+def _whitebit() -> Entry:
+    # a websocket token from the signed v4 REST call, then authorize with it
+    # (ccxt 4.5.90 pro/whitebit.py authenticate)
+    def rest(method, url, headers, body, s):
+        if url.endswith("/api/v4/profile/websocket_token"):
+            return {"websocket_token": s.token}
+        raise CaptureError(f"unexpected REST call {method} {url}")
+
+    return Entry(
+        entry="whitebit",
+        ccxt_id="whitebit",
+        market_type=None,
+        run=lambda ex: ex.watch_orders("BTC/USDT"),
+        classify=_op("method", ("authorize",)),
+        channel=None,
+        markets=[_market("BTC_USDT", "BTC/USDT")],
+        rest=rest,
+        reply=lambda f, s: [{"id": f.get("id"), "result": {"status": "success"}, "error": None}]
+        if f.get("method") == "authorize" else [],
+        uses_nonce=True,
+        uses_token=True,
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
+def _bitstamp() -> Entry:
+    # a WebSocket token from the signed v2 REST call, then the token in each
+    # private subscribe's data.auth (ccxt 4.5.90 pro/bitstamp.py)
+    def rest(method, url, headers, body, s):
+        if url.endswith("/api/v2/websockets_token/"):
+            return {"valid_sec": 60, "token": s.token, "user_id": 4848701}
+        raise CaptureError(f"unexpected REST call {method} {url}")
+
+    return Entry(
+        entry="bitstamp",
+        ccxt_id="bitstamp",
+        market_type=None,
+        run=lambda ex: ex.watch_orders("BTC/USD"),
+        classify=_all_subscribe,
+        channel="private-my_orders_btcusd-4848701",
+        markets=[_market("btcusd", "BTC/USD")],
+        rest=rest,
+        reply=lambda f, s: [{"event": "bts:subscription_succeeded", "channel": f.get("data", {}).get("channel"), "data": {}}],
+        uses_token=True,
+        nonce_is_uuid=True,
+        expect_auth=0,
+        expect_subscribe=1,
+    )
+
+
+def _lbank() -> Entry:
+    # a subscribe key from the signed v2 REST call, then the key in each
+    # private subscribe (ccxt 4.5.90 pro/lbank.py authenticate); the echostr
+    # ccxt signs is its uuid22() + uuid16() draws (recorded as the nonce)
+    def rest(method, url, headers, body, s):
+        if url.split("?")[0].endswith("/subscribe/get_key.do"):
+            return {"result": True, "data": s.token, "error_code": 0, "ts": s.now_ms}
+        raise CaptureError(f"unexpected REST call {method} {url}")
+
+    return Entry(
+        entry="lbank",
+        ccxt_id="lbank",
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=_all_subscribe,
+        channel=None,
+        markets=[_market("btc_usdt", "BTC/USDT")],
+        rest=rest,
+        uses_token=True,
+        nonce_is_uuid=True,
+        short_secret=True,
+        expect_auth=0,
+        expect_subscribe=1,
+    )
+
+
 ENTRIES: dict[tuple[str, str | None], Entry] = {}
 for _e in [
     _bybit("bybit"), _bybit("bybiteu"), _bybit("bybitid"),
@@ -1028,12 +1327,15 @@ for _e in [
     _htx("spot"), _htx("linear"),
     _gate("spot"), _gate("swap"), _gate_wsapi(),
     _coinbaseexchange(), _coinbase(),
-    _binance("binance", "spot"), _binance("binance", "linear"), _binance("binance", "inverse"),
+    _binance("binance", "spot"), _binance("binance", "linear"), _binance("binance", "inverse"), _binance_margin(),
     _binance("binanceusdm", None), _binance("binancecoinm", None),
     _kraken(), _krakenfutures(),
     _bitvavo(), _phemex(), _cryptocom(), _hitbtc("hitbtc"), _hitbtc("bequant"),
     _onetrading(), _poloniex(), _cex(),
     _blofin(), _alpaca(),
+    _hashkey(), _toobit(), _bitrue(), _bingx("spot"), _bingx("linear"), _mexc_spot(), _mexc_swap(), _deepcoin(),
+    _xt("spot"), _xt("swap"),
+    _kucoin("kucoin", "spot"), _kucoin("kucoin", "uta"), _kucoin("kucoinfutures"), _whitebit(), _bitstamp(), _lbank(),
     _binance_key("binance_ed25519", "ed25519_pem"), _binance_key("binance_rsa", "rsa_pem"),
     _backpack(), _coinbase_cdp(),
     _coinbaseinternational("coinbaseinternational", "p256_pem_sec1"),
@@ -1375,6 +1677,8 @@ def capture(entry: str, *, market_type: str | None, credentials: dict[str, str |
     used = {
         "now_ms": now_ms,
         "nonce": session.random_draws[0] if e.random_nonce
+        else "".join(session.uuid_draws[:2]) if e.nonce_is_uuid and e.entry == "lbank"
+        else session.uuid_draws[0] if e.nonce_is_uuid and session.uuid_draws
         else (session.nonce_draws[0] if session.nonce_draws else None),
         "request_id": e.fixed_request_id if e.fixed_request_id is not None
         else (session.request_id_draws[0] if session.request_id_draws else None),
@@ -1410,7 +1714,7 @@ def capture(entry: str, *, market_type: str | None, credentials: dict[str, str |
 def _scenarios() -> list[dict]:
     out = []
     for (entry, market_type), e in ENTRIES.items():
-        creds = CREDENTIALS_B64 if e.base64_secret else CREDENTIALS
+        creds = CREDENTIALS_B64 if e.base64_secret else CREDENTIALS_SHORT if e.short_secret else CREDENTIALS
         if e.own_credentials is not None:
             creds = e.own_credentials
         if e.private_key is not None:
