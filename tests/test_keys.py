@@ -29,7 +29,7 @@ from generator.catalogue import load
 from generator.tree import render_tree
 from tests.conformance import import_file, ours
 from tests.reference.ccxt_capture import KEYS, private_key
-from wsauth import backpack, binance_ed25519, binance_rsa, coinbase_cdp
+from wsauth import backpack, binance_ed25519, binance_rsa, coinbase_cdp, woofipro
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PASSWORD = "correct horse battery staple"
@@ -246,6 +246,26 @@ def test_a_uuid4_nonce_is_fresh_each_time(key_entries: dict[str, ModuleType]) ->
         token = module.build_auth_message(credentials)["authorization"].removeprefix("Bearer ")
         nonces.add(json.loads(b64url(token.split(".")[1]))["nonce"])
     assert len(nonces) == 2 and all(uuid.UUID(n).version == 4 for n in nonces)
+
+
+@pytest.mark.parametrize("name", [f"woofipro-{n}" for n in range(1, 5)])
+def test_orderly_secret_with_or_without_its_prefix(name: str) -> None:
+    """Orderly's secret is written "ed25519:<base58 seed>"; ccxt also takes
+    it without the prefix. Either signs what ccxt signed, and the signature
+    verifies with the key's public half."""
+    data = capture(name)
+    written = data["credentials"]["private_key"]
+    assert written.startswith("ed25519:")
+    for form in (written, written.removeprefix("ed25519:")):
+        changed = dict(data, credentials=dict(data["credentials"], private_key=form))
+        assert ours_sent(ours(changed), data) == sent(data)
+    set_name = "A" if name.endswith(("1", "3")) else "B"
+    public = ed25519.Ed25519PrivateKey.from_private_bytes(bytes.fromhex(KEYS[set_name]["ed25519_seed_hex"])).public_key()
+    frame = woofipro.build_auth_message(
+        woofipro.Credentials(api_key="k", private_key=written, uid="1"), opts={"now_ms": data["used"]["now_ms"]}
+    )
+    assert isinstance(frame, dict)
+    public.verify(base64.b64decode(frame["params"]["sign"]), str(data["used"]["now_ms"]).encode())
 
 
 @pytest.mark.parametrize("set_name", ["A", "B"])

@@ -50,6 +50,7 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "htx",
     "kraken",
     "krakenfutures",
+    "modetrade",
     "myokx",
     "okx",
     "okxus",
@@ -58,6 +59,7 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "poloniex",
     "weex",
     "woo",
+    "woofipro",
 )
 # Exchanges the catalogue names but wsauth cannot authenticate correctly, and why.
 UNSUPPORTED: _Final[dict[str, str]] = {
