@@ -29,7 +29,7 @@ from generator.catalogue import load
 from generator.tree import render_tree
 from tests.conformance import import_file, ours
 from tests.reference.ccxt_capture import KEYS, private_key
-from wsauth import backpack, binance_ed25519, binance_rsa, coinbase_cdp, woofipro
+from wsauth import backpack, binance_ed25519, binance_rsa, bithumb, coinbase_cdp, upbit, woofipro
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PASSWORD = "correct horse battery staple"
@@ -150,7 +150,7 @@ def key_entries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleTyp
     folder = tmp_path_factory.mktemp("keys")
     files = render_tree(load(FIXTURES / "catalogues" / "keys.toml"))
     modules = {}
-    for name in ("any_ed25519", "jwt_hs256", "jwt_eddsa", "jwt_rs256", "jwt_upbit", "jwt_bithumb"):
+    for name in ("any_ed25519", "jwt_hs256", "jwt_eddsa", "jwt_rs256"):
         (folder / f"{name}.py").write_text(files[f"wsauth/{name}.py"], encoding="utf-8")
         modules[name] = import_file(folder / f"{name}.py", f"_keys_{name}")
     return modules
@@ -222,28 +222,37 @@ def ccxt_bearer(exchange: str, api_key: str, secret: str, nonce: str, now_ms: in
     return asyncio.run(run())
 
 
-@pytest.mark.parametrize("exchange", ["upbit", "bithumb"])
+JWT_HANDSHAKES = {"upbit": upbit, "bithumb": bithumb}
+
+
+@pytest.mark.parametrize("exchange", sorted(JWT_HANDSHAKES))
 @pytest.mark.parametrize("set_name", ["A", "B"])
 @pytest.mark.parametrize("now_ms", [1767225600123, 1790000000987])
-def test_upbit_and_bithumb_jwt_hs256_equal_ccxt(key_entries: dict[str, ModuleType], exchange: str, set_name: str, now_ms: int) -> None:
+def test_upbit_and_bithumb_jwt_hs256_equal_ccxt(exchange: str, set_name: str, now_ms: int) -> None:
+    """wsauth.upbit / wsauth.bithumb's handshake header, with a uuid4 nonce
+    other than the captures' frozen one, equals what ccxt's authenticate() sets."""
     from tests.reference.ccxt_capture import CREDENTIALS
 
     creds = CREDENTIALS[set_name]
-    module = key_entries[f"jwt_{exchange}"]
-    frame = module.build_auth_message(
+    module = JWT_HANDSHAKES[exchange]
+    opened = module.pre_auth(
         module.Credentials(api_key=creds["api_key"], secret=creds["secret"]), opts={"now_ms": now_ms, "nonce": UUIDS[set_name]}
     )
-    assert frame == {"authorization": ccxt_bearer(exchange, creds["api_key"], creds["secret"], UUIDS[set_name], now_ms)}
+    assert opened.request is None and opened.ws_headers is not None
+    assert dict(opened.ws_headers) == {"authorization": ccxt_bearer(exchange, creds["api_key"], creds["secret"], UUIDS[set_name], now_ms)}
 
 
-def test_a_uuid4_nonce_is_fresh_each_time(key_entries: dict[str, ModuleType]) -> None:
+@pytest.mark.parametrize("exchange", sorted(JWT_HANDSHAKES))
+def test_a_uuid4_nonce_is_fresh_each_time(exchange: str) -> None:
     import uuid
 
-    module = key_entries["jwt_upbit"]
+    module = JWT_HANDSHAKES[exchange]
     credentials = module.Credentials(api_key="k", secret="s")
     nonces = set()
     for _ in range(2):
-        token = module.build_auth_message(credentials)["authorization"].removeprefix("Bearer ")
+        headers = module.pre_auth(credentials).ws_headers
+        assert headers is not None
+        token = headers["authorization"].removeprefix("Bearer ")
         nonces.add(json.loads(b64url(token.split(".")[1]))["nonce"])
     assert len(nonces) == 2 and all(uuid.UUID(n).version == 4 for n in nonces)
 

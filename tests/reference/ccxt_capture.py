@@ -235,6 +235,8 @@ class Entry:
     private_key: str | None = None
     # the frames carry ccxt's random_bytes(16) as a nonce (a JWT header's)
     random_nonce: bool = False
+    # the nonce is ccxt's first uuid() draw (a JWT claim's: Upbit, Bithumb)
+    uuid_nonce: bool = False
     # the constructor setting ccxt reads the account id (Credentials.uid) from
     uid_key: str = "uid"
     # a private-key entry that also needs the account id (Credentials.uid)
@@ -1036,7 +1038,7 @@ def _coinbaseinternational(entry: str, kind: str | None) -> Entry:
     return captured
 
 
-# --- Orderly keys: woofipro, modetrade ---
+# --- Orderly keys: woofipro, modetrade; JWT handshake headers: upbit, bithumb ---
 
 
 def _orderly(entry: str) -> Entry:
@@ -1055,6 +1057,21 @@ def _orderly(entry: str) -> Entry:
         uid_key="accountId",
         with_uid=True,
         expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
+def _jwt_handshake(entry: str) -> Entry:
+    return Entry(
+        entry=entry,
+        ccxt_id=entry,
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=_all_subscribe,  # the JWT in the handshake header authenticates: no auth frame
+        channel=None,
+        markets=[_market("KRW-BTC", "BTC/KRW")],
+        uuid_nonce=True,
+        expect_auth=0,
         expect_subscribe=1,
     )
 
@@ -1081,7 +1098,7 @@ for _e in [
     _bydfi(), _gateeu(),
     _woo(), _blockchaincom(), _alpaca_crypto(), _weex("spot"), _weex("swap"), _hollaex(), _apex(),
     _extended(), _bullish(),
-    _orderly("woofipro"), _orderly("modetrade"),
+    _orderly("woofipro"), _orderly("modetrade"), _jwt_handshake("upbit"), _jwt_handshake("bithumb"),
 ]:
     ENTRIES[(_e.entry, _e.market_type)] = _e
 
@@ -1415,6 +1432,7 @@ def capture(entry: str, *, market_type: str | None, credentials: dict[str, str |
     used = {
         "now_ms": now_ms,
         "nonce": session.random_draws[0] if e.random_nonce
+        else session.uuid_draws[0] if e.uuid_nonce
         else (session.nonce_draws[0] if session.nonce_draws else None),
         "request_id": e.fixed_request_id if e.fixed_request_id is not None
         else (session.request_id_draws[0] if session.request_id_draws else None),
