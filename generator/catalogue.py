@@ -759,7 +759,7 @@ def _check_uses(
         check.error(table, None, "{nonce} needs a nonce source (nonce = ...)")
     if "nonce" in data and "nonce" not in used:
         check.error(table, "nonce", "set but never used")
-    if "jwt_input" in used and "jwt" not in data:
+    if used & {"jwt_input", "jwt"} and "jwt" not in data:  # {jwt} alone: nothing derives it without the table
         check.error(table, None, "{jwt_input}/{jwt} need a jwt table")
     if "jwt" in data and "jwt" not in used:
         check.error(table, "jwt", "the JWT is built but never sent")

@@ -1001,3 +1001,28 @@ def test_handshake_headers_after_a_rest_call_carry_its_token(tmp_path: Path) -> 
     credentials = module.Credentials(api_key="k", secret="s")
     assert module.pre_auth(credentials, opts={"now_ms": 1}).ws_headers is None  # not known before the call
     assert module.pre_auth(credentials, opts={"now_ms": 1, "token": "t0k"}).ws_headers == {"Cookie": "JWT=t0k"}
+
+
+def test_a_jwt_signs_the_handshake_header(tmp_path: Path) -> None:
+    """A JWT may travel in a handshake header ("Bearer {jwt}", as Upbit and
+    Bithumb take it); the reference is ccxt's own jwt()."""
+    from ccxt.base.exchange import Exchange  # type: ignore[import-untyped]
+
+    text = edited(
+        'expires_after_ms = 10000\nsignature = { message = "CONNECT{ws_path}{expires_s}", hash = "sha256", key = "raw", encoding = "hex" }\n'
+        'ws_headers = { X-Key = "{api_key}", X-Sign = "{signature}" }\nsocket_url = "{ws_url}?{socket_query}"\n'
+        'socket_query = { api-key = "{api_key}", api-expires = "{expires_s!s}" }\n',
+        'nonce = "uuid4"\nsignature = { message = "{jwt_input}", hash = "sha256", key = "raw", encoding = "base64url" }\n'
+        'jwt = { header = { alg = "HS256", typ = "JWT" }, claims = { access_key = "{api_key}", nonce = "{nonce}", timestamp = "{now_ms}" } }\n'
+        'ws_headers = { authorization = "Bearer {jwt}" }\n',
+        HANDSHAKE,
+    )
+    module = render_module(tmp_path, write(tmp_path, text), "demo")
+    pre = module.pre_auth(module.Credentials(api_key="k", secret="s"), opts={"now_ms": 1000, "nonce": "n-1"})
+    claims = {"access_key": "k", "nonce": "n-1", "timestamp": 1000}
+    assert pre.request is None and pre.ws_url == "wss://example.com/stream"
+    assert pre.ws_headers == {"authorization": "Bearer " + Exchange.jwt(claims, b"s", "sha256")}
+    # {jwt} needs its table there too
+    without = edited('jwt = { header = { alg = "HS256", typ = "JWT" }, claims = { access_key = "{api_key}", nonce = "{nonce}", timestamp = "{now_ms}" } }\n', "", text)
+    path = write(tmp_path, without)
+    assert_reported(refused(path), path, 1, "demo", "{jwt_input}/{jwt} need a jwt table")

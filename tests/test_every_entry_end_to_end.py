@@ -199,7 +199,7 @@ class Case:
             ws_path=base.path,
             rest_reply=self.rest_reply(),
             stage_of=stage_of,
-            callers=[dict(s.frame) for s in self.subscriptions()[0]],
+            callers=[json.loads(json.dumps(s.frame)) for s in self.subscriptions()[0]],
             **settings,
         )
 

@@ -29,7 +29,7 @@ from generator.catalogue import load
 from generator.tree import render_tree
 from tests.conformance import import_file, ours
 from tests.reference.ccxt_capture import KEYS, private_key
-from wsauth import backpack, binance_ed25519, binance_rsa, coinbase_cdp
+from wsauth import backpack, binance_ed25519, binance_rsa, bithumb, coinbase_cdp, upbit, woofipro
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PASSWORD = "correct horse battery staple"
@@ -150,7 +150,7 @@ def key_entries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleTyp
     folder = tmp_path_factory.mktemp("keys")
     files = render_tree(load(FIXTURES / "catalogues" / "keys.toml"))
     modules = {}
-    for name in ("any_ed25519", "jwt_hs256", "jwt_eddsa", "jwt_rs256", "jwt_upbit", "jwt_bithumb"):
+    for name in ("any_ed25519", "jwt_hs256", "jwt_eddsa", "jwt_rs256"):
         (folder / f"{name}.py").write_text(files[f"wsauth/{name}.py"], encoding="utf-8")
         modules[name] = import_file(folder / f"{name}.py", f"_keys_{name}")
     return modules
@@ -222,30 +222,59 @@ def ccxt_bearer(exchange: str, api_key: str, secret: str, nonce: str, now_ms: in
     return asyncio.run(run())
 
 
-@pytest.mark.parametrize("exchange", ["upbit", "bithumb"])
+JWT_HANDSHAKES = {"upbit": upbit, "bithumb": bithumb}
+
+
+@pytest.mark.parametrize("exchange", sorted(JWT_HANDSHAKES))
 @pytest.mark.parametrize("set_name", ["A", "B"])
 @pytest.mark.parametrize("now_ms", [1767225600123, 1790000000987])
-def test_upbit_and_bithumb_jwt_hs256_equal_ccxt(key_entries: dict[str, ModuleType], exchange: str, set_name: str, now_ms: int) -> None:
+def test_upbit_and_bithumb_jwt_hs256_equal_ccxt(exchange: str, set_name: str, now_ms: int) -> None:
+    """wsauth.upbit / wsauth.bithumb's handshake header, with a uuid4 nonce
+    other than the captures' frozen one, equals what ccxt's authenticate() sets."""
     from tests.reference.ccxt_capture import CREDENTIALS
 
     creds = CREDENTIALS[set_name]
-    module = key_entries[f"jwt_{exchange}"]
-    frame = module.build_auth_message(
+    module = JWT_HANDSHAKES[exchange]
+    opened = module.pre_auth(
         module.Credentials(api_key=creds["api_key"], secret=creds["secret"]), opts={"now_ms": now_ms, "nonce": UUIDS[set_name]}
     )
-    assert frame == {"authorization": ccxt_bearer(exchange, creds["api_key"], creds["secret"], UUIDS[set_name], now_ms)}
+    assert opened.request is None and opened.ws_headers is not None
+    assert dict(opened.ws_headers) == {"authorization": ccxt_bearer(exchange, creds["api_key"], creds["secret"], UUIDS[set_name], now_ms)}
 
 
-def test_a_uuid4_nonce_is_fresh_each_time(key_entries: dict[str, ModuleType]) -> None:
+@pytest.mark.parametrize("exchange", sorted(JWT_HANDSHAKES))
+def test_a_uuid4_nonce_is_fresh_each_time(exchange: str) -> None:
     import uuid
 
-    module = key_entries["jwt_upbit"]
+    module = JWT_HANDSHAKES[exchange]
     credentials = module.Credentials(api_key="k", secret="s")
     nonces = set()
     for _ in range(2):
-        token = module.build_auth_message(credentials)["authorization"].removeprefix("Bearer ")
+        headers = module.pre_auth(credentials).ws_headers
+        assert headers is not None
+        token = headers["authorization"].removeprefix("Bearer ")
         nonces.add(json.loads(b64url(token.split(".")[1]))["nonce"])
     assert len(nonces) == 2 and all(uuid.UUID(n).version == 4 for n in nonces)
+
+
+@pytest.mark.parametrize("name", [f"woofipro-{n}" for n in range(1, 5)])
+def test_orderly_secret_with_or_without_its_prefix(name: str) -> None:
+    """Orderly's secret is written "ed25519:<base58 seed>"; ccxt also takes
+    it without the prefix. Either signs what ccxt signed, and the signature
+    verifies with the key's public half."""
+    data = capture(name)
+    written = data["credentials"]["private_key"]
+    assert written.startswith("ed25519:")
+    for form in (written, written.removeprefix("ed25519:")):
+        changed = dict(data, credentials=dict(data["credentials"], private_key=form))
+        assert ours_sent(ours(changed), data) == sent(data)
+    set_name = "A" if name.endswith(("1", "3")) else "B"
+    public = ed25519.Ed25519PrivateKey.from_private_bytes(bytes.fromhex(KEYS[set_name]["ed25519_seed_hex"])).public_key()
+    frame = woofipro.build_auth_message(
+        woofipro.Credentials(api_key="k", private_key=written, uid="1"), opts={"now_ms": data["used"]["now_ms"]}
+    )
+    assert isinstance(frame, dict)
+    public.verify(base64.b64decode(frame["params"]["sign"]), str(data["used"]["now_ms"]).encode())
 
 
 @pytest.mark.parametrize("set_name", ["A", "B"])

@@ -23,6 +23,7 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "bingx",
     "bitfinex",
     "bitget",
+    "bithumb",
     "bitmex",
     "bitrue",
     "bitstamp",
@@ -59,6 +60,7 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "kucoinfutures",
     "lbank",
     "mexc",
+    "modetrade",
     "myokx",
     "okx",
     "okxus",
@@ -66,9 +68,11 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "phemex",
     "poloniex",
     "toobit",
+    "upbit",
     "weex",
     "whitebit",
     "woo",
+    "woofipro",
     "xt",
 )
 # Exchanges the catalogue names but wsauth cannot authenticate correctly, and why.

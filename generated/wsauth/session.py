@@ -118,7 +118,8 @@ class Subscription:
     """A private subscription: the caller's exchange-native subscribe frame,
     and what its auth fields sign (inline flows sign the channel and symbols)."""
 
-    frame: Mapping[str, object]
+    # A JSON object, or a JSON array where the exchange subscribes with one (Upbit).
+    frame: Mapping[str, object] | Sequence[object]
     channel: str | None = None
     symbols: Sequence[str] | None = None
 
@@ -438,7 +439,8 @@ class Session:
                 verdict = await self._ask(frame)
         if verdict is not None and isinstance(verdict.data, str):
             self._challenge = verdict.data  # a challenge to sign into subscribes
-        frames, signed = [], False
+        frames: list[Mapping[str, object] | Sequence[object]] = []
+        signed = False
         for subscription in self._subscriptions:
             fields = module.build_subscribe_auth(
                 credentials,
@@ -448,7 +450,14 @@ class Session:
                 opts=self._opts(),
             )
             signed |= fields is not None
-            frames.append(_merged(subscription.frame, fields or {}))
+            if fields is None:
+                frames.append(subscription.frame)
+            elif isinstance(subscription.frame, Mapping):
+                frames.append(_merged(subscription.frame, fields))
+            else:
+                raise SessionError(
+                    f"{self.exchange} signs each private subscribe: its frame must be a JSON object"
+                )
         # The reply to a signed subscribe carries the (final) verdict, where
         # the exchange sends one (a PreAuth may say none answers: LBank).
         signed = signed and getattr(pre, "answers", True)
@@ -539,7 +548,7 @@ class Session:
         log.info("%s: socket open (connection %d)", self.exchange, self.connections)
         self._tasks.append(asyncio.create_task(self._read(self._socket)))
 
-    async def _send(self, frame: Mapping[str, object]) -> None:
+    async def _send(self, frame: Mapping[str, object] | Sequence[object]) -> None:
         assert self._socket is not None
         try:
             await self._socket.send(json.dumps(frame))

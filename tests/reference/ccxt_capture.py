@@ -104,11 +104,23 @@ CREDENTIALS_SHORT = {
 KEYS = json.loads((REPO_ROOT / "tests" / "fixtures" / "keys" / "keys.json").read_text(encoding="utf-8"))["keys"]
 
 
+def _base58(raw: bytes) -> str:
+    """Bitcoin's base58 alphabet, as Orderly writes its keys."""
+    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    number, out = int.from_bytes(raw, "big"), ""
+    while number:
+        number, digit = divmod(number, 58)
+        out = alphabet[digit] + out
+    return "1" * (len(raw) - len(raw.lstrip(b"\0"))) + out
+
+
 def private_key(set_name: str, kind: str) -> str:
     """One test key of set A or B, in the form an exchange issues it."""
     keys = KEYS[set_name]
     if kind == "ed25519_seed_base64":  # Backpack: the 32-byte seed, base64
         return base64.b64encode(bytes.fromhex(keys["ed25519_seed_hex"])).decode()
+    if kind == "ed25519_seed_base58":  # Orderly: "ed25519:" and the 32-byte seed in base58
+        return "ed25519:" + _base58(bytes.fromhex(keys["ed25519_seed_hex"]))
     if kind == "ed25519_seed_public_base64":  # Coinbase CDP: seed then public key, base64 (88 characters)
         from cryptography.hazmat.primitives.asymmetric import ed25519
 
@@ -224,7 +236,7 @@ class Entry:
     # a request id ccxt hard-codes instead of drawing from a counter
     fixed_request_id: str | None = None
     base64_secret: bool = False
-    # the nonce ccxt signs is its uuid() draw (Bitstamp's X-Auth-Nonce)
+    # the nonce ccxt signs is its uuid() draw (Bitstamp's X-Auth-Nonce, Upbit's and Bithumb's JWT claim)
     nonce_is_uuid: bool = False
     short_secret: bool = False
     # the key in tests/fixtures/keys/keys.json (see private_key()) that ccxt
@@ -232,6 +244,10 @@ class Entry:
     private_key: str | None = None
     # the frames carry ccxt's random_bytes(16) as a nonce (a JWT header's)
     random_nonce: bool = False
+    # the constructor setting ccxt reads the account id (Credentials.uid) from
+    uid_key: str = "uid"
+    # a private-key entry that also needs the account id (Credentials.uid)
+    with_uid: bool = False
     # how the exchange names an API key, from the plain test key (Coinbase CDP)
     cdp_key_name: Callable[[str], str] | None = None
     # credential sets A and B of a shape of their own (replacing CREDENTIALS)
@@ -1319,6 +1335,44 @@ def _lbank() -> Entry:
     )
 
 
+# --- Orderly keys: woofipro, modetrade; JWT handshake headers: upbit, bithumb ---
+
+
+def _orderly(entry: str) -> Entry:
+    return Entry(
+        entry=entry,
+        ccxt_id=entry,
+        market_type=None,
+        run=lambda ex: ex.watch_orders(),
+        classify=_op("event", ("auth",)),
+        channel="executionreport",
+        markets=[_market("PERP_BTC_USDC", "BTC/USDC:USDC", "swap")],
+        reply=lambda f, s: [{"event": "auth", "success": True, "ts": s.now_ms}] if f.get("event") == "auth" else [],
+        # ccxt's secret is the Orderly secret ("ed25519:" + base58 seed), our
+        # credentials.private_key; the account id is ccxt's accountId, our uid
+        private_key="ed25519_seed_base58",
+        uid_key="accountId",
+        with_uid=True,
+        expect_auth=1,
+        expect_subscribe=1,
+    )
+
+
+def _jwt_handshake(entry: str) -> Entry:
+    return Entry(
+        entry=entry,
+        ccxt_id=entry,
+        market_type=None,
+        run=lambda ex: ex.watch_balance(),
+        classify=_all_subscribe,  # the JWT in the handshake header authenticates: no auth frame
+        channel=None,
+        markets=[_market("KRW-BTC", "BTC/KRW")],
+        nonce_is_uuid=True,
+        expect_auth=0,
+        expect_subscribe=1,
+    )
+
+
 ENTRIES: dict[tuple[str, str | None], Entry] = {}
 for _e in [
     _bybit("bybit"), _bybit("bybiteu"), _bybit("bybitid"),
@@ -1344,6 +1398,7 @@ for _e in [
     _bydfi(), _gateeu(),
     _woo(), _blockchaincom(), _alpaca_crypto(), _weex("spot"), _weex("swap"), _hollaex(), _apex(),
     _extended(), _bullish(),
+    _orderly("woofipro"), _orderly("modetrade"), _jwt_handshake("upbit"), _jwt_handshake("bithumb"),
 ]:
     ENTRIES[(_e.entry, _e.market_type)] = _e
 
@@ -1526,7 +1581,7 @@ def _make_exchange(session: _Session):
     if creds.get("password") is not None:
         config["password"] = creds["password"]
     if creds.get("uid") is not None:
-        config["uid"] = creds["uid"]
+        config[e.uid_key] = creds["uid"]
     config.update(copy.deepcopy(e.config))
     ex = getattr(ccxt.pro, e.ccxt_id)(config)
     for name in _FROZEN_METHODS:
@@ -1720,6 +1775,8 @@ def _scenarios() -> list[dict]:
         if e.private_key is not None:
             api_keys = {name: e.cdp_key_name(c["api_key"]) if e.cdp_key_name else c["api_key"] for name, c in CREDENTIALS.items()}
             creds = {name: {"api_key": api_keys[name], "private_key": private_key(name, e.private_key)} for name in CREDENTIALS}
+            if e.with_uid:
+                creds = {name: dict(c, uid=CREDENTIALS[name]["uid"]) for name, c in creds.items()}
         n = 0
         for ci, now_ms in enumerate(CLOCKS_MS):
             for set_name in ("A", "B"):
