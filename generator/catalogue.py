@@ -189,6 +189,15 @@ class Variant:
         return self.ws_headers is not None and "token" in values.fields_in(self.ws_headers)
 
     @property
+    def unanswered_subscribes(self) -> str | None:
+        """Signed subscribes no frame acknowledges (no documented success
+        reply): the server answers one only to refuse it ("refusals") or not
+        at all ("never"); None where a verdict answers them (or none is signed)."""
+        if not self.subscribe_auth or self.reply.success:
+            return None
+        return "refusals" if self.reply.failure else "never"
+
+    @property
     def handshake(self) -> bool:
         """pre_auth says how to open the socket (headers or URL), with no REST call."""
         return self.rest is None and (self.ws_headers is not None or self.socket_url is not None)

@@ -123,6 +123,9 @@ def _config_fields(entry: Entry) -> list[tuple[str, str, bool]]:
         if any(present):
             kind = "str" if name == "rest_url" else "int"
             fields.append((name, kind, not all(present)))
+    silent = [v.unanswered_subscribes is not None for v in entry.variants]
+    if any(silent):  # read by wsauth.session: no verdict to wait for after the signed subscribes
+        fields.append(("unanswered_subscribes", '_Literal["refusals", "never"]', not all(silent)))
     return fields
 
 
@@ -130,8 +133,8 @@ def _features(entry: Entry, callbacks: dict[str, dict[str, Callback]]) -> set[st
     """Which helpers and imports the module needs."""
     features = {v.flow for v in entry.variants}
     for variant in entry.variants:
-        if variant.rest is not None and variant.subscribe_auth and not variant.reply.success:
-            features.add("silent_subscribe")  # nothing answers the token-carrying subscribe
+        if variant.unanswered_subscribes is not None:
+            features.add("unanswered_subscribes")  # Config.unanswered_subscribes, typed with Literal
         if variant.rest is not None and (variant.rest.ws_url or variant.rest.ping_interval):
             features.add("rest_endpoint")  # the REST reply names the socket and its ping
         defined = {d for cb in callbacks[variant.market or ""].values() for d in cb.defines}
@@ -223,7 +226,11 @@ class Renderer:
             "callbacks": callbacks,
             "dispatch_returns": dispatch_returns,
             "config_fields": config_fields,
-            "optional_config": {name for name, _, optional in config_fields if optional},
+            # The optional fields the callbacks read (through _configured);
+            # unanswered_subscribes is the session's, never read by a callback.
+            "optional_config": {
+                name for name, _, optional in config_fields if optional and name != "unanswered_subscribes"
+            },
             "features": _features(entry, callbacks),
             "flows": sorted({v.flow for v in entry.variants}),
         }

@@ -21,13 +21,20 @@ auth frame (when ccxt sends one), the next stage the subscribe frames whose
 fields depend on the credentials. With one stage, each documented success
 frame is tried on its own; with two (a challenge), the documented success
 frames are the two answers, in order. With none (a listen key in the URL, a
-signed handshake) the upgrade is the verdict and an HTTP 401 is the refusal.
+signed handshake) the upgrade is the verdict and an HTTP 401 is the refusal;
+except where a success is documented and the catalogue's flow is not
+``handshake`` (a token in the URL: KuCoin), when the socket's greeting is the
+one stage. Signed subscribes with no documented success frame (Backpack,
+LBank) are never answered: the session must take silence as acceptance, and
+a documented failure still refuses (where none is, the documented REST
+refusals are checked instead).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -119,6 +126,7 @@ class Case:
     success: list[Any]
     failure: list[dict[str, Any]]
     not_auth: list[Any]
+    flow: str  # the catalogue's
     market_type: str | None = None  # told to the session; the variant's market by default
 
     @property
@@ -134,7 +142,13 @@ class Case:
         if scenario is None or scenario.rest is None:
             pytest.fail(f"{self.stem}: the capture has a REST call but ccxt_capture serves no reply for {key}")
         call = self.reference["rest"][0]
-        served = SimpleNamespace(token=self.reference["used"]["token"])
+        used = self.reference["used"]
+        # What ccxt_capture serves from: the capture's token, nonce, ids and
+        # challenge; the clock is the fake's (an expiry in the reply is from now).
+        served = SimpleNamespace(
+            token=used["token"], nonce=used["nonce"], request_id=used["request_id"],
+            challenge=used["challenge"], now_ms=int(time.time() * 1000),
+        )
         return scenario.rest(call["method"], call["url"], call["headers"], call["body"], served)
 
     def subscriptions(self) -> tuple[list[Subscription], list[bool]]:
@@ -143,31 +157,62 @@ class Case:
         used = self.reference["used"]
         ids = {str(value) for value in [used["request_id"], *used["request_ids"]] if value is not None}
         subscriptions, signed = [], []
-        for frame, other in zip(self.reference["subscribe_frames"], self.other_credentials["subscribe_frames"]):
+        for frame, other, later in zip(
+            self.reference["subscribe_frames"], self.other_credentials["subscribe_frames"], self.variance["subscribe_frames"]
+        ):
             stripped = json.loads(json.dumps(frame))
             removed = False
             for path, value in leaves(frame):
-                if not (isinstance(value, str) and value not in ids and path and isinstance(path[-1], str)):
+                if not (isinstance(value, str) and value not in ids and path):
                     continue
                 if same(value, _at(other, path)):
                     continue
-                parent = _at(stripped, path[:-1])
-                if isinstance(parent, dict):
-                    del parent[path[-1]]
+                # The field that holds it: a leaf in a list (Backpack's
+                # ["key", "signature", ...], XT's ["order@TOKEN"]) is the
+                # list's, under the nearest object key; but only where it also
+                # moves with the clock or the token (capture 3): signed or
+                # issued, not a constant of the account the caller supplies
+                # (Gate's user id in its futures payload).
+                keys = [i for i, step in enumerate(path) if isinstance(step, str)]
+                if not keys or (keys[-1] < len(path) - 1 and same(value, _at(later, path))):
+                    continue
+                parent = _at(stripped, path[: keys[-1]])
+                if isinstance(parent, dict) and path[keys[-1]] in parent:
+                    del parent[path[keys[-1]]]
                     removed = True
             subscriptions.append(Subscription(stripped, channel=used["channel"], symbols=used["symbols"]))
             signed.append(removed)
         return subscriptions, signed
 
     def stages(self) -> tuple[list[int | None], int]:
-        """Which frame is answered by which verdict stage, and how many stages."""
+        """Which frame is answered by which verdict stage, and how many stages.
+        Where no frame carries authentication but a success is documented and
+        the upgrade is not the verdict (a token in the URL, not a signed
+        handshake), the socket's greeting is stage 0 (see ``greets``)."""
         _, signed = self.subscriptions()
         auth = len(self.reference["frames"])
         stage_of: list[int | None] = [0] * auth
         subscribe_stage = 1 if auth else 0
         stage_of += [subscribe_stage if s else None for s in signed]
         count = len({s for s in stage_of if s is not None})
+        if count == 0 and self.greets:
+            return stage_of, 1
         return stage_of, count
+
+    @property
+    def greets(self) -> bool:
+        """The verdict is the socket's greeting on connect (KuCoin's welcome):
+        nothing sent carries authentication, a success is documented, and the
+        catalogue does not make the upgrade itself the verdict (flow handshake)."""
+        auth = bool(self.reference["frames"]) or any(self.subscriptions()[1])
+        return not auth and bool(self.success) and self.flow != "handshake"
+
+    @property
+    def unanswered(self) -> bool:
+        """Signed subscribes that no frame acknowledges (no documented success
+        frame: Backpack answers only to refuse, LBank never). The session
+        takes silence as acceptance; a documented failure still refuses."""
+        return any(self.subscriptions()[1]) and not self.success
 
     def session(self, fake: ScriptedFake) -> Session:
         config = self.module.CONFIG
@@ -199,6 +244,7 @@ class Case:
             ws_path=base.path,
             rest_reply=self.rest_reply(),
             stage_of=stage_of,
+            greets=self.greets,
             callers=[json.loads(json.dumps(s.frame)) for s in self.subscriptions()[0]],
             **settings,
         )
@@ -239,6 +285,9 @@ def _planned(entry_id: str, market: str | None, credentials: str, clock: int, re
             "subscribe_frames": [], "used": used}
 
 
+FLOWS = {(e.id, v.market): v.flow for e in load(ROOT / "exchanges.toml") for v in e.variants}
+
+
 def case_for(entry_id: str, market: str | None, reference: str) -> Case:
     stem = entry_id if market is None else f"{entry_id}-{market}"
     if entry_id in WITHOUT_CCXT_CAPTURE:
@@ -266,6 +315,7 @@ def case_for(entry_id: str, market: str | None, reference: str) -> Case:
         success=[c["frame"] for c in found["success"]],
         failure=found["failure"],
         not_auth=[c["frame"] for c in found["not_auth"]],
+        flow=FLOWS[(entry_id, market)],
     )
 
 
@@ -286,7 +336,13 @@ async def received_in_order(s: Session, frames: list[Any], stem: str) -> None:
 
 
 def success_scripts(case: Case, count: int) -> list[dict[int, tuple[list[Any], Any]]]:
-    """One script per run: stage -> (frames sent first, the verdict)."""
+    """One script per run: stage -> (frames sent first, the verdict; None: no answer)."""
+    if case.unanswered:  # the last stage, the signed subscribes, is never acknowledged
+        if len(case.success) != count - 1:
+            pytest.fail(f"{case.stem}: {count - 1} answered stage(s) but {len(case.success)} documented success frames")
+        script: dict[int, tuple[list[Any], Any]] = {stage: ([], frame) for stage, frame in enumerate(case.success)}
+        script[count - 1] = (case.not_auth, None)
+        return [script]
     if not case.success:
         pytest.fail(f"{case.stem}: {count} verdict stage(s) but no documented success frame")
     if count == 1:
@@ -320,6 +376,9 @@ async def test_the_documented_success_authenticates_only_once_sent(
             await received_in_order(s, case.not_auth, case.stem)
             leaks.see(s)
             await s.close()
+        return
+    if case.unanswered:
+        await _accepted_in_silence(case, count, leaks)
         return
     for script in success_scripts(case, count):
         async with case.fake(leaks, script=script, hold_stage=count - 1) as fake:
@@ -359,7 +418,7 @@ async def test_every_market_type_authenticates_alike(entry_id: str, market_type:
             await s.connect()
         finally:
             no_problems(fake, f"{case.stem} as {market_type}", "success")
-        assert s.authenticated and fake.verdicts_sent == count
+        assert s.authenticated and fake.verdicts_sent == (count - 1 if case.unanswered else count)
         leaks.see(s)
         await s.close()
 
@@ -375,6 +434,9 @@ async def test_each_documented_failure_is_refused_once_with_its_reason(
         await _refused_upgrade(case, leaks)
         for failure in case.failure:
             await _failure_after_upgrade(case, failure, leaks)
+        return
+    if not case.failure and case.unanswered and count == 1:
+        await _refused_rest_call(case, leaks)  # nothing on the socket ever answers: the REST call is the verdict
         return
     if not case.failure:
         pytest.fail(f"{case.stem}: an auth frame or signed subscribe is answered, but no failure frame is documented")
@@ -406,6 +468,47 @@ async def test_each_documented_failure_is_refused_once_with_its_reason(
                 assert not s.authenticated
                 await asyncio.sleep(0.1)
                 assert fake.handshakes == 1 and len(fake.rest_seen) <= 1, f"{case.stem}: retried after a refusal"
+
+
+async def _accepted_in_silence(case: Case, count: int, leaks: Leaks) -> None:
+    """Signed subscribes no frame acknowledges: authenticated once every
+    frame reached the exchange and (where it answers only to refuse) none was
+    refused; never by a verdict the fake did not send."""
+    script = success_scripts(case, count)[0]
+    expected = len(case.reference["frames"]) + len(case.reference["subscribe_frames"])
+    async with case.fake(leaks, script=script) as fake:
+        leaks.fakes.append(fake)
+        s = case.session(fake)
+        try:
+            await s.connect()
+            for _ in range(100):
+                if len(fake.seen) >= expected:
+                    break
+                await asyncio.sleep(0.01)
+        finally:
+            no_problems(fake, case.stem, "unanswered signed subscribes")
+        assert len(fake.seen) == expected, f"{case.stem}: the fake got {len(fake.seen)} of {expected} frames"
+        assert s.authenticated and fake.verdicts_sent == count - 1 and fake.handshakes == 1
+        await received_in_order(s, case.not_auth, case.stem)
+        leaks.see(s, s._pre)
+        await s.close()
+
+
+async def _refused_rest_call(case: Case, leaks: Leaks) -> None:
+    """No frame ever answers (LBank): each documented REST refusal is the
+    module's ExchangeError with the exchange's code, before any socket."""
+    refusals = reply_cases(case.stem, "rest_failure")
+    if not refusals:
+        pytest.fail(f"{case.stem}: nothing on the socket refuses, and no REST refusal (rest_failure) is documented")
+    for refusal in refusals:
+        async with case.fake(leaks, script={}, rest_refusal=(refusal.get("status", 200), refusal["frame"])) as fake:
+            leaks.fakes.append(fake)
+            s = case.session(fake)
+            with pytest.raises(case.module.ExchangeError) as refused:
+                await s.connect()
+            leaks.see(refused.value)
+            assert refused.value.code == refusal["code"], f"{case.stem}: refused with {refused.value.code!r}, documented {refusal['code']!r}"
+            assert fake.handshakes == 0 and len(fake.rest_seen) == 1 and not s.authenticated
 
 
 async def _refused_upgrade(case: Case, leaks: Leaks) -> None:

@@ -1066,7 +1066,7 @@ def test_everything_is_loopback_and_shut_down() -> None:
                 url = fake.ws_url
                 headers = None
                 if kind == "weex":
-                    headers = weex_headers(KEY, SECRET, "pass", now_ms())
+                    headers = weex_headers(KEY, SECRET, "pass", now_ms())  # the passphrase the fake was given
                 elif kind == "hollaex":
                     url = hollaex_url(fake.ws_url, KEY, SECRET, now_ms() // 1000 + 10)
                 elif kind == "bullish":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import sys
 import time
@@ -20,8 +21,9 @@ import pytest
 
 from tests.fakes import start_fake
 from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
+from tests.reference.ccxt_capture import private_key
 from wsauth import (
-    binance, binanceusdm, bingx, bitfinex, bullish, bybit, deribit, gate, hollaex, kraken, krakenfutures, kucoin,
+    backpack, binance, binanceusdm, bingx, bitfinex, bullish, bybit, deribit, gate, hollaex, kraken, krakenfutures, kucoin,
     lbank, weex,
 )
 from wsauth.session import (
@@ -495,3 +497,113 @@ async def test_an_inline_verdict_is_matched_to_the_callers_own_subscribe_id(leak
     async with fake(leaks, "gate") as server:
         async with session(gate, server, subscriptions=[orders]) as s:
             assert s.authenticated and server.auth_ok == 1
+
+
+# Backpack answers a signed private subscribe only to refuse it: success is
+# silence (catalogue [backpack]: reply.success = [], so the module's
+# Config.unanswered_subscribes is "refusals").
+BACKPACK_SEED = private_key("A", "ed25519_seed_base64")
+BACKPACK_ORDERS = Subscription({"method": "SUBSCRIBE", "params": ["account.orderUpdate"]})
+BACKPACK_REFUSAL = {"id": None, "error": {"code": 4006, "message": "Invalid signature"}}
+
+
+@asynccontextmanager
+async def backpack_stream(*, refuse: bool = False) -> AsyncIterator[dict[str, Any]]:
+    """A loopback stand-in for Backpack's private stream. It checks each
+    signed subscribe with its own code (Ed25519 over ``instruction=subscribe
+    &timestamp=..&window=..`` against the public key, the API key, and the
+    timestamp within the window) and, as Backpack does, answers a valid one
+    with nothing and an invalid one (or any, with ``refuse``) with its error
+    envelope. ``state["accepted"]`` counts the valid ones."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from websockets.asyncio.server import ServerConnection, serve
+
+    public = ed25519.Ed25519PublicKey.from_public_bytes(base64.b64decode(backpack_public_key()))
+    state: dict[str, Any] = {"accepted": 0, "handshakes": 0, "sockets": [], "refuse": refuse}
+
+    async def handler(conn: ServerConnection) -> None:
+        state["handshakes"] += 1
+        state["sockets"].append(conn)
+        async for message in conn:
+            frame = json.loads(message)
+            key, signature, timestamp, window = frame.get("signature", ["", "", "0", "0"])
+            try:
+                public.verify(base64.b64decode(signature), f"instruction=subscribe&timestamp={timestamp}&window={window}".encode())
+                valid = key == backpack_public_key()
+                valid &= abs(time.time() * 1000 - int(timestamp)) <= int(window)
+            except (InvalidSignature, ValueError):
+                valid = False
+            if valid and not state["refuse"]:
+                state["accepted"] += 1
+            else:
+                await conn.send(json.dumps(BACKPACK_REFUSAL))
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        state["url"] = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        yield state
+
+
+def backpack_public_key() -> str:
+    """Backpack's API key: the public key, base64."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    seed = base64.b64decode(BACKPACK_SEED)
+    return base64.b64encode(ed25519.Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()).decode()
+
+
+def backpack_session(url: str) -> Session:
+    credentials = backpack.Credentials(api_key=backpack_public_key(), secret="", private_key=BACKPACK_SEED)
+    return Session(backpack, credentials, subscriptions=[BACKPACK_ORDERS], config=config_with(backpack, ws_url=url),
+                   auth_timeout_s=3.0, refusal_window_s=0.3, backoff=FAST)
+
+
+@run
+async def test_signed_subscribes_answered_only_to_refuse_are_accepted_by_silence(leaks: Leaks) -> None:
+    leaks.secrets.add(BACKPACK_SEED)
+    async with backpack_stream() as exchange:
+        s = backpack_session(exchange["url"])
+        started = time.monotonic()
+        async with s:  # before Config.unanswered_subscribes: AuthTimeout, waiting for an ack that never comes
+            assert s.authenticated and exchange["accepted"] == 1
+            assert 0.25 <= time.monotonic() - started < 2.0  # the refusal window, not the auth timeout
+            leaks.see(s)
+
+
+@run
+async def test_a_refusal_of_an_unanswered_subscribe_is_final(leaks: Leaks) -> None:
+    leaks.secrets.add(BACKPACK_SEED)
+    async with backpack_stream(refuse=True) as exchange:
+        s = backpack_session(exchange["url"])
+        with pytest.raises(AuthenticationFailed) as refused:
+            await s.connect()
+        leaks.see(refused.value)
+        assert (refused.value.reason, refused.value.code) == ("Invalid signature", "4006")
+        await asyncio.sleep(0.1)
+        assert not s.authenticated and exchange["handshakes"] == 1  # never retried
+
+
+@run
+async def test_a_refusal_after_the_window_ends_the_authentication_and_a_repeated_one_is_final(leaks: Leaks) -> None:
+    # Past the window the connection is authenticated; a refusal arriving
+    # then (a slow server) ends it, and the supervisor runs the whole sequence
+    # again: accepted in silence it goes on, refused within the window it stops.
+    leaks.secrets.add(BACKPACK_SEED)
+    async with backpack_stream() as exchange:
+        s = backpack_session(exchange["url"])
+        async with s:
+            await exchange["sockets"][-1].send(json.dumps(BACKPACK_REFUSAL))
+            for _ in range(200):
+                if exchange["handshakes"] == 2 and s.authenticated:
+                    break
+                await asyncio.sleep(0.01)
+            assert exchange["handshakes"] == 2 and exchange["accepted"] == 2 and s.authenticated
+    async with backpack_stream() as exchange:
+        s = backpack_session(exchange["url"])
+        await s.connect()
+        exchange["refuse"] = True  # from now on every subscribe is refused at once
+        await exchange["sockets"][-1].send(json.dumps(BACKPACK_REFUSAL))
+        with pytest.raises(AuthenticationFailed):
+            await asyncio.wait_for(s.recv(), 3.0)
+        assert not s.authenticated and exchange["handshakes"] == 2
+        await s.close()

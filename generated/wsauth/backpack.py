@@ -20,7 +20,7 @@ from dataclasses import dataclass as _dataclass, field as _field
 from functools import lru_cache as _lru_cache
 from types import ModuleType as _ModuleType
 from typing import Protocol as _Protocol, cast as _cast
-from typing import Final as _Final, TypedDict as _TypedDict
+from typing import Final as _Final, Literal as _Literal, TypedDict as _TypedDict
 
 __all__ = [
     "EXCHANGE",
@@ -96,11 +96,15 @@ class AuthReply:
 class Config:
     ws_url: str
     environments: _Mapping[str, str]
+    # No frame acknowledges a signed subscribe: the server answers one only
+    # to refuse it ("refusals") or never ("never"); wsauth.session reads it.
+    unanswered_subscribes: _Literal["refusals", "never"]
 
 
 CONFIG: _Final[Config] = Config(
     ws_url="wss://ws.backpack.exchange",
     environments={},
+    unanswered_subscribes="refusals",
 )
 
 

@@ -16,7 +16,12 @@ import secrets as _secrets
 import time as _time
 from collections.abc import Mapping as _Mapping, Sequence as _Sequence
 from dataclasses import dataclass as _dataclass, field as _field
-from typing import Final as _Final, NamedTuple as _NamedTuple, TypedDict as _TypedDict
+from typing import (
+    Final as _Final,
+    Literal as _Literal,
+    NamedTuple as _NamedTuple,
+    TypedDict as _TypedDict,
+)
 
 __all__ = [
     "EXCHANGE",
@@ -95,6 +100,9 @@ class Config:
     ws_url: str
     environments: _Mapping[str, str]
     rest_url: str
+    # No frame acknowledges a signed subscribe: the server answers one only
+    # to refuse it ("refusals") or never ("never"); wsauth.session reads it.
+    unanswered_subscribes: _Literal["refusals", "never"]
 
 
 class RestRequest(_NamedTuple):
@@ -141,9 +149,6 @@ class PreAuth(_NamedTuple):
     close: RestRequest | None = None
     error_code_path: tuple[str, ...] | None = None
     error_message_path: tuple[str, ...] | None = None
-    # False: no frame answers the token-carrying subscribes (LBank), so there
-    # is no verdict to wait for; the REST call was the verdict.
-    answers: bool = True
     # Headers to send with the WebSocket handshake (may be signed); None
     # until opts["token"] is known when they carry it.
     ws_headers: _Mapping[str, str] | None = {}
@@ -201,6 +206,7 @@ CONFIG: _Final[Config] = Config(
     ws_url="wss://www.lbkex.net/ws/V2/",
     environments={},
     rest_url="https://api.lbank.info/v2/subscribe/get_key.do",
+    unanswered_subscribes="never",
 )
 
 
@@ -371,7 +377,6 @@ def pre_auth(
         None,
         ("error_code",),
         ("msg",),
-        answers=False,
     )
 
 

@@ -275,6 +275,7 @@ class Session:
         auth_timeout_s: float = 10.0,
         clock_offset_ms: int = 0,
         backoff: Backoff = Backoff(),
+        refusal_window_s: float = 1.0,
     ) -> None:
         self.module = module
         self.exchange: str = module.EXCHANGE
@@ -287,6 +288,9 @@ class Session:
         self.auth_timeout_s = auth_timeout_s
         self.clock_offset_ms = clock_offset_ms
         self.backoff = backoff
+        # Where signed subscribes are answered only to be refused: how long
+        # silence must last to count as acceptance (at most auth_timeout_s).
+        self.refusal_window_s = refusal_window_s
         self._messages: asyncio.Queue[str | bytes | SessionError] = asyncio.Queue()
         self._request_ids = itertools.count(1)
         self._socket: ClientConnection | None = None
@@ -459,8 +463,16 @@ class Session:
                     f"{self.exchange} signs each private subscribe: its frame must be a JSON object"
                 )
         # The reply to a signed subscribe carries the (final) verdict, where
-        # the exchange sends one (a PreAuth may say none answers: LBank).
-        signed = signed and getattr(pre, "answers", True)
+        # the exchange sends one. Where none acknowledges them (the module's
+        # Config.unanswered_subscribes), silence is acceptance: "never" (LBank)
+        # waits for nothing; "refusals" (Backpack answers only to refuse, at
+        # once, as it checks the signature on receipt) waits the refusal
+        # window. A refusal in it is final, like any verdict; one arriving
+        # later ends the authentication (_read), and the supervisor runs the
+        # whole sequence again, whose window then catches a repeated refusal.
+        unanswered = getattr(self._one_config(config), "unanswered_subscribes", None)
+        if signed and unanswered == "never":
+            signed = False
         if signed:
             # The caller numbered these frames, not the session: the server
             # echoes the caller's ids, so any reply the module recognises as a
@@ -472,7 +484,14 @@ class Session:
             await self._send(subscribe)
         if signed:
             try:
-                verdict = await self._wait_verdict()
+                if unanswered == "refusals":
+                    # No refusal within the window: accepted.
+                    with contextlib.suppress(AuthTimeout):
+                        await self._wait_verdict(
+                            min(self.refusal_window_s, self.auth_timeout_s)
+                        )
+                else:
+                    verdict = await self._wait_verdict()
             finally:
                 self._state["request_id"] = request_id
         elif frame is None and pre is None:
@@ -499,18 +518,20 @@ class Session:
         key = (self.exchange, str(getattr(self._credentials, "api_key", "")))
         return locks.setdefault(key, asyncio.Lock())
 
-    def _socket_url(self, config: Any) -> str:
-        one = config
+    def _one_config(self, config: Any) -> Any:
+        """This session's market's Config."""
         if isinstance(config, Mapping):
-            one = config[self._market or self.module.DEFAULT_MARKET]
-        url: str = one.ws_url
+            return config[self._market or self.module.DEFAULT_MARKET]
+        return config
+
+    def _socket_url(self, config: Any) -> str:
+        url: str = self._one_config(config).ws_url
         return url
 
     def _lifetime_ms(self) -> int | None:
-        config = self._config
-        if isinstance(config, Mapping):
-            config = config[self._market or self.module.DEFAULT_MARKET]
-        ttl: int | None = getattr(config, "session_ttl_ms", None)
+        ttl: int | None = getattr(
+            self._one_config(self._config), "session_ttl_ms", None
+        )
         return ttl
 
     async def _open(
@@ -562,16 +583,15 @@ class Session:
         await self._send(frame)
         return await self._wait_verdict()
 
-    async def _wait_verdict(self) -> Any:
+    async def _wait_verdict(self, timeout_s: float | None = None) -> Any:
         if self._verdict is None:
             self._verdict = asyncio.get_running_loop().create_future()
+        timeout_s = self.auth_timeout_s if timeout_s is None else timeout_s
         try:
-            reply = await asyncio.wait_for(
-                asyncio.shield(self._verdict), self.auth_timeout_s
-            )
+            reply = await asyncio.wait_for(asyncio.shield(self._verdict), timeout_s)
         except asyncio.TimeoutError:
             raise AuthTimeout(
-                f"{self.exchange}: no verdict within {self.auth_timeout_s:g} s"
+                f"{self.exchange}: no verdict within {timeout_s:g} s"
             ) from None
         finally:
             self._verdict = None

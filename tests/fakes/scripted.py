@@ -35,7 +35,14 @@ and look like signatures (text of 16 characters or more) are remembered in
 Stages: the frames that carry authentication are answered with the scripted
 verdicts, in order: stage 0 is the auth frame (if ccxt sent one), the next
 stage the signed subscribe frames (if ccxt's carried credentials). Every other
-frame is not answered.
+frame is not answered. With ``greets`` (a token in the URL, nothing signed in
+any frame: KuCoin) stage 0 is the greeting, sent as soon as the socket opens.
+A stage whose verdict is ``None`` sends its frames and no verdict (signed
+subscribes the exchange does not acknowledge: Backpack, LBank).
+
+REST: the reply ccxt was served, with any socket URL on the exchange's host
+moved to this fake (``_served``: KuCoin's bullet names its instance server);
+``rest_refusal`` = (status, body) answers a documented refusal instead.
 """
 
 from __future__ import annotations
@@ -257,11 +264,13 @@ class ScriptedFake(Fake):
         ws_path: str,
         rest_reply: Any = None,
         stage_of: list[int | None],
-        script: dict[int, tuple[list[Frame], Frame]],
+        script: dict[int, tuple[list[Frame], Frame | None]],
         hold_stage: int | None = None,
         on_connect: list[Frame] | None = None,
         refuse_upgrade: int | None = None,
         callers: list[Any] | None = None,
+        greets: bool = False,
+        rest_refusal: tuple[int, Any] | None = None,
     ) -> None:
         rest = reference["rest"]
         self.ws_path = ws_path  # type: ignore[misc]
@@ -270,8 +279,9 @@ class ScriptedFake(Fake):
         used = reference["used"]
         self.reference, self.variance = reference, variance
         self._exact = [used["token"], used["challenge"]]
-        # Request ids and the random ids ccxt drew (frozen in its capture): the client's to choose.
-        self._ids = [used["request_id"], *used["request_ids"], *used.get("uuids", ())]
+        # Request ids, the random ids and the nonce ccxt drew (frozen in its
+        # capture, so equal in captures 1 and 3: LBank's echostr): the client's to choose.
+        self._ids = [used["request_id"], *used["request_ids"], *used.get("uuids", ()), used["nonce"]]
         self._clock = Clock(used["now_ms"], variance["used"]["now_ms"], [used["nonce"], variance["used"]["nonce"]])
         self.callers = list(callers or ())
         self.rest_reply = rest_reply
@@ -280,6 +290,8 @@ class ScriptedFake(Fake):
         self.hold_stage = hold_stage
         self.on_connect = list(on_connect or ())
         self.refuse_upgrade = refuse_upgrade
+        self.greets = greets
+        self.rest_refusal = rest_refusal
         self.problems: list[str] = []
         self.handshakes = 0  # upgrade requests, refused ones included
         self.holding = asyncio.Event()  # the held stage's frame arrived, nothing answered yet
@@ -321,6 +333,8 @@ class ScriptedFake(Fake):
         return value
 
     def _rest(self, method: str, target: str, headers: dict[str, str], body: str) -> Any:
+        if self.rest_refusal is not None:
+            return self.rest_refusal
         with self._lock:
             first = len(self.rest_seen) == 1
         if first:
@@ -399,6 +413,26 @@ class ScriptedFake(Fake):
         cs.extra["received"] = 0
         for frame in self.on_connect:
             await self._send(cs, frame)
+        if self.greets:
+            await self._answer(cs, 0, None)
+
+    async def _answer(self, cs: ConnState, stage: int, data: Any) -> None:
+        """The scripted frames and verdict of a stage (held first where asked)."""
+        if stage == self.hold_stage:
+            self.holding.set()
+            await self.release.wait()
+        if stage not in self.script:
+            return
+        before, verdict = self.script[stage]
+        for frame in before:
+            await self._send(cs, frame)
+        if verdict is None:  # this stage is not acknowledged
+            return
+        sent_id = next((data[k] for k in ECHOED_IDS if isinstance(data, dict) and k in data), None)
+        if isinstance(verdict, dict) and sent_id is not None:
+            verdict = {k: (sent_id if k in ECHOED_IDS else v) for k, v in verdict.items()}
+        await self._send(cs, verdict)
+        self.verdicts_sent += 1
 
     async def _on_message(self, cs: ConnState, message: str | bytes) -> None:
         index = cs.extra["received"]
@@ -415,21 +449,8 @@ class ScriptedFake(Fake):
         self.problems += self._expected(expected[index], variance[index], caller).compare(data, f"{label} {index}")
         self._note_received(expected[index], variance[index], data)
         stage = self.stage_of[index]
-        if stage is None:
-            return
-        if stage == self.hold_stage:
-            self.holding.set()
-            await self.release.wait()
-        if stage not in self.script:
-            return
-        before, verdict = self.script[stage]
-        for frame in before:
-            await self._send(cs, frame)
-        sent_id = next((data[k] for k in ECHOED_IDS if isinstance(data, dict) and k in data), None)
-        if isinstance(verdict, dict) and sent_id is not None:
-            verdict = {k: (sent_id if k in ECHOED_IDS else v) for k, v in verdict.items()}
-        await self._send(cs, verdict)
-        self.verdicts_sent += 1
+        if stage is not None:
+            await self._answer(cs, stage, data)
 
 
 @contextlib.asynccontextmanager
