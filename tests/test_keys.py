@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from generator.catalogue import load
 from generator.tree import render_tree
 from tests.conformance import import_file, ours
-from tests.reference.ccxt_capture import KEYS, private_key
+from tests.reference.ccxt_capture import KEYS, base58, private_key
 from wsauth import backpack, binance_ed25519, binance_rsa, bithumb, coinbase_cdp, upbit, woofipro
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -136,15 +136,6 @@ def test_backpack_takes_a_base64_seed_or_seed_and_public_key() -> None:
 
 # Every form of the same Ed25519 key, through an entry that accepts them all
 # (tests/fixtures/catalogues/keys.toml); the reference is ccxt's eddsa().
-def base58(raw: bytes) -> str:
-    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-    number, out = int.from_bytes(raw, "big"), ""
-    while number:
-        number, digit = divmod(number, 58)
-        out = alphabet[digit] + out
-    return "1" * (len(raw) - len(raw.lstrip(b"\0"))) + out
-
-
 @pytest.fixture(scope="module")
 def key_entries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
     folder = tmp_path_factory.mktemp("keys")

@@ -104,7 +104,7 @@ CREDENTIALS_SHORT = {
 KEYS = json.loads((REPO_ROOT / "tests" / "fixtures" / "keys" / "keys.json").read_text(encoding="utf-8"))["keys"]
 
 
-def _base58(raw: bytes) -> str:
+def base58(raw: bytes) -> str:
     """Bitcoin's base58 alphabet, as Orderly writes its keys."""
     alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
     number, out = int.from_bytes(raw, "big"), ""
@@ -120,7 +120,7 @@ def private_key(set_name: str, kind: str) -> str:
     if kind == "ed25519_seed_base64":  # Backpack: the 32-byte seed, base64
         return base64.b64encode(bytes.fromhex(keys["ed25519_seed_hex"])).decode()
     if kind == "ed25519_seed_base58":  # Orderly: "ed25519:" and the 32-byte seed in base58
-        return "ed25519:" + _base58(bytes.fromhex(keys["ed25519_seed_hex"]))
+        return "ed25519:" + base58(bytes.fromhex(keys["ed25519_seed_hex"]))
     if kind == "ed25519_seed_public_base64":  # Coinbase CDP: seed then public key, base64 (88 characters)
         from cryptography.hazmat.primitives.asymmetric import ed25519
 
