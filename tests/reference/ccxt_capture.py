@@ -238,6 +238,8 @@ class Entry:
     base64_secret: bool = False
     # the nonce ccxt signs is its uuid() draw (Bitstamp's X-Auth-Nonce, Upbit's and Bithumb's JWT claim)
     nonce_is_uuid: bool = False
+    # how many uuid() draws, joined, make that nonce (LBank's echostr: uuid22() + uuid16())
+    nonce_uuid_draws: int = 1
     short_secret: bool = False
     # the key in tests/fixtures/keys/keys.json (see private_key()) that ccxt
     # gets as its secret and our module as credentials.private_key
@@ -1329,6 +1331,7 @@ def _lbank() -> Entry:
         rest=rest,
         uses_token=True,
         nonce_is_uuid=True,
+        nonce_uuid_draws=2,
         short_secret=True,
         expect_auth=0,
         expect_subscribe=1,
@@ -1732,8 +1735,7 @@ def capture(entry: str, *, market_type: str | None, credentials: dict[str, str |
     used = {
         "now_ms": now_ms,
         "nonce": session.random_draws[0] if e.random_nonce
-        else "".join(session.uuid_draws[:2]) if e.nonce_is_uuid and e.entry == "lbank"
-        else session.uuid_draws[0] if e.nonce_is_uuid and session.uuid_draws
+        else "".join(session.uuid_draws[:e.nonce_uuid_draws]) if e.nonce_is_uuid and session.uuid_draws
         else (session.nonce_draws[0] if session.nonce_draws else None),
         "request_id": e.fixed_request_id if e.fixed_request_id is not None
         else (session.request_id_draws[0] if session.request_id_draws else None),
