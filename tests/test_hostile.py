@@ -184,6 +184,7 @@ def test_every_string_field_of_the_fixture_is_hostile() -> None:
         texts += keys(table.get("signature", {}).get("query", {}))
         texts += [k for k in keys([table.get("jwt", {}).get("header"), table.get("jwt", {}).get("claims")]) if k not in ("alg", "typ")]
         texts += keys([table.get("socket_query", {}), table.get("payload", {}).get("json", {})])
+        texts += keys(table.get("ping_frame", {}))
     assert len(texts) > 100
     for text in texts:
         if text == "{{}}" or (text.startswith("{") and text.endswith("}") and text.count("{") == 1):
@@ -297,7 +298,11 @@ def test_rest_call_carries_the_literal_text(generated: Generated) -> None:
     values = runtime_values(generated.catalogue, "hostile_pre_auth", module)
     pre = module.pre_auth(credentials(module), opts=OPTS)
     assert pre.request.method == table["rest"]["method"]
-    assert pre.request.url == table["rest"]["url"]
+    assert pre.request.url == table["rest"]["url"] + "?" + expand(table["rest"]["url_query"], values)
+    # Where the REST reply names the socket and its ping, and the ping frame itself.
+    assert pre.ws_url_path == tuple(table["rest"]["ws_url"].split("."))
+    assert pre.ping_interval_path == tuple(table["rest"]["ping_interval"].split("."))
+    assert_same(pre.ping, expand(table["ping_frame"], values), "ping frame")
     assert_same(dict(pre.request.headers), expand(table["rest"]["headers"], values), "headers")
     assert_same(pre.request.body, expand(table["rest"]["body"], values), "body")
     assert pre.token_path == tuple(table["rest"]["token"].split("."))
