@@ -25,15 +25,13 @@ expires it receives ``{"event": {"e": "eventStreamTerminated", "E": <ms>}}``.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import itertools
 import secrets
 from typing import Any
 
-from ._base import CLOSE, HANG, ConnState, Fake, header, parse
+from ._base import CLOSE, HANG, ConnState, Fake, parse
+from .binanceusdm import _BAD_KEY, api_key_refusal
 
-_BAD_FORMAT = {"code": -2014, "msg": "API-key format invalid."}
-_BAD_KEY = {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}
 
 
 class BinanceMarginFake(Fake):
@@ -57,11 +55,9 @@ class BinanceMarginFake(Fake):
     def _rest(self, method: str, target: str, headers: dict[str, str], body: str) -> Any:
         if self.silent_auth or self.close_during_auth not in (False, None):
             return HANG if self.silent_auth and self.close_during_auth in (False, None) else CLOSE
-        key = header(headers, "X-MBX-APIKEY")
-        if not key:
-            return 401, _BAD_FORMAT
-        if not hmac.compare_digest(key, self.api_key):
-            return 401, _BAD_KEY
+        refusal = api_key_refusal(headers, self.api_key)
+        if refusal is not None:
+            return refusal
         if method != "POST":
             return 405, {"code": -1000, "msg": "Method not allowed."}
         token = secrets.token_urlsafe(48)

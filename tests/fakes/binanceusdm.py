@@ -55,6 +55,16 @@ _BAD_FORMAT = {"code": -2014, "msg": "API-key format invalid."}
 _BAD_KEY = {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}
 
 
+def api_key_refusal(headers: dict[str, str], api_key: str) -> tuple[int, dict[str, Any]] | None:
+    """Binance's answer to a missing or unknown X-MBX-APIKEY (shared by its REST fakes)."""
+    key = header(headers, "X-MBX-APIKEY")
+    if not key:
+        return 401, _BAD_FORMAT
+    if not hmac.compare_digest(key, api_key):
+        return 401, _BAD_KEY
+    return None
+
+
 class BinanceUsdmFake(Fake):
     kind = "binanceusdm"
     ws_path = "/private/ws"
@@ -88,11 +98,9 @@ class BinanceUsdmFake(Fake):
     def _rest(self, method: str, target: str, headers: dict[str, str], body: str) -> Any:
         if method == "POST" and (self.silent_auth or self.close_during_auth not in (False, None)):
             return HANG if self.silent_auth and self.close_during_auth in (False, None) else CLOSE
-        key = header(headers, "X-MBX-APIKEY")
-        if not key:
-            return 401, _BAD_FORMAT
-        if not hmac.compare_digest(key, self.api_key):
-            return 401, _BAD_KEY
+        refusal = api_key_refusal(headers, self.api_key)
+        if refusal is not None:
+            return refusal
         with self._lock:
             self._maybe_expire_locked()
             now = self.now_ms()
