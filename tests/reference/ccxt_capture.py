@@ -418,8 +418,9 @@ def _make_exchange(session: _Session):
 async def _capture_async(session: _Session) -> None:
     e = session.entry
     ex = _make_exchange(session)
-    if e.bind_event_loop:
-        ex.asyncio_loop = asyncio.get_running_loop()
+    # ccxt sets its loop when it opens its HTTP session, which the REST
+    # recorder replaces; KuCoin's negotiate() spawns the bullet call on it
+    ex.asyncio_loop = asyncio.get_running_loop()
     args = [_fill(arg, session, ex=ex) for arg in e.call.args]
     task = asyncio.ensure_future(getattr(ex, e.call.method)(*args))
     try:

@@ -213,9 +213,6 @@ class Entry:
     tokens: tuple[str, str, str, str] | Literal["listen_key"] | None = None
     # what the fake server sends as the challenge, one per scenario run
     challenges: tuple[str, str, str, str] | None = None
-    # ccxt only sets its event loop when it opens its HTTP session (replaced
-    # here by the recorder); set it before the call
-    bind_event_loop: bool = False
 
     @property
     def ccxt_name(self) -> str:
@@ -986,8 +983,6 @@ KUCOIN_SPOT = Entry(
     rest=_kucoin_bullet("wss://ws-api-spot.kucoin.com/"),
     replies=(Reply({"type": "subscribe"}, (_KUCOIN_ACK,)), Reply({"action": "subscribe"}, (_KUCOIN_ACK,))),
     tokens="listen_key",
-    # negotiate() spawns the bullet call on ccxt's loop
-    bind_event_loop=True,
     expect_auth=0,
     expect_subscribe=1,
 )
