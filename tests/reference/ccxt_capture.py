@@ -68,6 +68,7 @@ from ccxt.async_support.base.ws.client import Client as _WsClient  # type: ignor
 from tests.reference import ccxt_scenarios
 from tests.reference.ccxt_scenarios import (  # noqa: F401 - re-exported for the tests that use them
     CLOCKS_MS,
+    REPO_ROOT,
     CREDENTIALS,
     CREDENTIALS_B64,
     CREDENTIALS_SHORT,
@@ -83,7 +84,6 @@ from tests.reference.ccxt_scenarios import (  # noqa: F401 - re-exported for the
 
 CCXT_VERSION = "4.5.90"
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_DIR = REPO_ROOT / "tests" / "fixtures" / "ccxt"
 
 ENTRIES: dict[tuple[str, str | None], Entry] = {(e.entry, e.market_type): e for e in ccxt_scenarios.ENTRIES}
