@@ -177,16 +177,18 @@ class Entry:
     private-stream auth."""
 
     entry: str
-    market_type: str | None
     call: Call
-    # the frames ccxt sends whose fields equal these are auth frames, the
-    # others private subscribes; None: every frame is a subscribe
-    auth_frame: Mapping[str, Any] | None
-    channel: str | None
     markets: tuple[Mapping[str, Any], ...]
-    expect_auth: int
-    expect_subscribe: int
+    market_type: str | None = None
     ccxt_id: str = ""  # the ccxt.pro class's name; the entry's when empty (replace() keeps a set one)
+    # the frames ccxt sends whose fields equal these are auth frames (the
+    # capture waits for one), the others private subscribes; None: ccxt sends
+    # no auth frame
+    auth_frame: Mapping[str, Any] | None = None
+    # how many private subscribes the capture waits for (0: the auth frame or
+    # the socket URL is all there is)
+    expect_subscribe: int = 1
+    channel: str | None = None  # the private subscribe's channel, as our modules are told it
     symbols: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)  # deep-merged into ex.options
     # other constructor settings ccxt insists on although the WS auth never reads them
@@ -213,6 +215,10 @@ class Entry:
     tokens: tuple[str, str, str, str] | Literal["listen_key"] | None = None
     # what the fake server sends as the challenge, one per scenario run
     challenges: tuple[str, str, str, str] | None = None
+
+    @property
+    def expect_auth(self) -> int:
+        return 0 if self.auth_frame is None else 1
 
     @property
     def ccxt_name(self) -> str:
@@ -273,7 +279,6 @@ _CDP_KEY_NAME = "organizations/org-{api_key[4]}-7d0e/apiKeys/{api_key}"
 
 BYBIT = Entry(
     entry="bybit",
-    market_type=None,
     call=WATCH_BALANCE,
     auth_frame={"op": "auth"},
     channel="wallet",
@@ -284,41 +289,32 @@ BYBIT = Entry(
     options={"enableUnifiedMargin": False, "enableUnifiedAccount": True},
     replies=(Reply({"op": "auth"}, ({"success": True, "ret_msg": "", "op": "auth", "conn_id": "capture-conn"},)),),
     request_id_counter=("requestId",),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 # --- okx family / bitget ----------------------------------------------------
 
 OKX = Entry(
     entry="okx",
-    market_type=None,
     call=WATCH_BALANCE,
     auth_frame={"op": "login"},
     channel="account",
     markets=(market("BTC-USDT", "BTC/USDT"),),
     replies=(Reply({"op": "login"}, ({"event": "login", "code": "0", "msg": "", "connId": "capture"},)),),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 BITGET = Entry(
     entry="bitget",
-    market_type=None,
     call=WATCH_BALANCE,
     auth_frame={"op": "login"},
     channel="account",
     markets=(market("BTCUSDT", "BTC/USDT"),),
     replies=(Reply({"op": "login"}, ({"event": "login", "code": 0},)),),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 # --- deribit / bitfinex -------------------------------------------------------
 
 DERIBIT = Entry(
     entry="deribit",
-    market_type=None,
     call=WATCH_ORDERS,
     auth_frame={"method": "public/auth"},
     channel="user.orders.any.any.raw",
@@ -339,13 +335,10 @@ DERIBIT = Entry(
         "testnet": False,
     },)),),
     request_id_counter=("requestId",),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 BITFINEX = Entry(
     entry="bitfinex",
-    market_type=None,
     call=WATCH_BALANCE,
     auth_frame={"event": "auth"},
     # bitfinex has no separate private subscribe: a successful `auth` event
@@ -354,7 +347,6 @@ BITFINEX = Entry(
     markets=(market("tBTCUST", "BTC/USDT"),),
     replies=(Reply({"event": "auth"}, ({"event": "auth", "status": "OK", "chanId": 0, "userId": 1, "caps": {}},)),),
     nonce="given",
-    expect_auth=1,
     expect_subscribe=0,
 )
 
@@ -371,8 +363,6 @@ HTX_SPOT = Entry(
     markets=_HTX_MARKETS,
     replies=(Reply({"action": "req", "ch": "auth"}, ({"action": "req", "code": 200, "ch": "auth", "data": {}},)),),
     request_id_counter=("requestId",),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 HTX_LINEAR = Entry(
@@ -386,8 +376,6 @@ HTX_LINEAR = Entry(
         {"op": "auth", "type": "api", "err-code": 0, "ts": Clock(), "data": {"user-id": "1"}},
     )),),
     request_id_counter=("requestId",),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 # --- gate -----------------------------------------------------------------------
@@ -402,8 +390,6 @@ GATE_SPOT = Entry(
     channel="spot.orders",
     markets=_GATE_MARKETS,
     request_id_counter=("reqid",),
-    expect_auth=0,
-    expect_subscribe=1,
 )
 
 GATE_SWAP = replace(
@@ -413,7 +399,6 @@ GATE_SWAP = replace(
 GATE_WSAPI = Entry(
     entry="gate_wsapi",
     ccxt_id="gate",
-    market_type=None,
     call=Call("authenticate", (FromExchange(("urls", "api", "spot")), "spot")),
     auth_frame={"channel": "spot.login"},
     channel="spot.login",
@@ -432,7 +417,6 @@ GATE_WSAPI = Entry(
     # ccxt's gate.authenticate() passes requestId='authenticated' to
     # request_private(), so the login's id / req_id are that constant
     fixed_request_id="authenticated",
-    expect_auth=1,
     expect_subscribe=0,
 )
 
@@ -442,15 +426,11 @@ GATEEU = replace(GATE_SPOT, entry="gateeu", market_type=None, markets=(market("B
 
 COINBASEEXCHANGE = Entry(
     entry="coinbaseexchange",
-    market_type=None,
     call=Call("watch_orders", ("BTC/USD",)),
-    auth_frame=None,
     channel="user",
     symbols=("BTC-USD",),
     markets=(market("BTC-USD", "BTC/USD"),),
     credentials=CREDENTIALS_B64,
-    expect_auth=0,
-    expect_subscribe=1,
 )
 
 COINBASE = replace(COINBASEEXCHANGE, entry="coinbase", credentials=CREDENTIALS)
@@ -462,13 +442,11 @@ BINANCE_SPOT = Entry(
     market_type="spot",
     call=Call("watch_balance", ({"type": "spot"},)),
     auth_frame={"method": "userDataStream.subscribe.signature"},
-    channel=None,
     markets=(market("BTCUSDT", "BTC/USDT"),),
     replies=(Reply({"method": "userDataStream.subscribe.signature"}, (
         {"id": Echo(("id",)), "status": 200, "result": {"subscriptionId": 0}},
     )),),
     request_id_counter=_BINANCE_WS_API_SPOT,
-    expect_auth=1,
     expect_subscribe=0,
 )
 
@@ -477,8 +455,6 @@ BINANCE_LINEAR = Entry(
     entry="binance",
     market_type="linear",
     call=Call("watch_balance", ({"type": "swap", "subType": "linear"},)),
-    auth_frame=None,
-    channel=None,
     markets=(
         market("BTCUSDT", "BTC/USDT"),
         market("BTCUSDT", "BTC/USDT:USDT", "swap"),
@@ -487,7 +463,6 @@ BINANCE_LINEAR = Entry(
     options=_NO_POSITIONS_SNAPSHOT,
     rest=(RestReply("/listenKey", {"listenKey": Given("token")}), RestReply("/userDataStream", {"listenKey": Given("token")})),
     tokens="listen_key",
-    expect_auth=0,
     expect_subscribe=0,
 )
 
@@ -503,7 +478,6 @@ BINANCE_MARGIN = Entry(
     market_type="margin",
     call=Call("watch_balance", ({"type": "margin"},)),
     auth_frame={"method": "userDataStream.subscribe.listenToken"},
-    channel=None,
     markets=(market("BTCUSDT", "BTC/USDT"),),
     options=_NO_POSITIONS_SNAPSHOT,
     rest=(RestReply("/sapi/v1/userListenToken", {"token": Given("token"), "expirationTime": Clock(plus=86_400_000)}),),
@@ -512,7 +486,6 @@ BINANCE_MARGIN = Entry(
     )),),
     request_id_counter=_BINANCE_WS_API_SPOT,
     tokens="listen_key",
-    expect_auth=1,
     expect_subscribe=0,
 )
 
@@ -529,9 +502,7 @@ BINANCE_RSA = replace(BINANCE_ED25519, entry="binance_rsa", credentials=key_cred
 
 KRAKEN = Entry(
     entry="kraken",
-    market_type=None,
     call=WATCH_BALANCE,
-    auth_frame=None,
     channel="balances",
     markets=(market("XXBTZUSD", "BTC/USD", altname="XBTUSD", wsId="XBT/USD"),),
     credentials=CREDENTIALS_B64,
@@ -544,13 +515,10 @@ KRAKEN = Entry(
         "c3RhYmxlLXRva2VuLWZvci1jYXB0dXJlLXRocmVlKys",
         "Lm8+Kp2/Wq7Vr4Ts9Ny1Bx6Hj3Df0Sg5Ae2Uq9Oi1Kw",
     ),
-    expect_auth=0,
-    expect_subscribe=1,
 )
 
 KRAKENFUTURES = Entry(
     entry="krakenfutures",
-    market_type=None,
     call=WATCH_ORDERS,
     auth_frame={"event": "challenge"},
     channel="open_orders",
@@ -563,41 +531,32 @@ KRAKENFUTURES = Entry(
         "0b2e7c91-5d3a-4f6e-9a8b-7c6d5e4f3a2b",
         "f3e2d1c0-b9a8-4776-8655-443322110099",
     ),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 # --- bitvavo / phemex / cryptocom / hitbtc family ----------------------------
 
 BITVAVO = Entry(
     entry="bitvavo",
-    market_type=None,
     call=Call("watch_orders", ("BTC/EUR",)),  # watch_orders requires a symbol on bitvavo
     auth_frame={"action": "authenticate"},
     channel="account",
     symbols=("BTC-EUR",),
     markets=(market("BTC-EUR", "BTC/EUR"),),
     replies=(Reply({"action": "authenticate"}, ({"event": "authenticate", "authenticated": True},)),),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 PHEMEX = Entry(
     entry="phemex",
-    market_type=None,
     call=WATCH_BALANCE,
     auth_frame={"method": "user.auth"},
     channel="wo.subscribe",
     markets=(market("sBTCUSDT", "BTC/USDT"),),
     replies=(Reply({"method": "user.auth"}, ({"error": None, "id": Echo(("id",)), "result": {"status": "success"}},)),),
     request_id_counter=("requestId",),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 CRYPTOCOM = Entry(
     entry="cryptocom",
-    market_type=None,
     call=WATCH_BALANCE,
     auth_frame={"method": "public/auth"},
     channel="user.balance",
@@ -605,28 +564,22 @@ CRYPTOCOM = Entry(
     # the reply's id is the request's id, as a number
     replies=(Reply({"method": "public/auth"}, ({"id": Echo(("id",), as_int=True), "method": "public/auth", "code": 0},)),),
     nonce="given",
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 HITBTC = Entry(
     entry="hitbtc",
-    market_type=None,
     call=WATCH_BALANCE,
     auth_frame={"method": "login"},
     channel="spot_balance_subscribe",
     markets=(market("BTCUSDT", "BTC/USDT"),),
     # the login carries no id, so neither does its reply
     replies=(Reply({"method": "login"}, ({"jsonrpc": "2.0", "result": True},)),),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 # --- onetrading / poloniex / cex ------------------------------------------------
 
 ONETRADING = Entry(
     entry="onetrading",
-    market_type=None,
     call=WATCH_BALANCE,
     auth_frame={"type": "AUTHENTICATE"},
     channel="ACCOUNT_HISTORY",
@@ -634,47 +587,36 @@ ONETRADING = Entry(
     replies=(Reply({"type": "AUTHENTICATE"}, (
         {"channel_name": "SYSTEM", "type": "AUTHENTICATED", "time": "2026-01-01T00:00:00.000000Z"},
     )),),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 POLONIEX = Entry(
     entry="poloniex",
-    market_type=None,
     call=WATCH_BALANCE,
     auth_frame={"channel": ["auth"]},
     channel="balances",
     markets=(market("BTC_USDT", "BTC/USDT"),),
     options=_NO_BALANCE_SNAPSHOT,
     replies=(Reply({"channel": ["auth"]}, ({"data": {"success": True, "ts": Clock()}, "channel": "auth"},)),),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 CEX = Entry(
     entry="cex",
-    market_type=None,
     call=WATCH_BALANCE,
     auth_frame={"e": "auth"},
     channel="get-balance",
     markets=(market("BTC-USD", "BTC/USD"),),
     replies=(Reply({"e": "auth"}, ({"e": "auth", "data": {"ok": "ok"}, "ok": "ok", "timestamp": Clock("s")},)),),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 # --- blofin / alpaca ------------------------------------------------------------
 
 BLOFIN = Entry(
     entry="blofin",
-    market_type=None,
     call=WATCH_BALANCE,
     auth_frame={"op": "login"},
     channel="account",
     markets=(market("BTC-USDT", "BTC/USDT:USDT", "swap"),),
     replies=(Reply({"op": "login"}, ({"event": "login", "code": "0", "msg": ""},)),),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 # the trading stream (trade_updates); the crypto market-data stream
@@ -682,7 +624,6 @@ BLOFIN = Entry(
 # alpaca_crypto entry
 ALPACA = Entry(
     entry="alpaca",
-    market_type=None,
     call=WATCH_ORDERS,
     auth_frame={"action": "authenticate"},
     channel="trade_updates",
@@ -690,8 +631,6 @@ ALPACA = Entry(
     replies=(Reply({"action": "authenticate"}, (
         {"stream": "authorization", "data": {"action": "authenticate", "status": "authorized"}},
     )),),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 # the crypto market-data stream: ccxt authenticates it before any subscription
@@ -699,21 +638,17 @@ ALPACA = Entry(
 ALPACA_CRYPTO = Entry(
     entry="alpaca_crypto",
     ccxt_id="alpaca",
-    market_type=None,
     call=Call("watch_ticker", ("BTC/USD",)),
     auth_frame={"action": "auth"},
     channel="quotes",
     markets=(market("BTC/USD", "BTC/USD"),),
     replies=(Reply({"action": "auth"}, ([{"T": "success", "msg": "authenticated"}],)),),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 # --- frames / handshake (issue #4) ------------------------------------------------
 
 BYDFI = Entry(
     entry="bydfi",
-    market_type=None,
     call=WATCH_BALANCE,
     auth_frame={"method": "LOGIN"},
     # the login subscribes the connection to its private streams: ccxt sends
@@ -722,32 +657,25 @@ BYDFI = Entry(
     markets=(market("BTC-USDT", "BTC/USDT:USDT", "swap"),),
     replies=(Reply({"method": "LOGIN"}, ({"result": True, "id": Echo(("id",))},)),),
     request_id_counter=("reqid",),
-    expect_auth=1,
     expect_subscribe=0,
 )
 
 WOO = Entry(
     entry="woo",
-    market_type=None,
     call=WATCH_ORDERS,
     auth_frame={"event": "auth"},
     channel="executionreport",
     markets=(market("SPOT_BTC_USDT", "BTC/USDT"),),
     replies=(Reply({"event": "auth"}, ({"event": "auth", "success": True, "ts": Clock()},)),),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 BLOCKCHAINCOM = Entry(
     entry="blockchaincom",
-    market_type=None,
     call=WATCH_BALANCE,
     auth_frame={"channel": "auth"},
     channel="balances",
     markets=(market("BTC-USD", "BTC/USD"),),
     replies=(Reply({"channel": "auth"}, ({"seqnum": 0, "event": "subscribed", "channel": "auth", "readOnly": False},)),),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 _WEEX_MARKETS = (market("BTCUSDT", "BTC/USDT"), market("BTCUSDT_SWAP", "BTC/USDT:USDT", "swap"))
@@ -759,52 +687,40 @@ WEEX_SPOT = Entry(
     auth_frame=None,  # the handshake headers authenticate: no auth frame
     channel="orders",
     markets=_WEEX_MARKETS,
-    expect_auth=0,
-    expect_subscribe=1,
 )
 
 WEEX_SWAP = replace(WEEX_SPOT, market_type="swap", call=Call("watch_orders", ("BTC/USDT:USDT",)))
 
 HOLLAEX = Entry(
     entry="hollaex",
-    market_type=None,
     call=WATCH_ORDERS,
     auth_frame=None,  # the signed URL authenticates: no auth frame
     channel="order",
     markets=(market("btc-usdt", "BTC/USDT"),),
-    expect_auth=0,
-    expect_subscribe=1,
 )
 
 APEX = Entry(
     entry="apex",
-    market_type=None,
     call=WATCH_ORDERS,
     auth_frame={"op": "login"},
     channel="orders",
     markets=(market("BTCUSDT", "BTC/USDT:USDT", "swap"),),
     replies=(Reply({"op": "login"}, ({"success": True, "ret_msg": "", "op": "auth", "conn_id": "capture"},)),),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 EXTENDED = Entry(
     entry="extended",
-    market_type=None,
     call=WATCH_BALANCE,
     auth_frame=None,  # the account stream is private by its handshake: nothing is sent
-    channel=None,
     markets=(market("BTC-USD", "BTC/USD:USD", "swap"),),
     # check_required_credentials wants the Stark key that signs orders; the
     # account stream's handshake only carries the API key
     config={"privateKey": "0x" + "11" * 32},
-    expect_auth=0,
     expect_subscribe=0,
 )
 
 BULLISH = Entry(
     entry="bullish",
-    market_type=None,
     call=WATCH_ORDERS,
     auth_frame=None,  # the JWT cookie on the handshake authenticates: no auth frame
     channel="orders",
@@ -815,24 +731,17 @@ BULLISH = Entry(
         "token": Given("token"),
     }),),
     tokens="listen_key",
-    expect_auth=0,
-    expect_subscribe=1,
 )
 
 # --- private keys: Ed25519, ECDSA (and Deribit's own client credentials) ---------
 
 BACKPACK = Entry(
     entry="backpack",
-    market_type=None,
     call=WATCH_ORDERS,
-    auth_frame=None,
-    channel=None,
     markets=(market("BTC_USDC", "BTC/USDC"),),
     # ccxt's nonce() refuses to run until it has measured the clock offset
     options={"timeDifference": 0},
     credentials=key_credentials("ed25519_seed_base64"),
-    expect_auth=0,
-    expect_subscribe=1,
 )
 
 # Coinbase hands out "BEGIN EC PRIVATE KEY"; the JWT header's nonce is ccxt's random_bytes(16)
@@ -843,10 +752,8 @@ COINBASE_CDP = replace(
 COINBASEINTERNATIONAL = Entry(
     entry="coinbaseinternational",
     ccxt_id="coinbaseinternational",
-    market_type=None,
     call=WATCH_BALANCE,
     auth_frame={"method": "public/auth"},
-    channel=None,
     markets=(market("BTC-PERPETUAL", "BTC/USD:BTC", "swap"),),
     credentials=key_credentials("p256_pem_sec1", api_key=_CDP_KEY_NAME),
     replies=(Reply({"method": "public/auth"}, ({
@@ -857,8 +764,6 @@ COINBASEINTERNATIONAL = Entry(
     },)),),
     request_id_counter=("requestId",),
     nonce="random_bytes",
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 COINBASEINTERNATIONAL_EDDSA = replace(
@@ -885,13 +790,9 @@ COINBASEINTERNATIONAL_NATIVE = replace(
 
 LISTEN_KEY = Entry(
     entry="",
-    market_type=None,
     call=WATCH_BALANCE,
-    auth_frame=None,
-    channel=None,
     markets=(market("BTCUSDT", "BTC/USDT"),),
     tokens="listen_key",
-    expect_auth=0,
     expect_subscribe=0,
 )
 
@@ -929,11 +830,9 @@ MEXC_SWAP = Entry(
     market_type="swap",
     call=Call("watch_balance", ({"type": "swap"},)),
     auth_frame={"method": "login"},
-    channel=None,
     markets=(market("BTC_USDT", "BTC/USDT:USDT", "swap"),),
     options=_NO_BALANCE_SNAPSHOT_AWAIT,
     replies=(Reply({"method": "login"}, ({"channel": "rs.login", "data": "success", "ts": Clock()},)),),
-    expect_auth=1,
     expect_subscribe=0,
 )
 
@@ -947,13 +846,10 @@ XT_SPOT = Entry(
     entry="xt",
     market_type="spot",
     call=WATCH_ORDERS,
-    auth_frame=None,
     channel="order",
     markets=(market("btc_usdt", "BTC/USDT"), market("btc_usdt", "BTC/USDT:USDT", "swap")),
     rest=(RestReply("/v4/ws-token", {"rc": 0, "mc": "SUCCESS", "ma": [], "result": {"accessToken": Given("token")}}),),
     tokens="listen_key",
-    expect_auth=0,
-    expect_subscribe=1,
 )
 XT_SWAP = replace(
     XT_SPOT, market_type="swap", call=Call("watch_orders", (None, None, None, {"type": "swap"})),
@@ -976,15 +872,11 @@ KUCOIN_SPOT = Entry(
     entry="kucoin",
     market_type="spot",
     call=WATCH_ORDERS,
-    auth_frame=None,
-    channel=None,
     markets=(market("BTC-USDT", "BTC/USDT"),),
     options={"uta": False},
     rest=_kucoin_bullet("wss://ws-api-spot.kucoin.com/"),
     replies=(Reply({"type": "subscribe"}, (_KUCOIN_ACK,)), Reply({"action": "subscribe"}, (_KUCOIN_ACK,))),
     tokens="listen_key",
-    expect_auth=0,
-    expect_subscribe=1,
 )
 # ccxt 4.5.90's option uta=True (KuCoin's unified trading account): POST
 # /api/v2/bullet-private, the token on the fixed UTA socket
@@ -1001,34 +893,26 @@ KUCOINFUTURES = replace(
 # (ccxt 4.5.90 pro/whitebit.py authenticate)
 WHITEBIT = Entry(
     entry="whitebit",
-    market_type=None,
     call=Call("watch_orders", ("BTC/USDT",)),
     auth_frame={"method": "authorize"},
-    channel=None,
     markets=(market("BTC_USDT", "BTC/USDT"),),
     rest=(RestReply("/api/v4/profile/websocket_token", {"websocket_token": Given("token")}),),
     replies=(Reply({"method": "authorize"}, ({"id": Echo(("id",)), "result": {"status": "success"}, "error": None},)),),
     nonce="given",
     tokens="listen_key",
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 # a WebSocket token from the signed v2 REST call, then the token in each
 # private subscribe's data.auth (ccxt 4.5.90 pro/bitstamp.py)
 BITSTAMP = Entry(
     entry="bitstamp",
-    market_type=None,
     call=Call("watch_orders", ("BTC/USD",)),
-    auth_frame=None,
     channel="private-my_orders_btcusd-4848701",
     markets=(market("btcusd", "BTC/USD"),),
     rest=(RestReply("/api/v2/websockets_token/", {"valid_sec": 60, "token": Given("token"), "user_id": 4848701}),),
     replies=(Reply({}, ({"event": "bts:subscription_succeeded", "channel": Echo(("data", "channel")), "data": {}},)),),
     nonce="uuid",  # X-Auth-Nonce
     tokens="listen_key",
-    expect_auth=0,
-    expect_subscribe=1,
 )
 
 # a subscribe key from the signed v2 REST call, then the key in each private
@@ -1036,25 +920,19 @@ BITSTAMP = Entry(
 # its uuid22() + uuid16() draws (recorded as the nonce)
 LBANK = Entry(
     entry="lbank",
-    market_type=None,
     call=WATCH_BALANCE,
-    auth_frame=None,
-    channel=None,
     markets=(market("btc_usdt", "BTC/USDT"),),
     credentials=CREDENTIALS_SHORT,
     rest=(RestReply("/subscribe/get_key.do", {"result": True, "data": Given("token"), "error_code": 0, "ts": Clock()}),),
     nonce="uuid",
     nonce_uuid_draws=2,
     tokens="listen_key",
-    expect_auth=0,
-    expect_subscribe=1,
 )
 
 # --- Orderly keys: woofipro, modetrade; JWT handshake headers: upbit, bithumb ---
 
 WOOFIPRO = Entry(
     entry="woofipro",
-    market_type=None,
     call=WATCH_ORDERS,
     auth_frame={"event": "auth"},
     channel="executionreport",
@@ -1064,20 +942,14 @@ WOOFIPRO = Entry(
     credentials=key_credentials("ed25519_seed_base58", uid=True),
     uid_key="accountId",
     replies=(Reply({"event": "auth"}, ({"event": "auth", "success": True, "ts": Clock()},)),),
-    expect_auth=1,
-    expect_subscribe=1,
 )
 
 UPBIT = Entry(
     entry="upbit",
-    market_type=None,
     call=WATCH_BALANCE,
     auth_frame=None,  # the JWT in the handshake header authenticates: no auth frame
-    channel=None,
     markets=(market("KRW-BTC", "BTC/KRW"),),
     nonce="uuid",  # the JWT's nonce claim
-    expect_auth=0,
-    expect_subscribe=1,
 )
 
 
