@@ -94,8 +94,8 @@ REQUEST_IDS: dict[tuple[str, str], str] = {
 # can find them: ours must supply each, equal. (entry, path) -> why.
 SUBSCRIBE_AUTH_CONSTANTS: dict[tuple[str, tuple[str, ...]], str] = {
     ("gate", ("auth", "method")): (
-        "names the credential kind beside KEY and SIGN in the auth object "
-        "(ccxt 4.5.90 pro/gate.py subscribe_private); Gate reads it to check KEY and SIGN"
+        "the credential kind, set beside KEY and SIGN in the auth object of every "
+        "private subscribe (ccxt 4.5.90 pro/gate.py subscribe_private)"
     ),
     ("gateeu", ("auth", "method")): "Gate's inline auth on Gate EU's hosts (pro/gateeu.py subclasses pro/gate.py)",
 }
@@ -233,7 +233,7 @@ def _leaves(data: object, at: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...
 
 
 def secret_dependent_paths(a: object, b: object, at: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
-    """Where two captures that differ only in their secrets differ."""
+    """Where two captures that differ in one input (a secret, a key, a token) differ."""
     if isinstance(a, dict) and isinstance(b, dict):
         return {p for k in a.keys() | b.keys() for p in secret_dependent_paths(a.get(k), b.get(k), (*at, str(k)))}
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
