@@ -64,51 +64,155 @@ _KECCAK_ROUND_CONSTANTS: _Final[tuple[int, ...]] = (
     0x8000000000008002, 0x8000000000000080, 0x000000000000800A, 0x800000008000000A,
     0x8000000080008081, 0x8000000000008080, 0x0000000080000001, 0x8000000080008008,
 )  # fmt: skip
-# rho and pi merged: walking the 24 lanes from lane 1, each lane moves to the
-# next index of this chain, rotated left by the matching offset (lane x + 5y).
-_KECCAK_PI_RHO: _Final[tuple[tuple[int, int], ...]] = (
-    (10, 1), (7, 3), (11, 6), (17, 10), (18, 15), (3, 21), (5, 28), (16, 36),
-    (8, 45), (21, 55), (24, 2), (4, 14), (15, 27), (23, 41), (19, 56), (13, 8),
-    (12, 25), (2, 43), (20, 62), (14, 18), (22, 39), (9, 61), (6, 20), (1, 44),
-)  # fmt: skip
 _KECCAK256_RATE: _Final[int] = 136  # bytes: 1600 - 2 * 256 bits
 
 
-def _keccak_f1600(a: list[int]) -> None:
-    """The Keccak-f[1600] permutation on 25 little-endian 64-bit lanes, in place."""
+def _keccak_f1600(state: list[int]) -> None:
+    """The Keccak-f[1600] permutation on 25 little-endian 64-bit lanes (lane
+    x + 5y), in place; unrolled over the lanes, looped over the 24 rounds."""
     mask = _KECCAK_MASK
+    (
+        a00,
+        a01,
+        a02,
+        a03,
+        a04,
+        a05,
+        a06,
+        a07,
+        a08,
+        a09,
+        a10,
+        a11,
+        a12,
+        a13,
+        a14,
+        a15,
+        a16,
+        a17,
+        a18,
+        a19,
+        a20,
+        a21,
+        a22,
+        a23,
+        a24,
+    ) = state
     for round_constant in _KECCAK_ROUND_CONSTANTS:
         # theta
-        c0 = a[0] ^ a[5] ^ a[10] ^ a[15] ^ a[20]
-        c1 = a[1] ^ a[6] ^ a[11] ^ a[16] ^ a[21]
-        c2 = a[2] ^ a[7] ^ a[12] ^ a[17] ^ a[22]
-        c3 = a[3] ^ a[8] ^ a[13] ^ a[18] ^ a[23]
-        c4 = a[4] ^ a[9] ^ a[14] ^ a[19] ^ a[24]
+        c0 = a00 ^ a05 ^ a10 ^ a15 ^ a20
+        c1 = a01 ^ a06 ^ a11 ^ a16 ^ a21
+        c2 = a02 ^ a07 ^ a12 ^ a17 ^ a22
+        c3 = a03 ^ a08 ^ a13 ^ a18 ^ a23
+        c4 = a04 ^ a09 ^ a14 ^ a19 ^ a24
         d0 = c4 ^ (((c1 << 1) | (c1 >> 63)) & mask)
         d1 = c0 ^ (((c2 << 1) | (c2 >> 63)) & mask)
         d2 = c1 ^ (((c3 << 1) | (c3 >> 63)) & mask)
         d3 = c2 ^ (((c4 << 1) | (c4 >> 63)) & mask)
         d4 = c3 ^ (((c0 << 1) | (c0 >> 63)) & mask)
-        for y in (0, 5, 10, 15, 20):
-            a[y] ^= d0
-            a[y + 1] ^= d1
-            a[y + 2] ^= d2
-            a[y + 3] ^= d3
-            a[y + 4] ^= d4
-        # rho and pi
-        lane = a[1]
-        for target, offset in _KECCAK_PI_RHO:
-            lane, a[target] = a[target], ((lane << offset) | (lane >> (64 - offset))) & mask
-        # chi
-        for y in (0, 5, 10, 15, 20):
-            b0, b1, b2, b3, b4 = a[y], a[y + 1], a[y + 2], a[y + 3], a[y + 4]
-            a[y] = b0 ^ (~b1 & b2)
-            a[y + 1] = b1 ^ (~b2 & b3)
-            a[y + 2] = b2 ^ (~b3 & b4)
-            a[y + 3] = b3 ^ (~b4 & b0)
-            a[y + 4] = b4 ^ (~b0 & b1)
-        # iota
-        a[0] ^= round_constant
+        # rho and pi: B[y, 2x + 3y] = rot(A[x, y] ^ D[x], r[x, y])
+        b00 = a00 ^ d0
+        t = a01 ^ d1
+        b10 = ((t << 1) | (t >> 63)) & mask
+        t = a02 ^ d2
+        b20 = ((t << 62) | (t >> 2)) & mask
+        t = a03 ^ d3
+        b05 = ((t << 28) | (t >> 36)) & mask
+        t = a04 ^ d4
+        b15 = ((t << 27) | (t >> 37)) & mask
+        t = a05 ^ d0
+        b16 = ((t << 36) | (t >> 28)) & mask
+        t = a06 ^ d1
+        b01 = ((t << 44) | (t >> 20)) & mask
+        t = a07 ^ d2
+        b11 = ((t << 6) | (t >> 58)) & mask
+        t = a08 ^ d3
+        b21 = ((t << 55) | (t >> 9)) & mask
+        t = a09 ^ d4
+        b06 = ((t << 20) | (t >> 44)) & mask
+        t = a10 ^ d0
+        b07 = ((t << 3) | (t >> 61)) & mask
+        t = a11 ^ d1
+        b17 = ((t << 10) | (t >> 54)) & mask
+        t = a12 ^ d2
+        b02 = ((t << 43) | (t >> 21)) & mask
+        t = a13 ^ d3
+        b12 = ((t << 25) | (t >> 39)) & mask
+        t = a14 ^ d4
+        b22 = ((t << 39) | (t >> 25)) & mask
+        t = a15 ^ d0
+        b23 = ((t << 41) | (t >> 23)) & mask
+        t = a16 ^ d1
+        b08 = ((t << 45) | (t >> 19)) & mask
+        t = a17 ^ d2
+        b18 = ((t << 15) | (t >> 49)) & mask
+        t = a18 ^ d3
+        b03 = ((t << 21) | (t >> 43)) & mask
+        t = a19 ^ d4
+        b13 = ((t << 8) | (t >> 56)) & mask
+        t = a20 ^ d0
+        b14 = ((t << 18) | (t >> 46)) & mask
+        t = a21 ^ d1
+        b24 = ((t << 2) | (t >> 62)) & mask
+        t = a22 ^ d2
+        b09 = ((t << 61) | (t >> 3)) & mask
+        t = a23 ^ d3
+        b19 = ((t << 56) | (t >> 8)) & mask
+        t = a24 ^ d4
+        b04 = ((t << 14) | (t >> 50)) & mask
+        # chi, and iota on lane 0
+        a00 = b00 ^ (~b01 & b02) ^ round_constant
+        a01 = b01 ^ (~b02 & b03)
+        a02 = b02 ^ (~b03 & b04)
+        a03 = b03 ^ (~b04 & b00)
+        a04 = b04 ^ (~b00 & b01)
+        a05 = b05 ^ (~b06 & b07)
+        a06 = b06 ^ (~b07 & b08)
+        a07 = b07 ^ (~b08 & b09)
+        a08 = b08 ^ (~b09 & b05)
+        a09 = b09 ^ (~b05 & b06)
+        a10 = b10 ^ (~b11 & b12)
+        a11 = b11 ^ (~b12 & b13)
+        a12 = b12 ^ (~b13 & b14)
+        a13 = b13 ^ (~b14 & b10)
+        a14 = b14 ^ (~b10 & b11)
+        a15 = b15 ^ (~b16 & b17)
+        a16 = b16 ^ (~b17 & b18)
+        a17 = b17 ^ (~b18 & b19)
+        a18 = b18 ^ (~b19 & b15)
+        a19 = b19 ^ (~b15 & b16)
+        a20 = b20 ^ (~b21 & b22)
+        a21 = b21 ^ (~b22 & b23)
+        a22 = b22 ^ (~b23 & b24)
+        a23 = b23 ^ (~b24 & b20)
+        a24 = b24 ^ (~b20 & b21)
+    state[:] = (
+        a00,
+        a01,
+        a02,
+        a03,
+        a04,
+        a05,
+        a06,
+        a07,
+        a08,
+        a09,
+        a10,
+        a11,
+        a12,
+        a13,
+        a14,
+        a15,
+        a16,
+        a17,
+        a18,
+        a19,
+        a20,
+        a21,
+        a22,
+        a23,
+        a24,
+    )
 
 
 def _keccak256(data: bytes) -> bytes:
@@ -130,16 +234,24 @@ def _keccak256(data: bytes) -> bytes:
 # ---------------------------------------------------------------------------
 # secp256k1 (SEC 2, section 2.4.1).
 
-_SECP256K1_P: _Final[int] = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F
-_SECP256K1_N: _Final[int] = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+_SECP256K1_P: _Final[int] = (
+    0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F
+)
+_SECP256K1_N: _Final[int] = (
+    0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+)
 _SECP256K1_G: _Final[tuple[int, int]] = (
     0x79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798,
     0x483ADA7726A3C4655DA4FBFC0E1108A8FD17B448A68554199C47D08FFB10D4B8,
 )
 # The STARK curve's group order: a StarkNet private key is below it.
-_STARK_N: _Final[int] = 0x0800000000000010FFFFFFFFFFFFFFFFB781126DCAE7B2321E66A241ADC64D2F
+_STARK_N: _Final[int] = (
+    0x0800000000000010FFFFFFFFFFFFFFFFB781126DCAE7B2321E66A241ADC64D2F
+)
 
-_Jacobian = tuple[int, int, int]  # (X, Y, Z) with x = X/Z^2, y = Y/Z^3; Z = 0 is infinity
+_Jacobian = tuple[
+    int, int, int
+]  # (X, Y, Z) with x = X/Z^2, y = Y/Z^3; Z = 0 is infinity
 
 
 def _secp256k1_double(point: _Jacobian) -> _Jacobian:
@@ -189,7 +301,9 @@ def _secp256k1_affine(point: _Jacobian) -> tuple[int, int] | None:
     return (x * zi2 % p, y * zi2 * zi % p)
 
 
-def _secp256k1_combine(a: int, one: tuple[int, int], b: int, two: tuple[int, int]) -> tuple[int, int] | None:
+def _secp256k1_combine(
+    a: int, one: tuple[int, int], b: int, two: tuple[int, int]
+) -> tuple[int, int] | None:
     """a * one + b * two (Shamir's trick). Variable time: public values only."""
     first: _Jacobian = (one[0], one[1], 1)
     second: _Jacobian = (two[0], two[1], 1)
@@ -207,7 +321,9 @@ def _secp256k1_combine(a: int, one: tuple[int, int], b: int, two: tuple[int, int
     return _secp256k1_affine(total)
 
 
-def _secp256k1_recover(digest: bytes, r: int, s: int, recovery_id: int) -> tuple[int, int] | None:
+def _secp256k1_recover(
+    digest: bytes, r: int, s: int, recovery_id: int
+) -> tuple[int, int] | None:
     """The public key that (r, s) over digest verifies under, for a recovery
     id 0..3 (SEC 1, section 4.1.6); None when there is none."""
     n, p = _SECP256K1_N, _SECP256K1_P
@@ -224,10 +340,14 @@ def _secp256k1_recover(digest: bytes, r: int, s: int, recovery_id: int) -> tuple
         y = p - y
     e = int.from_bytes(digest[:32], "big")
     r_inverse = pow(r, -1, n)
-    return _secp256k1_combine((-e * r_inverse) % n, _SECP256K1_G, s * r_inverse % n, (x, y))
+    return _secp256k1_combine(
+        (-e * r_inverse) % n, _SECP256K1_G, s * r_inverse % n, (x, y)
+    )
 
 
-def _secp256k1_recovery_id(digest: bytes, r: int, s: int, public_key: tuple[int, int]) -> int:
+def _secp256k1_recovery_id(
+    digest: bytes, r: int, s: int, public_key: tuple[int, int]
+) -> int:
     for recovery_id in (0, 1):
         if _secp256k1_recover(digest, r, s, recovery_id) == public_key:
             return recovery_id
@@ -281,15 +401,21 @@ def _secp256k1_library() -> str:
 
 def _coincurve_key(private_key: int) -> _CoincurvePrivateKey:
     coincurve = _importlib.import_module("coincurve")
-    return _cast(_CoincurvePrivateKey, coincurve.PrivateKey(private_key.to_bytes(32, "big")))
+    return _cast(
+        _CoincurvePrivateKey, coincurve.PrivateKey(private_key.to_bytes(32, "big"))
+    )
 
 
 def _cryptography_key(private_key: int) -> _CryptographyPrivateKey:
     ec = _importlib.import_module("cryptography.hazmat.primitives.asymmetric.ec")
-    return _cast(_CryptographyPrivateKey, ec.derive_private_key(private_key, ec.SECP256K1()))
+    return _cast(
+        _CryptographyPrivateKey, ec.derive_private_key(private_key, ec.SECP256K1())
+    )
 
 
-def _secp256k1_public_key(private_key: int, library: str | None = None) -> tuple[int, int]:
+def _secp256k1_public_key(
+    private_key: int, library: str | None = None
+) -> tuple[int, int]:
     """The public point of a private key in 1..n-1, computed by the library."""
     if (library or _secp256k1_library()) == "coincurve":
         raw = _coincurve_key(private_key).public_key.format(compressed=False)
@@ -298,7 +424,9 @@ def _secp256k1_public_key(private_key: int, library: str | None = None) -> tuple
     return (numbers.x, numbers.y)
 
 
-def _secp256k1_sign(digest: bytes, private_key: int, library: str | None = None) -> tuple[int, int, int]:
+def _secp256k1_sign(
+    digest: bytes, private_key: int, library: str | None = None
+) -> tuple[int, int, int]:
     """(r, s, recovery id 0/1) of the deterministic (RFC 6979, HMAC-SHA256),
     low-s ECDSA signature of a 32-byte digest."""
     if len(digest) != 32:
@@ -306,7 +434,11 @@ def _secp256k1_sign(digest: bytes, private_key: int, library: str | None = None)
     if (library or _secp256k1_library()) == "coincurve":
         raw = _coincurve_key(private_key).sign_recoverable(digest, hasher=None)
         # libsecp256k1 already returns the low-s form and its recovery id.
-        return (int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), raw[64])
+        return (
+            int.from_bytes(raw[:32], "big"),
+            int.from_bytes(raw[32:64], "big"),
+            raw[64],
+        )
     ec = _importlib.import_module("cryptography.hazmat.primitives.asymmetric.ec")
     hashes = _importlib.import_module("cryptography.hazmat.primitives.hashes")
     utils = _importlib.import_module("cryptography.hazmat.primitives.asymmetric.utils")
@@ -382,7 +514,9 @@ def _eth_private_key(text: object, field: str = "credentials.private_key") -> in
         raise _fail(expected + hint)
     value = int(digits, 16)
     if not 0 < value < _SECP256K1_N:
-        raise _fail(expected + "; its value must be between 1 and the secp256k1 group order - 1")
+        raise _fail(
+            expected + "; its value must be between 1 and the secp256k1 group order - 1"
+        )
     return value
 
 
@@ -390,7 +524,9 @@ def _eip55(address: bytes) -> str:
     """A 20-byte address as 0x and EIP-55 mixed-case checksum hex."""
     lower = address.hex()
     check = _keccak256(lower.encode("ascii")).hex()
-    return "0x" + "".join(c.upper() if int(check[i], 16) >= 8 else c for i, c in enumerate(lower))
+    return "0x" + "".join(
+        c.upper() if int(check[i], 16) >= 8 else c for i, c in enumerate(lower)
+    )
 
 
 def _eth_address_of_public_key(public_key: tuple[int, int]) -> str:
@@ -414,7 +550,9 @@ def _eth_address_text(text: object, field: str) -> str:
     digits = text.strip()[2:]
     checksummed = _eip55(bytes.fromhex(digits))
     if digits not in (digits.lower(), digits.upper()) and checksummed[2:] != digits:
-        raise _fail(f"{field} has a wrong EIP-55 checksum (a mistyped letter?): check the address")
+        raise _fail(
+            f"{field} has a wrong EIP-55 checksum (a mistyped letter?): check the address"
+        )
     return checksummed
 
 
@@ -457,7 +595,9 @@ def _eip191_hash(message: bytes) -> bytes:
     return _keccak256(prefix + message)
 
 
-def _signature_hex(r: int, s: int, v: int, v_case: _Literal["upper", "lower"] = "upper") -> str:
+def _signature_hex(
+    r: int, s: int, v: int, v_case: _Literal["upper", "lower"] = "upper"
+) -> str:
     """0x, r and s as 64 lower-case hex digits each, v as two hex digits in
     v_case: "upper" (1B/1C: aster, derive, paradex, polymarket) or "lower" (nado)."""
     tail = f"{v:02X}" if v_case == "upper" else f"{v:02x}"
@@ -536,7 +676,9 @@ def _eip712_hex_bytes(value: object, where: str, expected: str) -> bytes:
     raise _fail(f"EIP-712 {where}: expected {expected}")
 
 
-def _eip712_encode_value(type_: str, value: object, types: _Eip712Types, where: str) -> bytes:
+def _eip712_encode_value(
+    type_: str, value: object, types: _Eip712Types, where: str
+) -> bytes:
     """One field's 32-byte encoding (EIP-712 encodeData)."""
     array = _EIP712_ARRAY_RE.fullmatch(type_)
     if array:
@@ -546,7 +688,10 @@ def _eip712_encode_value(type_: str, value: object, types: _Eip712Types, where: 
             raise _fail(f"EIP-712 {where}: expected {array.group(2)} items for {type_}")
         element = array.group(1)
         return _keccak256(
-            b"".join(_eip712_encode_value(element, item, types, f"{where}[{i}]") for i, item in enumerate(value))
+            b"".join(
+                _eip712_encode_value(element, item, types, f"{where}[{i}]")
+                for i, item in enumerate(value)
+            )
         )
     if type_ in types:
         if not isinstance(value, _Mapping):
@@ -557,7 +702,9 @@ def _eip712_encode_value(type_: str, value: object, types: _Eip712Types, where: 
             raise _fail(f"EIP-712 {where}: expected a str for string")
         return _keccak256(value.encode("utf-8"))
     if type_ == "bytes":
-        return _keccak256(_eip712_hex_bytes(value, where, "bytes or 0x-prefixed hex for bytes"))
+        return _keccak256(
+            _eip712_hex_bytes(value, where, "bytes or 0x-prefixed hex for bytes")
+        )
     if type_ == "bool":
         if not isinstance(value, bool):
             raise _fail(f"EIP-712 {where}: expected True or False for bool")
@@ -571,7 +718,11 @@ def _eip712_encode_value(type_: str, value: object, types: _Eip712Types, where: 
     fixed = _EIP712_BYTES_RE.fullmatch(type_)
     if fixed and 1 <= int(fixed.group(1)) <= 32:
         size = int(fixed.group(1))
-        data = _eip712_hex_bytes(value, where, f"bytes or 0x-prefixed hex of at most {size} bytes for {type_}")
+        data = _eip712_hex_bytes(
+            value,
+            where,
+            f"bytes or 0x-prefixed hex of at most {size} bytes for {type_}",
+        )
         if len(data) > size:
             raise _fail(f"EIP-712 {where}: {len(data)} bytes do not fit {type_}")
         return data.ljust(32, b"\x00")
@@ -582,7 +733,9 @@ def _eip712_encode_value(type_: str, value: object, types: _Eip712Types, where: 
     raise _fail(f"EIP-712 {where}: unknown type {type_!r}")
 
 
-def _eip712_encode_int(value: object, unsigned: bool, bits: int, type_: str, where: str) -> bytes:
+def _eip712_encode_int(
+    value: object, unsigned: bool, bits: int, type_: str, where: str
+) -> bytes:
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
@@ -593,14 +746,18 @@ def _eip712_encode_int(value: object, unsigned: bool, bits: int, type_: str, whe
         except ValueError:
             number = None
     if number is None:
-        raise _fail(f"EIP-712 {where}: expected an int (or a decimal or 0x-hex string) for {type_}")
+        raise _fail(
+            f"EIP-712 {where}: expected an int (or a decimal or 0x-hex string) for {type_}"
+        )
     low, high = (0, 1 << bits) if unsigned else (-(1 << (bits - 1)), 1 << (bits - 1))
     if not low <= number < high:
         raise _fail(f"EIP-712 {where}: value out of range for {type_}")
     return (number % (1 << 256)).to_bytes(32, "big")
 
 
-def _eip712_encode_data(primary: str, types: _Eip712Types, data: _Mapping[str, object], where: str = "") -> bytes:
+def _eip712_encode_data(
+    primary: str, types: _Eip712Types, data: _Mapping[str, object], where: str = ""
+) -> bytes:
     """typeHash followed by each field's encoding, in the type's field order.
     Fields of data that the type does not declare are ignored (as eth-account
     and ccxt do); a declared field that is missing is an error."""
@@ -614,11 +771,15 @@ def _eip712_encode_data(primary: str, types: _Eip712Types, data: _Mapping[str, o
     return b"".join(parts)
 
 
-def _eip712_hash_struct(primary: str, types: _Eip712Types, data: _Mapping[str, object], where: str = "") -> bytes:
+def _eip712_hash_struct(
+    primary: str, types: _Eip712Types, data: _Mapping[str, object], where: str = ""
+) -> bytes:
     return _keccak256(_eip712_encode_data(primary, types, data, where))
 
 
-def _eip712_domain_separator(domain: _Mapping[str, object], types: _Eip712Types | None = None) -> bytes:
+def _eip712_domain_separator(
+    domain: _Mapping[str, object], types: _Eip712Types | None = None
+) -> bytes:
     """hashStruct(domain): with the types' EIP712Domain if they define one,
     else with the fields the domain has, in EIP-712's order."""
     if types is not None and "EIP712Domain" in types:
@@ -626,7 +787,11 @@ def _eip712_domain_separator(domain: _Mapping[str, object], types: _Eip712Types 
     unknown = sorted(set(domain) - {name for name, _ in _EIP712_DOMAIN_FIELDS})
     if unknown:
         raise _fail(f"EIP-712: unknown domain field {unknown[0]!r}")
-    domain_type = [{"name": name, "type": type_} for name, type_ in _EIP712_DOMAIN_FIELDS if name in domain]
+    domain_type = [
+        {"name": name, "type": type_}
+        for name, type_ in _EIP712_DOMAIN_FIELDS
+        if name in domain
+    ]
     return _eip712_hash_struct("EIP712Domain", {"EIP712Domain": domain_type}, domain)
 
 
@@ -638,5 +803,7 @@ def _eip712_digest(
 ) -> bytes:
     """keccak256(0x19 0x01 || domainSeparator || hashStruct(message)): what is signed."""
     return _keccak256(
-        b"\x19\x01" + _eip712_domain_separator(domain, types) + _eip712_hash_struct(primary_type, types, message)
+        b"\x19\x01"
+        + _eip712_domain_separator(domain, types)
+        + _eip712_hash_struct(primary_type, types, message)
     )

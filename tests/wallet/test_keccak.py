@@ -56,14 +56,24 @@ TEXT_VECTORS = [
 ]
 
 
-@pytest.mark.parametrize(("bits", "message", "digest"), KECCAK_TEAM_KAT, ids=[f"Len={k[0]}" for k in KECCAK_TEAM_KAT])
-def test_keccak_team_known_answers(wallet: ModuleType, bits: int, message: str, digest: str) -> None:
+@pytest.mark.parametrize(
+    ("bits", "message", "digest"),
+    KECCAK_TEAM_KAT,
+    ids=[f"Len={k[0]}" for k in KECCAK_TEAM_KAT],
+)
+def test_keccak_team_known_answers(
+    wallet: ModuleType, bits: int, message: str, digest: str
+) -> None:
     data = bytes.fromhex(message)
     assert len(data) * 8 == bits
     assert wallet._keccak256(data).hex() == digest.lower()
 
 
-@pytest.mark.parametrize(("data", "digest"), TEXT_VECTORS, ids=[d[0][:12].decode() or "empty" for d in TEXT_VECTORS])
+@pytest.mark.parametrize(
+    ("data", "digest"),
+    TEXT_VECTORS,
+    ids=[d[0][:12].decode() or "empty" for d in TEXT_VECTORS],
+)
 def test_ethereum_text_vectors(wallet: ModuleType, data: bytes, digest: str) -> None:
     assert wallet._keccak256(data).hex().startswith(digest)
 
@@ -89,16 +99,6 @@ def test_round_constants_follow_the_specification(wallet: ModuleType) -> None:
         sum(rc(j + 7 * i) << ((1 << j) - 1) for j in range(7)) for i in range(24)
     )
     assert wallet._KECCAK_ROUND_CONSTANTS == expected
-
-
-def test_rho_pi_chain_follows_the_specification(wallet: ModuleType) -> None:
-    # rho offsets (t+1)(t+2)/2 mod 64 along (x, y) -> (y, 2x + 3y), from (1, 0).
-    chain = []
-    x, y = 1, 0
-    for t in range(24):
-        x, y = y, (2 * x + 3 * y) % 5
-        chain.append((x + 5 * y, ((t + 1) * (t + 2) // 2) % 64))
-    assert wallet._KECCAK_PI_RHO == tuple(chain)
 
 
 def test_equals_ccxt_keccak_around_block_boundaries(wallet: ModuleType) -> None:

@@ -59,18 +59,33 @@ def test_eip55_examples(wallet: ModuleType, address: str) -> None:
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
-@pytest.mark.parametrize(("key", "address"), [(WEB3_KEY, WEB3_ADDRESS), (ETH_ACCOUNT_KEY, ETH_ACCOUNT_ADDRESS)])
-def test_address_of_published_keys(wallet: ModuleType, library: str, key: str, address: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "address"),
+    [(WEB3_KEY, WEB3_ADDRESS), (ETH_ACCOUNT_KEY, ETH_ACCOUNT_ADDRESS)],
+)
+def test_address_of_published_keys(
+    wallet: ModuleType, library: str, key: str, address: str
+) -> None:
     d = wallet._eth_private_key(key)
-    assert wallet._eth_address_of_public_key(wallet._secp256k1_public_key(d, library)) == address
-    assert wallet._eth_private_key(key[2:]) == wallet._eth_private_key(key.upper().replace("0X", "0x")) == d
+    assert (
+        wallet._eth_address_of_public_key(wallet._secp256k1_public_key(d, library))
+        == address
+    )
+    assert (
+        wallet._eth_private_key(key[2:])
+        == wallet._eth_private_key(key.upper().replace("0X", "0x"))
+        == d
+    )
 
 
 def test_curve_arithmetic_known_points(wallet: ModuleType) -> None:
     g = wallet._SECP256K1_G
     assert wallet._secp256k1_combine(2, g, 0, g) == TWO_G
     assert wallet._secp256k1_combine(1, g, 1, g) == TWO_G
-    assert wallet._secp256k1_combine(N - 1, g, 0, g) == (g[0], wallet._SECP256K1_P - g[1])
+    assert wallet._secp256k1_combine(N - 1, g, 0, g) == (
+        g[0],
+        wallet._SECP256K1_P - g[1],
+    )
     assert wallet._secp256k1_combine(N, g, 0, g) is None  # n G is the point at infinity
 
 
@@ -84,7 +99,12 @@ def test_curve_arithmetic_known_points(wallet: ModuleType) -> None:
     ids=["web3js", "eth-account"],
 )
 def test_personal_sign_published_signatures(
-    wallet: ModuleType, library: str, key: str, message: bytes, digest: str, signature: str
+    wallet: ModuleType,
+    library: str,
+    key: str,
+    message: bytes,
+    digest: str,
+    signature: str,
 ) -> None:
     d = wallet._eth_private_key(key)
     hashed = wallet._eip191_hash(message)
@@ -112,14 +132,23 @@ def test_the_three_signers_agree_and_recover(wallet: ModuleType) -> None:
     for _ in range(40):
         d = rng.randrange(1, N)
         digest = rng.randbytes(32)
-        signatures = {library: wallet._secp256k1_sign(digest, d, library) for library in LIBRARIES}
+        signatures = {
+            library: wallet._secp256k1_sign(digest, d, library) for library in LIBRARIES
+        }
         signatures["python"] = wallet._secp256k1_sign_python(digest, d)
         assert len(set(signatures.values())) == 1, signatures
         r, s, recovery_id = signatures["python"]
         seen_ids.add(recovery_id)
         assert 0 < s <= N // 2 and recovery_id in (0, 1)
-        address = wallet._eth_address_of_public_key(wallet._secp256k1_public_key(d, "coincurve"))
-        assert wallet._eth_address_of_public_key(wallet._secp256k1_public_key(d, "cryptography")) == address
+        address = wallet._eth_address_of_public_key(
+            wallet._secp256k1_public_key(d, "coincurve")
+        )
+        assert (
+            wallet._eth_address_of_public_key(
+                wallet._secp256k1_public_key(d, "cryptography")
+            )
+            == address
+        )
         assert wallet._eth_recover_address(digest, r, s, 27 + recovery_id) == address
         assert wallet._eth_recover_address(digest, r, s, 28 - recovery_id) != address
     assert seen_ids == {0, 1}  # both parities exercised
@@ -129,7 +158,9 @@ def test_signing_is_deterministic(wallet: ModuleType) -> None:
     d = wallet._eth_private_key(WEB3_KEY)
     digest = wallet._keccak256(b"same input")
     for library in LIBRARIES:
-        assert wallet._secp256k1_sign(digest, d, library) == wallet._secp256k1_sign(digest, d, library)
+        assert wallet._secp256k1_sign(digest, d, library) == wallet._secp256k1_sign(
+            digest, d, library
+        )
     other = wallet._secp256k1_sign(wallet._keccak256(b"other input"), d, "coincurve")
     assert other != wallet._secp256k1_sign(digest, d, "coincurve")
 
@@ -145,7 +176,8 @@ def test_high_s_from_openssl_is_normalised(wallet: ModuleType) -> None:
     for _ in range(20):
         d, digest = rng.randrange(1, N), rng.randbytes(32)
         der = ec.derive_private_key(d, ec.SECP256K1()).sign(
-            digest, ec.ECDSA(utils.Prehashed(hashes.SHA256()), deterministic_signing=True)
+            digest,
+            ec.ECDSA(utils.Prehashed(hashes.SHA256()), deterministic_signing=True),
         )
         raw_r, raw_s = utils.decode_dss_signature(der)
         high += raw_s > N // 2
@@ -173,7 +205,9 @@ def test_equals_ccxt_ecdsa_and_address(wallet: ModuleType, seed: int) -> None:
         theirs["s"].rjust(64, "0"),
         theirs["v"],
     )
-    assert wallet._eth_address(d).lower() == Exchange.eth_get_address_from_private_key("0x" + key_hex)
+    assert wallet._eth_address(d).lower() == Exchange.eth_get_address_from_private_key(
+        "0x" + key_hex
+    )
 
 
 def test_digest_must_be_32_bytes(wallet: ModuleType) -> None:
