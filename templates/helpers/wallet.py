@@ -483,6 +483,7 @@ def _secp256k1_sign_python(digest: bytes, private_key: int) -> tuple[int, int, i
 # Keys and addresses.
 
 _HEX_DIGITS: _Final[frozenset[str]] = frozenset("0123456789abcdefABCDEF")
+_DECIMAL_DIGITS: _Final[frozenset[str]] = frozenset("0123456789")
 
 
 def _eth_private_key(text: object, field: str = "credentials.private_key") -> int:
@@ -498,19 +499,23 @@ def _eth_private_key(text: object, field: str = "credentials.private_key") -> in
         raise _fail(f"{field} is missing or empty")
     if not set(digits) <= _HEX_DIGITS:
         hint = "; it holds characters that are not hex digits"
-        if set(digits) <= set("0123456789") and len(digits) > 64:
-            hint = "; it looks like a decimal number (a STARK key?)"
-        elif "-----BEGIN" in digits:
+        if "-----BEGIN" in digits:
             hint = "; it is a PEM file"
         raise _fail(expected + hint)
     if len(digits) != 64:
         hint = f"; it has {len(digits)}"
-        if len(digits) == 40:
+        stark = "a STARK (StarkNet/Paradex L2) private key is written like that; this field wants the Ethereum key"
+        if 64 < len(digits) <= 100 and set(digits) <= _DECIMAL_DIGITS:
+            if int(digits) < _STARK_N:
+                hint += f", all decimal: {stark}, in hex"
+            else:
+                hint += ", all decimal: write the key in hex"
+        elif len(digits) == 40:
             hint += ": that is the length of an address, not a key"
         elif len(digits) in (128, 130):
             hint += ": that is the length of a public key, not a private key"
         elif 60 <= len(digits) < 64 and int(digits, 16) < _STARK_N:
-            hint += ": a STARK (StarkNet/Paradex L2) private key is written like that; this field wants the Ethereum key"
+            hint += f": {stark}"
         raise _fail(expected + hint)
     value = int(digits, 16)
     if not 0 < value < _SECP256K1_N:
