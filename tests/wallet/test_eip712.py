@@ -168,13 +168,20 @@ def test_encode_type_orders_dependencies(wallet: ModuleType) -> None:
     # (directly or not, through arrays too) sorted by name, each once.
     types = {
         "Zed": [{"name": "b", "type": "Beta"}, {"name": "a", "type": "Alpha[2][]"}],
-        "Beta": [{"name": "a", "type": "Alpha"}, {"name": "z", "type": "Zed"}],
-        "Alpha": [{"name": "x", "type": "uint8"}],
+        "Beta": [
+            {"name": "a", "type": "Alpha"},
+            {"name": "z", "type": "Zed"},
+            {"name": "e", "type": "Epsilon"},
+        ],
+        "Alpha": [{"name": "x", "type": "uint8"}, {"name": "g", "type": "Gamma[]"}],
+        "Gamma": [{"name": "d", "type": "Delta"}],
+        "Delta": [{"name": "x", "type": "bool"}],
+        "Epsilon": [{"name": "x", "type": "string"}],
         "Unused": [{"name": "x", "type": "bool"}],
     }
-    assert (
-        wallet._eip712_encode_type("Zed", types)
-        == "Zed(Beta b,Alpha[2][] a)Alpha(uint8 x)Beta(Alpha a,Zed z)"
+    assert wallet._eip712_encode_type("Zed", types) == (
+        "Zed(Beta b,Alpha[2][] a)Alpha(uint8 x,Gamma[] g)Beta(Alpha a,Zed z,Epsilon e)"
+        "Delta(bool x)Epsilon(string x)Gamma(Delta d)"
     )
 
 

@@ -214,3 +214,18 @@ def test_digest_must_be_32_bytes(wallet: ModuleType) -> None:
     with pytest.raises(ValueError, match="32-byte digest") as caught:
         wallet._secp256k1_sign(b"\x01" * 31, 1)
     assert type(caught.value).__name__ == "FakeModuleError"
+
+
+def test_recovery_refuses_what_is_no_signature(wallet: ModuleType) -> None:
+    digest = wallet._keccak256(b"x")
+    r, s, recovery_id = wallet._secp256k1_sign(digest, 12345, "coincurve")
+    assert wallet._secp256k1_recover(digest, r, s, recovery_id) is not None
+    for bad in ((0, s, 0), (r, 0, 0), (N, s, 0), (r, N, 0), (r, s, 4), (r, s, -1)):
+        assert wallet._secp256k1_recover(digest, *bad) is None, bad
+    # An r that is no curve point's x: x^3 + 7 is not a square mod p.
+    p = wallet._SECP256K1_P
+    no_point = next(x for x in range(1, 100) if pow(x**3 + 7, (p - 1) // 2, p) != 1)
+    assert wallet._secp256k1_recover(digest, no_point, s, 0) is None
+    assert wallet._eth_recover_address(digest, no_point, s, 27) is None
+    # recovery ids 2 and 3 stand for x = r + n, which needs r < p - n (about 2^128).
+    assert r + N >= p and wallet._secp256k1_recover(digest, r, s, 2) is None
