@@ -137,11 +137,7 @@ def main() -> int:
         cases["EIP-712 Mail digest + sign"]["eth-account"] = (
             lambda: account.sign_message(encode_typed_data(full_message=full))
         )
-        eth_backend = (
-            type(eth_keys.backends.get_backend()).__name__
-            if hasattr(eth_keys, "backends")
-            else "?"
-        )
+        eth_backend = type(eth_key.backend).__name__
     except ImportError:
         eth_backend = None
 

@@ -33,6 +33,7 @@ import hmac as _hmac
 import importlib as _importlib
 import re as _re
 from collections.abc import Mapping as _Mapping, Sequence as _Sequence
+from functools import lru_cache as _lru_cache
 from typing import Final as _Final, Literal as _Literal, Protocol as _Protocol
 from typing import cast as _cast
 
@@ -669,7 +670,12 @@ def _eip712_encode_type(primary: str, types: _Eip712Types) -> str:
 
 
 def _eip712_type_hash(primary: str, types: _Eip712Types) -> bytes:
-    return _keccak256(_eip712_encode_type(primary, types).encode("utf-8"))
+    return _eip712_hash_text(_eip712_encode_type(primary, types))
+
+
+@_lru_cache(maxsize=64)  # a module hashes the same few type strings each time
+def _eip712_hash_text(text: str) -> bytes:
+    return _keccak256(text.encode("utf-8"))
 
 
 def _eip712_hex_bytes(value: object, where: str, expected: str) -> bytes:
