@@ -10,9 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.wallet.conftest import HELPER
 
-TREE = ast.parse(HELPER.read_text(encoding="utf-8"))
+HELPERS = [HELPER, HELPER.with_name("stark.py")]
 STAND_INS = {"WsAuthInputError", "_fail", "_PROVIDED_BY_MODULE"}
 
 
@@ -59,8 +61,9 @@ def test_imports_only_the_standard_library(tmp_path: Path) -> None:
     assert done.stdout.strip() == "[]"
 
 
-def test_top_level_names_are_private_and_imports_aliased() -> None:
-    for node in TREE.body:
+@pytest.mark.parametrize("helper", HELPERS, ids=lambda p: p.name)
+def test_top_level_names_are_private_and_imports_aliased(helper: Path) -> None:
+    for node in ast.parse(helper.read_text(encoding="utf-8")).body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             if isinstance(node, ast.ImportFrom) and node.module == "__future__":
                 continue
@@ -76,8 +79,10 @@ def test_top_level_names_are_private_and_imports_aliased() -> None:
                 ), ast.unparse(node)
 
 
-def test_every_raise_goes_through_fail() -> None:
-    raises = [node for node in ast.walk(TREE) if isinstance(node, ast.Raise)]
+@pytest.mark.parametrize("helper", HELPERS, ids=lambda p: p.name)
+def test_every_raise_goes_through_fail(helper: Path) -> None:
+    tree = ast.parse(helper.read_text(encoding="utf-8"))
+    raises = [node for node in ast.walk(tree) if isinstance(node, ast.Raise)]
     assert raises
     for node in raises:
         call = node.exc
@@ -87,13 +92,15 @@ def test_every_raise_goes_through_fail() -> None:
         assert call.func.id == "_fail", ast.unparse(node)
 
 
-def test_stand_ins_are_declared() -> None:
+@pytest.mark.parametrize("helper", HELPERS, ids=lambda p: p.name)
+def test_stand_ins_are_declared(helper: Path) -> None:
+    tree = ast.parse(helper.read_text(encoding="utf-8"))
     names = {
-        n.name for n in TREE.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))
+        n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))
     }
     declared = next(
         n
-        for n in TREE.body
+        for n in tree.body
         if isinstance(n, ast.AnnAssign)
         and ast.unparse(n.target) == "_PROVIDED_BY_MODULE"
     )
