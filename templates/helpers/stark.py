@@ -4,8 +4,9 @@ public key, and key grinding (the STARK key derived from an Ethereum signature).
 
 A helper source file like wallet.py: standard library only, top-level
 definitions copied into a module and pruned to what it uses. It expects the
-module to provide ``_fail(what) -> WsAuthInputError`` (stand-ins below, named
-in ``_PROVIDED_BY_MODULE``, let it import and type-check alone).
+module to provide ``_fail(what) -> WsAuthInputError`` and wallet.py's
+``_keccak256`` (stand-ins below, named in ``_PROVIDED_BY_MODULE``, let it import
+and type-check beside wallet.py).
 
 NOT constant-time. No library that wsauth installs (coincurve, cryptography)
 knows the STARK curve, so the private-key operations (k * G, the nonce
@@ -28,12 +29,21 @@ from __future__ import annotations
 
 import hashlib as _hashlib
 import hmac as _hmac
+from collections.abc import Mapping as _Mapping, Sequence as _Sequence
 from typing import Final as _Final
 
 # ---------------------------------------------------------------------------
 # Stand-ins for what every generated module defines itself (not copied).
 
-_PROVIDED_BY_MODULE: _Final[tuple[str, ...]] = ("WsAuthInputError", "_fail")
+# _keccak256 is wallet.py's: a module signing for paradex carries both
+# helper files, and the copier skips this import with the other stand-ins.
+from wallet import _keccak256 as _keccak256  # noqa: E402  (sibling helper)
+
+_PROVIDED_BY_MODULE: _Final[tuple[str, ...]] = (
+    "WsAuthInputError",
+    "_fail",
+    "_keccak256",
+)
 
 
 class WsAuthInputError(ValueError):
@@ -343,3 +353,158 @@ def _stark_verify(msg_hash: int, r: int, s: int, public_key: int) -> bool:
 def _stark_multiply_jacobian(scalar: int, point: _StarkJacobian) -> _StarkJacobian:
     affine = _stark_affine(point)
     return (0, 1, 0) if affine is None else _stark_multiply(scalar, affine)
+
+
+# ---------------------------------------------------------------------------
+# StarkNet: short strings, starknet_keccak, SNIP-12 typed data (revision 0,
+# Pedersen), the account address -- what paradex signs and sends.
+
+_SNIP12_DOMAIN_TYPE: _Final[tuple[tuple[str, str], ...]] = (
+    ("name", "felt"),
+    ("chainId", "felt"),
+    ("version", "felt"),
+)
+_L2_ADDRESS_BOUND: _Final[int] = (1 << 251) - 256
+
+_Snip12Types = _Mapping[str, _Sequence[_Mapping[str, str]]]
+
+
+def _starknet_keccak(data: bytes) -> int:
+    """Keccak-256 masked to 250 bits (selectors, SNIP-12 type hashes)."""
+    return int.from_bytes(_keccak256(data), "big") & ((1 << 250) - 1)
+
+
+def _short_string(text: str) -> int:
+    """A Cairo short string: at most 31 ASCII characters as a big-endian felt."""
+    if not text.isascii() or len(text) > 31:
+        raise _fail("a StarkNet short string is at most 31 ASCII characters")
+    return int.from_bytes(text.encode("ascii"), "big")
+
+
+def _snip12_felt(value: object, where: str) -> int:
+    """A felt as StarkNet typed data spells one: an int, 0x hex, a decimal
+    string, or else a short string (as starknet.py and ccxt read it)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str):
+        if value[:2] == "0x":
+            try:
+                number = int(value, 16)
+            except ValueError:
+                raise _fail(f"SNIP-12 {where}: 0x but not hex") from None
+        elif value.isascii() and value.isdigit():
+            number = int(value)
+        else:
+            number = _short_string(value)
+    else:
+        raise _fail(f"SNIP-12 {where}: expected an int or a str for felt")
+    if not 0 <= number < _STARK_P:
+        raise _fail(f"SNIP-12 {where}: not a STARK field element")
+    return number
+
+
+def _snip12_encode_type(primary: str, types: _Snip12Types) -> str:
+    found: set[str] = set()
+    pending = [primary]
+    while pending:
+        name = pending.pop()
+        if name in found:
+            continue
+        if name not in types:
+            raise _fail(f"SNIP-12: no definition of type {name!r}")
+        found.add(name)
+        for field in types[name]:
+            base = field["type"].rstrip("*")
+            if base in types:
+                pending.append(base)
+    return "".join(
+        f"{name}({','.join(f['name'] + ':' + f['type'] for f in types[name])})"
+        for name in [primary, *sorted(found - {primary})]
+    )
+
+
+def _snip12_struct_hash(
+    primary: str, types: _Snip12Types, data: _Mapping[str, object]
+) -> int:
+    values = [_starknet_keccak(_snip12_encode_type(primary, types).encode("ascii"))]
+    for field in types[primary]:
+        name, type_ = field["name"], field["type"]
+        where = f"{primary}.{name}"
+        if name not in data:
+            raise _fail(f"SNIP-12 {where}: missing")
+        value = data[name]
+        base = type_.rstrip("*")
+        if type_.endswith("*"):
+            if not isinstance(value, (list, tuple)):
+                raise _fail(f"SNIP-12 {where}: expected a list for {type_}")
+            items = [
+                (
+                    _snip12_struct_hash(base, types, item)
+                    if base in types and isinstance(item, _Mapping)
+                    else _snip12_felt(item, where)
+                )
+                for item in value
+            ]
+            values.append(_pedersen_on_elements(items))
+        elif base in types:
+            if not isinstance(value, _Mapping):
+                raise _fail(f"SNIP-12 {where}: expected a mapping for struct {type_}")
+            values.append(_snip12_struct_hash(base, types, value))
+        else:
+            values.append(_snip12_felt(value, where))
+    return _pedersen_on_elements(values)
+
+
+def _snip12_message_hash(
+    domain: _Mapping[str, object],
+    types: _Snip12Types,
+    primary_type: str,
+    message: _Mapping[str, object],
+    account_address: int,
+) -> int:
+    """SNIP-12 revision 0: h("StarkNet Message", hashStruct(StarkNetDomain),
+    account, hashStruct(message)); StarkNetDomain is (name, chainId, version)
+    unless the types define it."""
+    if "StarkNetDomain" not in types:
+        domain_type = [
+            {"name": name, "type": type_} for name, type_ in _SNIP12_DOMAIN_TYPE
+        ]
+        types = {**types, "StarkNetDomain": domain_type}
+    return _pedersen_on_elements(
+        [
+            _short_string("StarkNet Message"),
+            _snip12_struct_hash("StarkNetDomain", types, domain),
+            account_address,
+            _snip12_struct_hash(primary_type, types, message),
+        ]
+    )
+
+
+def _stark_key_from_eth_signature(signature: str) -> int:
+    """Paradex (and dYdX, StarkEx): the STARK private key ground from the r
+    of an Ethereum signature given as 0x + 130 hex digits."""
+    digits = signature[2:] if signature[:2] == "0x" else signature
+    if len(digits) < 64 or not set(digits[:64]) <= set("0123456789abcdefABCDEF"):
+        raise _fail(
+            "the Ethereum signature to derive a STARK key from is not hex r||s||v"
+        )
+    return _stark_grind_key(int(digits[:64], 16))
+
+
+def _stark_account_address(
+    public_key: int, account_class_hash: int, proxy_class_hash: int
+) -> int:
+    """Paradex's account address: the proxy contract deployed with
+    (account class, selector("initialize"), 2, public key, 0), salted with
+    the public key, from deployer 0 (StarkNet's compute_address)."""
+    calldata = [account_class_hash, _starknet_keccak(b"initialize"), 2, public_key, 0]
+    raw = _pedersen_on_elements(
+        [
+            _short_string("STARKNET_CONTRACT_ADDRESS"),
+            0,
+            public_key,
+            proxy_class_hash,
+            _pedersen_on_elements(calldata),
+        ]
+    )
+    return raw % _L2_ADDRESS_BOUND

@@ -106,4 +106,19 @@ def test_stand_ins_are_declared(helper: Path) -> None:
     )
     assert isinstance(declared.value, ast.Tuple)
     provided = {ast.literal_eval(element) for element in declared.value.elts}
-    assert provided == {"WsAuthInputError", "_fail"} <= names
+    imported = {
+        alias.asname or alias.name
+        for n in tree.body
+        if isinstance(n, ast.ImportFrom) and n.module == "wallet"
+        for alias in n.names
+    }
+    # The module's own _fail and WsAuthInputError, plus what a sibling helper
+    # (wallet.py) defines -- each stand-in really defined or imported here.
+    assert {"WsAuthInputError", "_fail"} <= provided <= names | imported
+    for name in imported:
+        assert name in provided
+        assert name in {
+            n.name
+            for n in ast.parse(HELPER.read_text()).body
+            if isinstance(n, ast.FunctionDef)
+        }

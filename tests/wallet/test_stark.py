@@ -14,13 +14,24 @@ from types import ModuleType
 
 import pytest
 
-from tests.wallet.conftest import fake_fail
+from tests.wallet.conftest import WALLET, fake_fail
 
 HELPER = Path(__file__).resolve().parents[2] / "templates" / "helpers" / "stark.py"
 _spec = importlib.util.spec_from_file_location("wsauth_helpers_stark", HELPER)
 assert _spec is not None and _spec.loader is not None
 STARK = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(STARK)
+# stark.py takes _keccak256 from its sibling helper: `from wallet import ...`.
+# Under pytest "wallet" is this test package, so lend it the helper while
+# stark.py imports, then put the package back.
+_package = sys.modules.get("wallet")
+sys.modules["wallet"] = WALLET
+try:
+    _spec.loader.exec_module(STARK)
+finally:
+    if _package is None:
+        del sys.modules["wallet"]
+    else:
+        sys.modules["wallet"] = _package
 N = STARK._STARK_N
 
 # starkware-libs/starkex-resources, crypto/starkware/crypto/signature/
@@ -165,7 +176,9 @@ def test_keys_refused_through_fail(stark: ModuleType) -> None:
 
 
 def test_mypy_strict_alone_and_standard_library_only(tmp_path: Path) -> None:
+    # Beside wallet.py (its _keccak256), nothing else.
     shutil.copy(HELPER, tmp_path / "stark.py")
+    shutil.copy(HELPER.with_name("wallet.py"), tmp_path / "wallet.py")
     done = subprocess.run(
         [
             sys.executable,
@@ -175,6 +188,7 @@ def test_mypy_strict_alone_and_standard_library_only(tmp_path: Path) -> None:
             "--no-incremental",
             "--no-site-packages",
             "stark.py",
+            "wallet.py",
         ],
         cwd=tmp_path,
         capture_output=True,
@@ -184,7 +198,7 @@ def test_mypy_strict_alone_and_standard_library_only(tmp_path: Path) -> None:
     probe = (
         "import sys; sys.path.insert(0, '.'); before = set(sys.modules)\n"
         "import stark; stark._pedersen(1, 2)\n"
-        "new = set(sys.modules) - before - {'stark'}\n"
+        "new = set(sys.modules) - before - {'stark', 'wallet'}\n"
         "print(sorted(m for m in new if m.partition('.')[0] not in sys.stdlib_module_names))\n"
     )
     done = subprocess.run(
@@ -195,3 +209,127 @@ def test_mypy_strict_alone_and_standard_library_only(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+# What ccxt 4.5.90's paradex reads from GET /system/config: the values only
+# need to be felts for a differential test.
+SYSTEM_CONFIG = {
+    "l1_chain_id": "1",
+    "starknet_chain_id": "PRIVATE_SN_PARACLEAR_MAINNET",
+    "paraclear_account_hash": "0x41cb0280ebadaa75f996d8d92c6f265f6d040bb3ba442e5f86a554f1765244e",
+    "paraclear_account_proxy_hash": "0x3530cc4759d78042f1b543bf797f5f3d647cde0388c33734cf91b7f7b9314a9",
+}
+REQUEST_TYPES = {
+    "Request": [
+        {"name": "method", "type": "felt"},
+        {"name": "path", "type": "felt"},
+        {"name": "body", "type": "felt"},
+        {"name": "timestamp", "type": "felt"},
+        {"name": "expiration", "type": "felt"},
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    "eth_key",
+    [
+        "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
+        "0xb25c7db31feed9122727bf0939dc769a96564b2de4c4726d035b36ecf1e5b364",
+    ],
+)
+@pytest.mark.parametrize("now", [1767225600, 1767229999])
+def test_paradex_auth_chain_equals_ccxt(
+    stark: ModuleType, eth_key: str, now: int
+) -> None:
+    # ccxt 4.5.90 paradex: the Ethereum key signs the EIP-712 "STARK Key"
+    # message; the STARK key is ground from its r; the account address is
+    # the proxy's; the /v1/auth Request is SNIP-12 typed data signed with the
+    # STARK key (message_signature, seed 32, ccxt's draw).
+    import ccxt
+
+    wallet = WALLET
+    exchange = ccxt.paradex({"privateKey": eth_key, "walletAddress": "0x" + "11" * 20})
+    exchange.options["systemConfig"] = SYSTEM_CONFIG
+    account = exchange.retrieve_account()
+
+    digest = wallet._eip712_digest(
+        {"name": "Paradex", "chainId": SYSTEM_CONFIG["l1_chain_id"], "version": "1"},
+        {"Constant": [{"name": "action", "type": "string"}]},
+        "Constant",
+        {"action": "STARK Key"},
+    )
+    r, s, v = wallet._eth_sign(digest, wallet._eth_private_key(eth_key))
+    private_key = stark._stark_key_from_eth_signature(
+        wallet._signature_hex(r, s, v, "upper")
+    )
+    public_key = stark._stark_public_key(private_key)
+    address = stark._stark_account_address(
+        public_key,
+        int(SYSTEM_CONFIG["paraclear_account_hash"], 16),
+        int(SYSTEM_CONFIG["paraclear_account_proxy_hash"], 16),
+    )
+    assert (private_key, hex(public_key), hex(address)) == (
+        account["privateKey"],
+        account["publicKey"],
+        account["address"],
+    )
+
+    domain = {
+        "name": "Paradex",
+        "chainId": SYSTEM_CONFIG["starknet_chain_id"],
+        "version": 1,
+    }
+    request = {
+        "method": "POST",
+        "path": "/v1/auth",
+        "body": "",
+        "timestamp": now,
+        "expiration": now + 180,
+    }
+    theirs = exchange.starknet_encode_structured_data(
+        domain, REQUEST_TYPES, request, account["address"]
+    )
+    ours = stark._snip12_message_hash(
+        domain, REQUEST_TYPES, "Request", request, address
+    )
+    assert ours == theirs
+    signature = stark._stark_sign(ours, private_key, 32, ccxt_draw=True)
+    assert exchange.starknet_sign(theirs, account["privateKey"]) == exchange.json(
+        [hex(signature[0]), hex(signature[1])]
+    )
+    assert stark._stark_verify(ours, *signature, public_key)
+    assert stark._stark_verify(ours, *stark._stark_sign(ours, private_key), public_key)
+
+
+def test_short_strings_and_felts(stark: ModuleType) -> None:
+    from ccxt.static_dependencies.starknet.cairo.felt import encode_shortstring
+    from ccxt.static_dependencies.starknet.hash.selector import get_selector_from_name
+
+    for text in (
+        "",
+        "POST",
+        "/v1/auth",
+        "StarkNet Message",
+        "STARKNET_CONTRACT_ADDRESS",
+        "x" * 31,
+    ):
+        assert stark._short_string(text) == encode_shortstring(text)
+    # starknet.py / StarkNet docs: selector("transfer") and selector("initialize").
+    assert (
+        stark._starknet_keccak(b"transfer")
+        == 0x83AFD3F4CAEDC6EEBF44246FE54E38C95E3179A5EC9EA81740ECA5B482D12E
+    )
+    assert stark._starknet_keccak(b"initialize") == get_selector_from_name("initialize")
+    assert [stark._snip12_felt(v, "f") for v in (5, "0x1f", "12", "POST", "")] == [
+        5,
+        31,
+        12,
+        0x504F5354,
+        0,
+    ]
+    with pytest.raises(ValueError, match="at most 31 ASCII characters"):
+        stark._short_string("x" * 32)
+    with pytest.raises(ValueError, match="SNIP-12 Request.method: missing"):
+        stark._snip12_message_hash(
+            {"name": "a", "chainId": 1, "version": 1}, REQUEST_TYPES, "Request", {}, 1
+        )
