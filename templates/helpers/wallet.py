@@ -21,9 +21,10 @@ Which code touches the private key, and how:
   deterministic ECDSA). Both give the same bytes (tests/wallet proves it).
 - ``_secp256k1_sign_python``: pure Python RFC 6979. NOT constant-time; it is
   the reference the tests compare both libraries with, and no module uses it.
-- Pure-Python curve arithmetic otherwise only ever sees public values: the
-  recovery id is found by recovering the public key from (digest, r, s), as
-  ccxt does, never by touching the nonce.
+- Pure-Python curve arithmetic otherwise only ever sees public values: on
+  the cryptography path (OpenSSL returns no recovery id) the id is found by
+  recovering the public key from (digest, r, s) for id 0, then 1 -- not, as
+  ccxt's cryptography path does, by recomputing the nonce in Python.
 """
 
 from __future__ import annotations
