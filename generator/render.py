@@ -246,7 +246,7 @@ class Renderer:
 
     def package_source(self, name: str, entries: list[Entry], unsupported: list[Unsupported] | None = None) -> str:
         return self.env.get_template(f"package/{name}.jinja").render(
-            entries=entries, unsupported={marked.id: marked.reason for marked in unsupported or []}
+            entries=entries, unsupported={marked.id: marked.reason for marked in unsupported or []}, version=VERSION
         )
 
     def module(self, entry: Entry) -> str:
