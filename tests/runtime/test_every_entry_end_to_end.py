@@ -54,8 +54,8 @@ from tests.reference.ccxt_capture import private_key, serve_rest
 from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
 from wsauth.plan import plan
 from wsauth.session import AuthenticationFailed, AuthTimeout, Backoff, Session, Subscription, config_with
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CAPTURES = ROOT / "tests" / "fixtures" / "ccxt"
 FAST = Backoff(first_s=0.01, max_s=0.05, attempts=2)
 TIMEOUT_S = 3.0
@@ -65,16 +65,16 @@ TIMEOUT_S = 3.0
 # comes from wsauth.plan, i.e. from our own module (three renderings: two
 # clocks, two credential sets, like the captures), so for them this test
 # proves only that Session sends what the module builds, not that it is right
-# (the published examples in tests/test_published.py do that). Each must still
+# (the published examples in tests/frames/test_published.py do that). Each must still
 # be marked reference = "docs" and have no capture: the test fails as soon as
 # either stops being true, so the list cannot go stale.
 WITHOUT_CCXT_CAPTURE = {
     "bitmex": "ccxt 4.5.90 has no BitMEX WebSocket: BitMEX's published examples are the "
-    "reference (tests/test_published.py), and there is nothing of ccxt's to compare the session with",
+    "reference (tests/frames/test_published.py), and there is nothing of ccxt's to compare the session with",
     "gemini": "ccxt 4.5.90 computes Gemini's signed handshake headers and then drops them "
     "(exchanges.toml [gemini]): its capture would be a refused handshake, not a reference",
     "binance_ed25519_logon": "ccxt 4.5.90 has no session.logon: Binance's documented request is the "
-    "reference (tests/test_published.py), its signature verified with the public key",
+    "reference (tests/frames/test_published.py), its signature verified with the public key",
 }
 # The private key each of those signs with (tests/fixtures/keys/keys.json), by the form its exchange issues.
 WITHOUT_CCXT_CAPTURE_KEYS = {"binance_ed25519_logon": "ed25519_pem"}

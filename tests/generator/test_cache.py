@@ -8,8 +8,8 @@ from pathlib import Path
 from generator.cache import Cache
 from generator.catalogue import load
 from generator.tree import render_tree
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_warm_run_renders_nothing_and_gives_the_same_bytes(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests.fakes import start_fake
+from tests.paths import ROOT
 from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
 from tests.reference.ccxt_capture import private_key
 from wsauth import (
@@ -322,7 +323,7 @@ async def test_a_clock_offset_is_applied(leaks: Leaks) -> None:
 
 
 def readme_example() -> str:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Authenticating for real", 1)[1]
     return section.split("```python\n", 1)[1].split("```", 1)[0]
 

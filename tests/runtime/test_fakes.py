@@ -25,9 +25,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.fakes import KINDS, start_fake
+from tests.paths import FIXTURES
 
-CCXT = Path(__file__).parent / "fixtures" / "ccxt"
-REPLIES = Path(__file__).parent / "fixtures" / "replies"
+CCXT = FIXTURES / "ccxt"
+REPLIES = FIXTURES / "replies"
 
 KEY = "test-key-1"
 SECRET = "test-secret-1"

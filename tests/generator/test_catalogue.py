@@ -18,9 +18,9 @@ from generator.flows import FLOWS
 from generator.render import TEMPLATES, environment
 from generator.tree import PACKAGE_FILES, render_tree
 from tests.conformance import import_file
+from tests.paths import FIXTURES, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-CATALOGUES = Path(__file__).resolve().parent / "fixtures" / "catalogues"
+CATALOGUES = FIXTURES / "catalogues"
 
 # A valid one-entry catalogue; most tests change one line of it. Lines:
 #  1 [demo]   4 ws_url   5 expires_after_ms   6 signature   7 auth_frame
