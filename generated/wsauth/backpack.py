@@ -99,6 +99,10 @@ class Config:
     # No frame acknowledges a signed subscribe: the server answers one only
     # to refuse it ("refusals") or never ("never"); wsauth.session reads it.
     unanswered_subscribes: _Literal["refusals", "never"]
+    rest_url: str | None = None
+    expires_after_ms: int | None = None
+    session_ttl_ms: int | None = None
+    keepalive_ms: int | None = None
 
 
 CONFIG: _Final[Config] = Config(

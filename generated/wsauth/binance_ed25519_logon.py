@@ -21,7 +21,7 @@ from dataclasses import dataclass as _dataclass, field as _field
 from functools import lru_cache as _lru_cache
 from types import ModuleType as _ModuleType
 from typing import Protocol as _Protocol, cast as _cast
-from typing import Final as _Final, TypedDict as _TypedDict
+from typing import Final as _Final, Literal as _Literal, TypedDict as _TypedDict
 
 __all__ = [
     "EXCHANGE",
@@ -97,6 +97,11 @@ class AuthReply:
 class Config:
     ws_url: str
     environments: _Mapping[str, str]
+    rest_url: str | None = None
+    expires_after_ms: int | None = None
+    session_ttl_ms: int | None = None
+    keepalive_ms: int | None = None
+    unanswered_subscribes: _Literal["refusals", "never"] | None = None
 
 
 CONFIG: _Final[Config] = Config(

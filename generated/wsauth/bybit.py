@@ -15,7 +15,7 @@ import json as _json
 import time as _time
 from collections.abc import Mapping as _Mapping, Sequence as _Sequence
 from dataclasses import dataclass as _dataclass, field as _field
-from typing import Final as _Final, TypedDict as _TypedDict
+from typing import Final as _Final, Literal as _Literal, TypedDict as _TypedDict
 
 __all__ = [
     "EXCHANGE",
@@ -91,6 +91,10 @@ class Config:
     ws_url: str
     environments: _Mapping[str, str]
     expires_after_ms: int
+    rest_url: str | None = None
+    session_ttl_ms: int | None = None
+    keepalive_ms: int | None = None
+    unanswered_subscribes: _Literal["refusals", "never"] | None = None
 
 
 CONFIG: _Final[Config] = Config(

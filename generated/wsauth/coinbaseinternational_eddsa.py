@@ -22,7 +22,7 @@ from dataclasses import dataclass as _dataclass, field as _field
 from functools import lru_cache as _lru_cache
 from types import ModuleType as _ModuleType
 from typing import Protocol as _Protocol, cast as _cast
-from typing import Final as _Final, TypedDict as _TypedDict
+from typing import Final as _Final, Literal as _Literal, TypedDict as _TypedDict
 
 __all__ = [
     "EXCHANGE",
@@ -99,6 +99,10 @@ class Config:
     ws_url: str
     environments: _Mapping[str, str]
     expires_after_ms: int
+    rest_url: str | None = None
+    session_ttl_ms: int | None = None
+    keepalive_ms: int | None = None
+    unanswered_subscribes: _Literal["refusals", "never"] | None = None
 
 
 CONFIG: _Final[Config] = Config(

@@ -16,7 +16,7 @@ import threading as _threading
 import time as _time
 from collections.abc import Mapping as _Mapping, Sequence as _Sequence
 from dataclasses import dataclass as _dataclass, field as _field
-from typing import Final as _Final, TypedDict as _TypedDict
+from typing import Final as _Final, Literal as _Literal, TypedDict as _TypedDict
 
 __all__ = [
     "EXCHANGE",
@@ -91,6 +91,11 @@ class AuthReply:
 class Config:
     ws_url: str
     environments: _Mapping[str, str]
+    rest_url: str | None = None
+    expires_after_ms: int | None = None
+    session_ttl_ms: int | None = None
+    keepalive_ms: int | None = None
+    unanswered_subscribes: _Literal["refusals", "never"] | None = None
 
 
 CONFIG: _Final[Config] = Config(

@@ -15,7 +15,12 @@ import json as _json
 import time as _time
 from collections.abc import Mapping as _Mapping, Sequence as _Sequence
 from dataclasses import dataclass as _dataclass, field as _field
-from typing import Final as _Final, NamedTuple as _NamedTuple, TypedDict as _TypedDict
+from typing import (
+    Final as _Final,
+    Literal as _Literal,
+    NamedTuple as _NamedTuple,
+    TypedDict as _TypedDict,
+)
 
 __all__ = [
     "EXCHANGE",
@@ -93,6 +98,11 @@ class AuthReply:
 class Config:
     ws_url: str
     environments: _Mapping[str, str]
+    rest_url: str | None = None
+    expires_after_ms: int | None = None
+    session_ttl_ms: int | None = None
+    keepalive_ms: int | None = None
+    unanswered_subscribes: _Literal["refusals", "never"] | None = None
 
 
 class RestRequest(_NamedTuple):
@@ -140,6 +150,14 @@ class PreAuth(_NamedTuple):
     close: RestRequest | None = None
     error_code_path: tuple[str, ...] | None = None
     error_message_path: tuple[str, ...] | None = None
+    # Where the reply holds the socket URL and its ping interval (ms), and the
+    # frame to send on that interval (KuCoin: no protocol-level ping).
+    ws_url_path: tuple[str, ...] | None = None
+    ping_interval_path: tuple[str, ...] | None = None
+    ping: _Mapping[str, object] | None = None
+    # The socket greets with its verdict on the token (KuCoin's welcome):
+    # wait for it before calling the connection authenticated.
+    greets: bool = False
     # Headers to send with the WebSocket handshake (may be signed); None
     # until opts["token"] is known when they carry it.
     ws_headers: _Mapping[str, str] | None = {}
@@ -168,6 +186,29 @@ class PreAuth(_NamedTuple):
             return ExchangeError(status, code, message)
         return None
 
+    def read_ws_url(self, body: str | bytes) -> str | None:
+        """The socket URL the reply names (None when this call names none);
+        ExchangeError when it should and does not."""
+        if self.ws_url_path is None:
+            return None
+        reply = _json_object(body)
+        url = None if reply is None else _get_indexed(reply, self.ws_url_path)
+        if not isinstance(url, str) or not url.startswith(("wss://", "ws://")):
+            raise ExchangeError(200, None, "no socket URL in the reply")
+        return url
+
+    def read_ping_interval_ms(self, body: str | bytes) -> int | None:
+        """How often the socket wants ``ping`` (ms), as the reply states it."""
+        reply = None if self.ping_interval_path is None else _json_object(body)
+        value = (
+            None
+            if reply is None or self.ping_interval_path is None
+            else _get_indexed(reply, self.ping_interval_path)
+        )
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            return None
+        return value
+
     def read_token(self, status: int, body: str | bytes) -> str:
         """The token in the reply to ``request``; ExchangeError with the
         exchange's own code and message when the call was refused."""
@@ -185,6 +226,19 @@ class PreAuth(_NamedTuple):
             )
             raise ExchangeError(status, code, "no token in the reply")
         return token
+
+
+def _get_indexed(frame: _Mapping[str, object], path: tuple[str, ...]) -> object:
+    """Like _get, and a decimal key indexes a list: ("servers", "0", "url")."""
+    value: object = frame
+    for key in path:
+        if isinstance(value, _Mapping):
+            value = value.get(key)
+        elif isinstance(value, list) and key.isdecimal() and int(key) < len(value):
+            value = value[int(key)]
+        else:
+            return None
+    return value
 
 
 def _error_text(value: object) -> str | None:

@@ -17,7 +17,12 @@ import time as _time
 from collections.abc import Mapping as _Mapping, Sequence as _Sequence
 from dataclasses import dataclass as _dataclass, field as _field
 from functools import lru_cache as _lru_cache
-from typing import Final as _Final, NamedTuple as _NamedTuple, TypedDict as _TypedDict
+from typing import (
+    Final as _Final,
+    Literal as _Literal,
+    NamedTuple as _NamedTuple,
+    TypedDict as _TypedDict,
+)
 
 __all__ = [
     "EXCHANGE",
@@ -98,6 +103,10 @@ class Config:
     ws_url: str
     environments: _Mapping[str, str]
     rest_url: str
+    expires_after_ms: int | None = None
+    session_ttl_ms: int | None = None
+    keepalive_ms: int | None = None
+    unanswered_subscribes: _Literal["refusals", "never"] | None = None
 
 
 class RestRequest(_NamedTuple):
