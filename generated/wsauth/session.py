@@ -438,7 +438,8 @@ class Session(Generic[C]):
             with contextlib.suppress(BaseException):
                 await self._supervisor
         await self._stop_connection()
-        release = self._pre.close if self._pre is not None else None
+        # A listen key is released only once one was issued.
+        release = self._pre.close if self._pre is not None and self._token is not None else None
         if release is not None and self._http is not None:
             with contextlib.suppress(httpx.HTTPError, TimeoutError):
                 await asyncio.wait_for(self._call(release), self.auth_timeout_s)
