@@ -54,7 +54,7 @@ from .steps import Attempt
 
 __all__ = [
     "AuthenticationFailed", "AuthTimeout", "Backoff", "ConnectionLost", "MessageTooBig", "PreAuthFailed",
-    "PreAuthRefused", "PreAuthUnavailable", "PreAuthResult", "Session", "SessionError", "Subscription",
+    "PreAuthRefused", "PreAuthUnavailable", "PreAuthResult", "Session", "SessionError", "Subscription", "Unsendable",
     "config_with", "fetch_pre_auth",
 ]
 
@@ -139,6 +139,12 @@ class ConnectionLost(SessionError):
 
 class MessageTooBig(SessionError):
     """A frame over ``max_size`` arrived: reconnecting would receive it again. Final."""
+
+
+class Unsendable(SessionError, ValueError):
+    """A URL or header the session would send holds a non-ASCII or control
+    character (a credential sent in a header, a token): refused before the
+    wire, whose own error would print the value. Final."""
 
 
 class PreAuthFailed(SessionError):
@@ -235,7 +241,15 @@ class PreAuthResult:
     ping_interval_ms: int | None = None
 
 
-async def _call(http: httpx.AsyncClient, request: RestRequest) -> httpx.Response:
+def _sendable(exchange: str, what: str, url: str, headers: Mapping[str, str]) -> None:
+    """HTTP and the WebSocket handshake carry ASCII only; a control character
+    would forge a header. Checked here, so the error names what, never the value."""
+    if not all(text.isascii() and text.isprintable() for text in (url, *headers.values())):
+        raise Unsendable(exchange, _host(url), f"the {what} holds a non-ASCII or control character (check the credentials)")
+
+
+async def _call(http: httpx.AsyncClient, request: RestRequest, exchange: str) -> httpx.Response:
+    _sendable(exchange, "REST call's URL or headers", request.url, request.headers)
     return await http.request(request.method, request.url, headers=dict(request.headers), content=request.body or None)
 
 
@@ -245,20 +259,33 @@ async def _pre_auth_io(attempt: Attempt[C], http: httpx.AsyncClient) -> None:
     request = attempt.pre_auth()
     if request is None:
         return
+    # Errors are raised after the except blocks, not inside them: even with
+    # "from None" an exception raised there keeps the original as
+    # __context__, and httpx's holds the (maybe signed) URL.
     name, host = attempt.exchange.name, _host(request.url)
+    unreachable: str | None = None
     try:
-        response = await _call(http, request)
+        response = await _call(http, request, name)
     except httpx.HTTPError as exc:
-        raise PreAuthUnavailable(name, host, None, None, type(exc).__name__) from None
+        unreachable = type(exc).__name__
+    if unreachable is not None:
+        raise PreAuthUnavailable(name, host, None, None, unreachable)
+    refusal: tuple[int, str | None, str | None] | None = None
+    unreadable: str | None = None
     try:
         attempt.took_rest_reply(response.status_code, response.content)
     except Exception as exc:  # the module's ExchangeError: the one base the runtime can know of it
-        if not isinstance(exc, ExchangeError):  # structural: status, code, message
-            raise SessionError(name, host, f"the pre-auth reply could not be read ({type(exc).__name__})") from None
-        refusal = exc
-        if temporary(refusal.status, refusal.message):
-            raise PreAuthUnavailable(name, host, refusal.status, refusal.code, refusal.message) from None
-        raise PreAuthRefused(name, host, refusal.status, refusal.code, refusal.message) from None
+        if isinstance(exc, ExchangeError):  # structural: status, code, message
+            refusal = (exc.status, exc.code, exc.message)
+        else:
+            unreadable = type(exc).__name__
+    if unreadable is not None:
+        raise SessionError(name, host, f"the pre-auth reply could not be read ({unreadable})")
+    if refusal is not None:
+        status, code, message = refusal
+        if temporary(status, message):
+            raise PreAuthUnavailable(name, host, status, code, message)
+        raise PreAuthRefused(name, host, status, code, message)
 
 
 @overload
@@ -520,7 +547,7 @@ class Session(Generic[C]):
         assert self._http is not None
         await _pre_auth_io(attempt, self._http)
 
-    async def _subscribe(self, attempt: Attempt[C], authenticated: bool) -> AuthReply | None:
+    async def _subscribe(self, attempt: Attempt[C], authenticated_before: bool) -> AuthReply | None:
         """The caller's subscriptions, signed where the module signs them;
         the verdict their replies carry, where the exchange sends one."""
         frames: list[Mapping[str, object] | Sequence[object]] = []
@@ -567,7 +594,7 @@ class Session(Generic[C]):
             finally:
                 if request_id is not None:
                     attempt.state["request_id"] = request_id
-        elif not authenticated:
+        elif not authenticated_before:
             raise self._fail(SessionError, "authenticates inside each private subscribe: pass at least one Subscription")
         return verdict
 
@@ -586,8 +613,12 @@ class Session(Generic[C]):
     async def _open(self, url: str | None, headers: Mapping[str, str] | None = None) -> None:
         if url is None:
             raise self._fail(ConnectionLost, "no socket URL (the pre-auth gave no token)")
+        _sendable(self.exchange, "socket URL or handshake headers", url, headers or {})
+        # The URL and the headers may be signed: neither is ever logged or
+        # raised, nor kept as the __context__ of what is raised.
+        refused: int | None = None
+        unreachable: str | None = None
         try:
-            # The URL and the headers may be signed: neither is ever logged or raised.
             self._socket = await connect(
                 url,
                 additional_headers=dict(headers) if headers else None,
@@ -597,13 +628,17 @@ class Session(Generic[C]):
                 logger=_FRAMES_LOG,
             )
         except InvalidStatus as exc:
-            status = exc.response.status_code
-            if 400 <= status < 500 and not temporary(status, None):  # the exchange refused the URL's key: final
-                raise AuthenticationFailed(self.exchange, _host(url), f"handshake refused with HTTP {status}", None) from None
-            # 429, 5xx: throttled or down for now; a reconnect backs off and tries again.
-            raise self._fail(ConnectionLost, f"handshake failed with HTTP {status}", url) from None
+            refused = exc.response.status_code
         except (OSError, WebSocketException, ValueError) as exc:
-            raise self._fail(ConnectionLost, f"could not open the socket ({type(exc).__name__})", url) from None
+            unreachable = type(exc).__name__
+        if refused is not None and 400 <= refused < 500 and not temporary(refused, None):
+            # the exchange refused the URL's key or the signed headers: final
+            raise AuthenticationFailed(self.exchange, _host(url), f"handshake refused with HTTP {refused}", None)
+        if refused is not None:  # 429, 5xx: throttled or down for now; a reconnect backs off and tries again
+            raise self._fail(ConnectionLost, f"handshake failed with HTTP {refused}", url)
+        if unreachable is not None:
+            raise self._fail(ConnectionLost, f"could not open the socket ({unreachable})", url)
+        assert self._socket is not None
         self.connections += 1
         log.info("%s: socket open (connection %d)", self.exchange, self.connections)
         self._tasks.append(asyncio.create_task(self._read(self._socket)))
@@ -774,7 +809,7 @@ class Session(Generic[C]):
                 try:
                     await self._establish_in_time()
                     break
-                except AuthenticationFailed as exc:
+                except (AuthenticationFailed, Unsendable) as exc:
                     await self._give_up(exc)  # refused: retrying would only be refused again
                     return
                 except SessionError as exc:
@@ -804,4 +839,4 @@ class Session(Generic[C]):
 
     async def _call(self, request: RestRequest) -> httpx.Response:
         assert self._http is not None
-        return await _call(self._http, request)
+        return await _call(self._http, request, self.exchange)

@@ -199,7 +199,7 @@ async def test_a_dribbled_pre_auth_reply_cannot_stretch_connect(leaks: Leaks) ->
         started = time.monotonic()
         with pytest.raises(AuthTimeout) as late:
             await s.connect()
-        assert time.monotonic() - started < 2.0 and state["bytes_sent"] >= 2
+        assert time.monotonic() - started < 3.0 and state["bytes_sent"] >= 2  # 1 s, not the ~20 s the dribble takes
         names_exchange_and_host(late.value, "binanceusdm")
         # The key's signing lock was released: another session on it goes ahead.
         other = session(binanceusdm, server)
@@ -215,7 +215,7 @@ async def test_a_silent_server_bounds_connect_and_close(leaks: Leaks) -> None:
         started = time.monotonic()
         with pytest.raises(AuthTimeout) as late:
             await s.connect()  # no verdict, and no answer to the close frame either
-        assert time.monotonic() - started < 1.5 and state["upgrades"] == 1
+        assert time.monotonic() - started < 3.0 and state["upgrades"] == 1  # 0.5 + 0.5 s, not 10 s of close_timeout
         names_exchange_and_host(late.value, "bybit")
 
 
@@ -304,3 +304,21 @@ async def test_a_429_on_the_first_handshake_is_a_lost_connection_not_a_refusal(l
             await session(bybit, server, subscriptions=[WALLET]).connect()
         assert not isinstance(throttled.value, AuthenticationFailed) and "HTTP 429" in str(throttled.value)
         names_exchange_and_host(throttled.value, "bybit")
+
+
+# -- 8. what a caller's error keeps ----------------------------------------------
+
+
+@within(5)
+async def test_an_unusable_socket_url_is_an_error_that_keeps_no_listen_key(leaks: Leaks) -> None:
+    # A listen key with "#" makes the socket URL invalid; the error raised
+    # must not keep websockets' InvalidURI (which holds the URL) as its
+    # __context__ either.
+    key = "listen-key-with#fragment-0123456789"
+    leaks.secrets.add(key)
+    async with fake(leaks, "binanceusdm", rest_status=200, rest_body={"listenKey": key}) as server:
+        with pytest.raises(ConnectionLost) as lost:
+            await session(binanceusdm, server).connect()
+        leaks.see(lost.value)
+        assert lost.value.__context__ is None and lost.value.__cause__ is None
+        names_exchange_and_host(lost.value, "binanceusdm")
