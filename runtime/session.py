@@ -335,6 +335,24 @@ def _merged(frame: Mapping[str, object], fields: Mapping[str, object]) -> dict[s
     return out
 
 
+class _Connection(Generic[C]):
+    """One connection, from its pre-auth to its close: what the callback
+    sequence learnt (``attempt``: token, challenge, PreAuth, reply state),
+    the socket, the tasks that live as long as it (reader, ping, keep-alive,
+    re-authentication), the verdict being awaited, and when the server
+    accepted it. A reader of an old socket can only touch its own."""
+
+    def __init__(self, attempt: Attempt[C]) -> None:
+        self.attempt = attempt
+        self.socket: ClientConnection | None = None
+        self.tasks: list[asyncio.Task[None]] = []
+        self.verdict: asyncio.Future[AuthReply] | None = None
+        self.authenticated_at: float | None = None
+
+    def __repr__(self) -> str:
+        return f"_Connection({self.attempt!r}, open={self.socket is not None})"
+
+
 class SessionOptions(TypedDict, total=False):
     subscriptions: Sequence[Subscription]
     market_type: str | None
@@ -384,13 +402,9 @@ class Session(Generic[C]):
         self.max_size = options.get("max_size", 2**20)
         self._messages: asyncio.Queue[str | bytes | SessionError] = asyncio.Queue()
         self._request_ids = itertools.count(1)
-        self._socket: ClientConnection | None = None
-        self._attempt: Attempt[C] | None = None  # the current connection's
-        self._verdict: asyncio.Future[AuthReply] | None = None
-        self._final: SessionError | None = None  # set by the reader: reconnecting would not help
-        self._tasks: list[asyncio.Task[None]] = []
+        self._link: _Connection[C] | None = None  # the current connection
+        self._final: SessionError | None = None  # set by a reader: reconnecting would not help
         self._supervisor: asyncio.Task[None] | None = None
-        self._up_since = 0.0
         self._closing = False
         self.authenticated = False
         self.connections = 0  # sockets opened so far, reconnects included
@@ -400,11 +414,11 @@ class Session(Generic[C]):
 
     @property
     def _pre(self) -> PreAuth | None:
-        return None if self._attempt is None else self._attempt.pre
+        return None if self._link is None else self._link.attempt.pre
 
     @property
     def _token(self) -> str | None:
-        return None if self._attempt is None else self._attempt.token
+        return None if self._link is None else self._link.attempt.token
 
     def _fail(self, cls: type[SessionError], what: str, url: str | None = None) -> SessionError:
         return cls(self.exchange, _host(url or self._exchange.config.ws_url), what)
@@ -468,7 +482,7 @@ class Session(Generic[C]):
         if release is not None and self._http is not None:
             with contextlib.suppress(httpx.HTTPError, TimeoutError):
                 await asyncio.wait_for(self._call(release), self.auth_timeout_s)
-        self._attempt = None
+        self._link = None
         if self._own_http and self._http is not None:
             await self._http.aclose()
             self._http = None
@@ -476,13 +490,13 @@ class Session(Generic[C]):
 
     # -- one connection ------------------------------------------------------
 
-    def _opts(self, request_id: int | None = None) -> Opts:
-        """Fresh options: the clock now, this session's market, and what the
-        current connection learnt (its token and challenge)."""
+    def _opts(self, request_id: int | None = None, *, carry: bool = True) -> Opts:
+        """Fresh options: the clock now, this session's market, and (carry)
+        what the current connection learnt: its token and challenge."""
         opts: Opts = {"now_ms": time.time_ns() // 1_000_000 + self.clock_offset_ms}
         if self._market is not None:
             opts["market_type"] = self._market
-        learnt = self._attempt.opts if self._attempt is not None else {}
+        learnt: Opts = self._link.attempt.opts if self._link is not None and carry else {}
         if "token" in learnt:
             opts["token"] = learnt["token"]
         if "challenge" in learnt:
@@ -515,41 +529,38 @@ class Session(Generic[C]):
     async def _establish(self) -> None:
         """Pre-auth, socket, auth frame, verdict, subscriptions; raises on any failure."""
         assert self._http is not None
-        self._attempt = None  # a new connection starts with no token and no challenge
-        attempt = Attempt(self._exchange, self._credentials, self._opts(request_id=next(self._request_ids)))
-        self._attempt = attempt
+        # A new connection starts with no token and no challenge.
+        attempt = Attempt(self._exchange, self._credentials, self._opts(next(self._request_ids), carry=False))
+        link = self._link = _Connection(attempt)
         # The signing lock is held until the signed parts have been answered:
         # a nonce drawn in pre_auth (a signed handshake, a signed REST call)
         # or in the auth frame reaches the exchange before the next session
         # on this key draws its own.
         async with self._signing():
-            await self._pre_auth(attempt)
+            await _pre_auth_io(attempt, self._http)
             pre = attempt.pre
             greets = pre is not None and pre.greets  # the socket states its verdict on connect
             if greets:
-                self._verdict = asyncio.get_running_loop().create_future()
-            await self._open(attempt.ws_url, attempt.ws_headers)
-            verdict = await self._wait_verdict() if greets else None
+                link.verdict = asyncio.get_running_loop().create_future()
+            await self._open(link)
+            verdict = await self._wait_verdict(link) if greets else None
             frame = attempt.auth_message()
             if frame is not None:
-                verdict = await self._ask(frame)
+                verdict = await self._ask(link, frame)
         attempt.took_verdict(verdict)
-        verdict = await self._subscribe(attempt, frame is not None or pre is not None) or verdict
+        verdict = await self._subscribe(link, frame is not None or pre is not None) or verdict
         self.authenticated = True
-        self._up_since = time.monotonic()
+        link.authenticated_at = time.monotonic()
         log.info("%s: authenticated (connection %d)", self.exchange, self.connections)
         ping = pre.ping if pre is not None else None  # the exchange's own ping frame, where it wants one
         if attempt.ping_interval_ms and ping is not None:
-            self._tasks.append(asyncio.create_task(self._ping(ping, attempt.ping_interval_ms)))
-        self._start_timers(verdict.ttl_ms if verdict is not None else None)
+            link.tasks.append(asyncio.create_task(self._ping(link, ping, attempt.ping_interval_ms)))
+        self._start_timers(link, verdict.ttl_ms if verdict is not None else None)
 
-    async def _pre_auth(self, attempt: Attempt[C]) -> None:
-        assert self._http is not None
-        await _pre_auth_io(attempt, self._http)
-
-    async def _subscribe(self, attempt: Attempt[C], authenticated_before: bool) -> AuthReply | None:
+    async def _subscribe(self, link: _Connection[C], authenticated_before: bool) -> AuthReply | None:
         """The caller's subscriptions, signed where the module signs them;
         the verdict their replies carry, where the exchange sends one."""
+        attempt = link.attempt
         frames: list[Mapping[str, object] | Sequence[object]] = []
         signed = False
         for subscription in self._subscriptions:
@@ -579,18 +590,18 @@ class Session(Generic[C]):
             # subscribe verdict counts; afterwards the connection's own id is
             # back, and an unrelated request's error does not end the session.
             attempt.state.pop("request_id", None)
-            self._verdict = asyncio.get_running_loop().create_future()
+            link.verdict = asyncio.get_running_loop().create_future()
         for subscribe in frames:
-            await self._send(subscribe)
+            await self._send(link, subscribe)
         verdict: AuthReply | None = None
         if signed:
             try:
                 if unanswered == "refusals":
                     # No refusal within the window: accepted.
                     with contextlib.suppress(AuthTimeout):
-                        await self._wait_verdict(min(self.refusal_window_s, self.auth_timeout_s))
+                        await self._wait_verdict(link, min(self.refusal_window_s, self.auth_timeout_s))
                 else:
-                    verdict = await self._wait_verdict()
+                    verdict = await self._wait_verdict(link)
             finally:
                 if request_id is not None:
                     attempt.state["request_id"] = request_id
@@ -610,7 +621,8 @@ class Session(Generic[C]):
     def _lifetime_ms(self) -> int | None:
         return self._exchange.config.session_ttl_ms
 
-    async def _open(self, url: str | None, headers: Mapping[str, str] | None = None) -> None:
+    async def _open(self, link: _Connection[C]) -> None:
+        url, headers = link.attempt.ws_url, link.attempt.ws_headers
         if url is None:
             raise self._fail(ConnectionLost, "no socket URL (the pre-auth gave no token)")
         _sendable(self.exchange, "socket URL or handshake headers", url, headers or {})
@@ -619,7 +631,7 @@ class Session(Generic[C]):
         refused: int | None = None
         unreachable: str | None = None
         try:
-            self._socket = await connect(
+            link.socket = await connect(
                 url,
                 additional_headers=dict(headers) if headers else None,
                 open_timeout=None,  # the whole connect() is bounded by auth_timeout_s
@@ -638,48 +650,47 @@ class Session(Generic[C]):
             raise self._fail(ConnectionLost, f"handshake failed with HTTP {refused}", url)
         if unreachable is not None:
             raise self._fail(ConnectionLost, f"could not open the socket ({unreachable})", url)
-        assert self._socket is not None
+        assert link.socket is not None
         self.connections += 1
         log.info("%s: socket open (connection %d)", self.exchange, self.connections)
-        self._tasks.append(asyncio.create_task(self._read(self._socket)))
+        link.tasks.append(asyncio.create_task(self._read(link, link.socket)))
 
-    async def _send(self, frame: Mapping[str, object] | Sequence[object]) -> None:
-        assert self._socket is not None
+    async def _send(self, link: _Connection[C], frame: Mapping[str, object] | Sequence[object]) -> None:
+        assert link.socket is not None
         try:
-            await self._socket.send(json.dumps(frame))
+            await link.socket.send(json.dumps(frame))
         except ConnectionClosed:
             raise self._fail(ConnectionLost, "the socket closed while sending") from None
 
-    async def _ask(self, frame: Frame) -> AuthReply:
-        self._verdict = asyncio.get_running_loop().create_future()
-        await self._send(frame)
-        return await self._wait_verdict()
+    async def _ask(self, link: _Connection[C], frame: Frame) -> AuthReply:
+        link.verdict = asyncio.get_running_loop().create_future()
+        await self._send(link, frame)
+        return await self._wait_verdict(link)
 
-    async def _wait_verdict(self, timeout_s: float | None = None) -> AuthReply:
-        if self._verdict is None:
-            self._verdict = asyncio.get_running_loop().create_future()
+    async def _wait_verdict(self, link: _Connection[C], timeout_s: float | None = None) -> AuthReply:
+        if link.verdict is None:
+            link.verdict = asyncio.get_running_loop().create_future()
         timeout_s = self.auth_timeout_s if timeout_s is None else timeout_s
         try:
-            reply = await asyncio.wait_for(asyncio.shield(self._verdict), timeout_s)
+            reply = await asyncio.wait_for(asyncio.shield(link.verdict), timeout_s)
         except TimeoutError:
             raise self._fail(AuthTimeout, f"no verdict within {timeout_s:g} s") from None
         finally:
-            self._verdict = None
+            link.verdict = None
         if not reply.ok:
             log.warning("%s: authentication refused: %s", self.exchange, reply.reason)
             raise AuthenticationFailed(self.exchange, _host(self._exchange.config.ws_url), reply.reason, reply.code)
         return reply
 
-    async def _read(self, socket: ClientConnection) -> None:
+    async def _read(self, link: _Connection[C], socket: ClientConnection) -> None:
         """Every frame: the verdict when one is awaited, a lost authentication
         when the server says so, otherwise the caller's."""
         lost: SessionError = self._fail(ConnectionLost, "the socket closed before the verdict")
         try:
             async for raw in socket:
-                state = self._attempt.state if self._attempt is not None else {}
-                reply = self._exchange.handle_auth_response(raw, state)
-                if reply is not None and self._verdict is not None and not self._verdict.done():
-                    self._verdict.set_result(reply)
+                reply = self._exchange.handle_auth_response(raw, link.attempt.state)
+                if reply is not None and link.verdict is not None and not link.verdict.done():
+                    link.verdict.set_result(reply)
                 elif reply is not None and not reply.ok and self.authenticated:
                     log.warning("%s: the server ended the authentication: %s", self.exchange, reply.reason)
                     self.authenticated = False
@@ -695,31 +706,31 @@ class Session(Generic[C]):
                 )
         finally:
             self.authenticated = False
-            if self._verdict is not None and not self._verdict.done():
-                self._verdict.set_exception(lost)
+            if link.verdict is not None and not link.verdict.done():
+                link.verdict.set_exception(lost)
 
     # -- staying authenticated -----------------------------------------------
 
-    def _start_timers(self, ttl_ms: int | None) -> None:
-        pre = self._pre
+    def _start_timers(self, link: _Connection[C], ttl_ms: int | None) -> None:
+        pre = link.attempt.pre
         if pre is not None and pre.keepalive is not None and pre.keepalive_ms:
-            self._tasks.append(asyncio.create_task(self._keep_alive(pre, pre.keepalive, pre.keepalive_ms)))
+            link.tasks.append(asyncio.create_task(self._keep_alive(link, pre, pre.keepalive, pre.keepalive_ms)))
             return
         lifetime = ttl_ms or self._lifetime_ms()
         if lifetime:
             delay = min(REAUTH_AT * lifetime / 1000, MAX_REAUTH_DELAY_S)
-            self._tasks.append(asyncio.create_task(self._reauthenticate_after(delay)))
+            link.tasks.append(asyncio.create_task(self._reauthenticate_after(link, delay)))
 
-    async def _ping(self, frame: Mapping[str, object], every_ms: int) -> None:
+    async def _ping(self, link: _Connection[C], frame: Mapping[str, object], every_ms: int) -> None:
         """The exchange's own ping frame, as often as its REST reply asked."""
         while True:
             await asyncio.sleep(every_ms / 1000)
             try:
-                await self._send(frame)
+                await self._send(link, frame)
             except ConnectionLost:
                 return
 
-    async def _keep_alive(self, pre: PreAuth, request: RestRequest, every_ms: int) -> None:
+    async def _keep_alive(self, link: _Connection[C], pre: PreAuth, request: RestRequest, every_ms: int) -> None:
         while True:
             await asyncio.sleep(every_ms / 1000)
             try:
@@ -730,42 +741,47 @@ class Session(Generic[C]):
             refused = pre.error(response.status_code, response.content)
             if refused is not None:
                 log.warning("%s: keep-alive refused (%s); fetching a new one", self.exchange, refused)
-                await self._restart()
+                await self._restart(link)
                 return
 
-    async def _reauthenticate_after(self, delay_s: float) -> None:
+    async def _reauthenticate_after(self, link: _Connection[C], delay_s: float) -> None:
         await asyncio.sleep(delay_s)
-        current = self._attempt
-        assert current is not None and self._http is not None
+        current = link.attempt
+        assert self._http is not None
         try:
             async with asyncio.timeout(self.auth_timeout_s), self._signing():
                 # Same connection, a new request id; the current token first.
                 attempt = Attempt(self._exchange, self._credentials, self._opts(request_id=next(self._request_ids)))
                 if attempt.auth_message() is None:  # nothing to renew on this socket: a fresh connection renews it
-                    await self._restart()
+                    await self._restart(link)
                     return
                 if current.pre is not None:  # the frame carries the REST call's token: a fresh one
                     await _pre_auth_io(attempt, self._http)
                 frame = attempt.auth_message()
                 assert frame is not None
-                self._attempt = attempt  # its request id is the one the reply echoes
-                reply = await self._ask(frame)
+                link.attempt = attempt  # its request id is the one the reply echoes
+                reply = await self._ask(link, frame)
         except (SessionError, TimeoutError) as exc:
             # a refused token too: a fresh connection retries
             log.warning("%s: re-authentication failed: %s", self.exchange, exc)
-            await self._restart()
+            await self._restart(link)
             return
         log.info("%s: re-authenticated", self.exchange)
-        self._start_timers(reply.ttl_ms)
+        self._start_timers(link, reply.ttl_ms)
 
-    async def _restart(self) -> None:
+    async def _restart(self, link: _Connection[C]) -> None:
         """Drop this connection; the supervisor runs the whole sequence again."""
         self.authenticated = False
-        if self._socket is not None:
-            await self._socket.close()
+        if link.socket is not None:
+            await link.socket.close()
 
     async def _stop_connection(self) -> None:
-        tasks, self._tasks = self._tasks, []
+        """Stop the current connection's tasks and close its socket (what it
+        learnt stays, for close() to release its listen key)."""
+        link = self._link
+        if link is None:
+            return
+        tasks, link.tasks = link.tasks, []
         current = asyncio.current_task()
         for task in tasks:
             if task is not current:
@@ -774,10 +790,10 @@ class Session(Generic[C]):
             if task is not current:
                 with contextlib.suppress(BaseException):
                     await task
-        if self._socket is not None:
+        if link.socket is not None:
             with contextlib.suppress(Exception):
-                await self._socket.close()  # bounded: close_timeout
-            self._socket = None
+                await link.socket.close()  # bounded: close_timeout
+            link.socket = None
 
     async def _supervise(self) -> None:
         """Wait for the connection to end; then reconnect, with backoff.
@@ -788,8 +804,9 @@ class Session(Generic[C]):
         session ends with an error the caller sees."""
         reconnects = 0
         while not self._closing:
-            assert self._socket is not None
-            await self._socket.wait_closed()
+            link = self._link
+            assert link is not None and link.socket is not None
+            await link.socket.wait_closed()
             if self._closing:
                 return
             self.authenticated = False
@@ -797,7 +814,7 @@ class Session(Generic[C]):
             if self._final is not None:
                 await self._give_up(self._final)
                 return
-            if time.monotonic() - self._up_since >= self.backoff.stable_s:
+            if link.authenticated_at is not None and time.monotonic() - link.authenticated_at >= self.backoff.stable_s:
                 reconnects = 0
             log.info("%s: connection lost; reconnecting", self.exchange)
             while True:

@@ -17,33 +17,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 G = ROOT / "generated/wsauth/session.py"
 LOCK_OLD = '''        async with self._signing():
-            await self._pre_auth(attempt)
+            await _pre_auth_io(attempt, self._http)
             pre = attempt.pre
             greets = pre is not None and pre.greets  # the socket states its verdict on connect
             if greets:
-                self._verdict = asyncio.get_running_loop().create_future()
-            await self._open(attempt.ws_url, attempt.ws_headers)
-            verdict = await self._wait_verdict() if greets else None
+                link.verdict = asyncio.get_running_loop().create_future()
+            await self._open(link)
+            verdict = await self._wait_verdict(link) if greets else None
             frame = attempt.auth_message()
             if frame is not None:
-                verdict = await self._ask(frame)'''
+                verdict = await self._ask(link, frame)'''
+# The lock as it was: released once the nonce is drawn, taken again for the auth frame.
 LOCK_MUT = '''        async with self._signing():
-            await self._pre_auth(attempt)
+            await _pre_auth_io(attempt, self._http)
         pre = attempt.pre
         greets = pre is not None and pre.greets  # the socket states its verdict on connect
         if greets:
-            self._verdict = asyncio.get_running_loop().create_future()
-        await self._open(attempt.ws_url, attempt.ws_headers)
-        verdict = await self._wait_verdict() if greets else None
+            link.verdict = asyncio.get_running_loop().create_future()
+        await self._open(link)
+        verdict = await self._wait_verdict(link) if greets else None
         async with self._signing():
             frame = attempt.auth_message()
             if frame is not None:
-                verdict = await self._ask(frame)'''
+                verdict = await self._ask(link, frame)'''
 MUTATIONS = {
     "1 pre-auth errors escape as the module's": ([("            refusal = (exc.status, exc.code, exc.message)", "            raise")], "temporary_pre_auth or lockout or refused_credentials"),
     "1 every pre-auth refusal is final": ([("        if temporary(status, message):", "        if False:")], "temporary_pre_auth or lockout"),
     "1 the supervisor's end never reaches recv": ([("        self._supervisor.add_done_callback(self._supervisor_ended)\n", ""), ("            refusal = (exc.status, exc.code, exc.message)", "            raise")], "refused_credentials"),
-    "2 backoff resets after every login": ([("if time.monotonic() - self._up_since >= self.backoff.stable_s:", "if True:")], "drops_every_login"),
+    "2 backoff resets after every login": ([("if link.authenticated_at is not None and time.monotonic() - link.authenticated_at >= self.backoff.stable_s:", "if True:")], "drops_every_login"),
     "2 a too-big message is a lost connection": ([("if exc.sent is not None and exc.sent.code == CloseCode.MESSAGE_TOO_BIG:", "if False:")], "max_size"),
     "3 lock released before the upgrade": ([(LOCK_OLD, LOCK_MUT)], "nonce_order"),
     "4 connect not bounded as a whole": ([('''            async with asyncio.timeout(self.auth_timeout_s):

@@ -3,7 +3,8 @@
 """The callback sequence, written once: what one connection calls, in order.
 
 ``plan`` runs it without IO (the token, where one is needed, is the caller's);
-``Session`` runs it with the REST call and the socket between the steps. An
+``Session`` runs it with the REST call and the socket between the steps (its
+``_Connection`` holds one Attempt with the socket and the tasks beside it). An
 ``Attempt`` holds everything one connection learns on the way:
 
 1. ``pre_auth()``: the module's PreAuth; the REST call to make first, if any.
