@@ -13,7 +13,7 @@ import logging
 import logging.config
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import pytest
@@ -222,11 +222,12 @@ async def test_a_silent_server_bounds_connect_and_close(leaks: Leaks) -> None:
 # -- 5. redaction that no logging configuration can undo ------------------------
 
 
-@pytest.fixture
+@contextmanager
 def application_logging() -> Iterator[list[logging.LogRecord]]:
     """An application's dictConfig: DEBUG for wsauth and the root, existing
     loggers reset. Yields every record any logger emits; restores the logging
-    tree afterwards (dictConfig changes process-wide state)."""
+    tree afterwards (dictConfig changes process-wide state). Used inside the
+    test, so that what it restores is the test phase's own logging."""
     manager = logging.Logger.manager
     saved = {
         name: (logger.level, logger.disabled, logger.propagate, logger.handlers[:], logger.filters[:])
@@ -254,17 +255,16 @@ def application_logging() -> Iterator[list[logging.LogRecord]]:
 
 
 @within(15)
-async def test_a_dictconfig_at_debug_never_logs_a_listen_key_or_signature(
-    application_logging: list[logging.LogRecord], leaks: Leaks
-) -> None:
-    async with fake(leaks, "binanceusdm") as listen_keys, fake(leaks, "gemini") as signed, fake(leaks, "bybit") as frames:
-        for module, server, subscriptions in ((binanceusdm, listen_keys, []), (gemini, signed, []), (bybit, frames, [WALLET])):
-            async with session(module, server, subscriptions=subscriptions) as s:
-                await server.push({"topic": "private", "data": 1})
-                await asyncio.wait_for(s.recv(), 3)
-        secrets = {v for server in (listen_keys, signed, frames) for v in server.signatures if len(v) >= 8} | set(LEAK_SECRETS)
-    assert len(secrets) >= 4 and application_logging  # a listen key, a header signature, an auth signature; and records
-    for record in application_logging:
+async def test_a_dictconfig_at_debug_never_logs_a_listen_key_or_signature(leaks: Leaks) -> None:
+    with application_logging() as records:
+        async with fake(leaks, "binanceusdm") as listen_keys, fake(leaks, "gemini") as signed, fake(leaks, "bybit") as frames:
+            for module, server, subscriptions in ((binanceusdm, listen_keys, []), (gemini, signed, []), (bybit, frames, [WALLET])):
+                async with session(module, server, subscriptions=subscriptions) as s:
+                    await server.push({"topic": "private", "data": 1})
+                    await asyncio.wait_for(s.recv(), 3)
+    secrets = {v for server in (listen_keys, signed, frames) for v in server.signatures if len(v) >= 8} | set(LEAK_SECRETS)
+    assert len(secrets) >= 4 and records  # a listen key, a header signature, an auth signature; and records
+    for record in records:
         if record.name.startswith("tests.fakes"):
             continue  # the exchange's side
         text = record.getMessage() + repr(record.args) + str(record.exc_info)
