@@ -35,6 +35,7 @@ krakenfutures  challenge /ws/v1               accepted signed private subscribe
 weex           handshake /v3/ws/private       handshake with valid signed ACCESS-* headers
 hollaex        handshake /stream              handshake with a valid signed query string
 bullish        pre_auth /trading-api/v1/private-data  handshake with an issued JWT_COOKIE
+gemini         handshake /v1/order/events     handshake with valid signed X-GEMINI-* headers, nonce above the last
 ============== ======== ===================== ========================================
 
 REST paths: binanceusdm ``/fapi/v1/listenKey`` (POST/PUT/DELETE),
@@ -116,6 +117,7 @@ from .bullish import BullishFake
 from .bitfinex import BitfinexFake
 from .bybit import BybitFake
 from .deribit import DeribitFake
+from .gemini import GeminiFake
 from .gate import GateFake
 from .kraken import KrakenFake
 from .hollaex import HollaexFake
@@ -141,6 +143,7 @@ KINDS: dict[str, type[Fake]] = {
         WeexFake,
         HollaexFake,
         BullishFake,
+        GeminiFake,
     )
 }
 

@@ -53,7 +53,7 @@ from tests.reference.ccxt_capture import ENTRIES as CCXT_SCENARIOS
 from tests.reference.ccxt_capture import private_key, serve_rest
 from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
 from wsauth.plan import plan
-from wsauth.session import AuthenticationFailed, AuthTimeout, Backoff, Session, Subscription, config_with
+from wsauth.session import AuthenticationFailed, AuthTimeout, Backoff, PreAuthFailed, Session, Subscription, config_with
 from tests.paths import ROOT
 
 CAPTURES = ROOT / "tests" / "fixtures" / "ccxt"
@@ -495,8 +495,8 @@ async def _accepted_in_silence(case: Case, count: int, leaks: Leaks) -> None:
 
 
 async def _refused_rest_call(case: Case, leaks: Leaks) -> None:
-    """No frame ever answers (LBank): each documented REST refusal is the
-    module's ExchangeError with the exchange's code, before any socket."""
+    """No frame ever answers (LBank): each documented REST refusal is a
+    PreAuthFailed (a SessionError) with the exchange's code, before any socket."""
     refusals = reply_cases(case.stem, "rest_failure")
     if not refusals:
         pytest.fail(f"{case.stem}: nothing on the socket refuses, and no REST refusal (rest_failure) is documented")
@@ -504,7 +504,7 @@ async def _refused_rest_call(case: Case, leaks: Leaks) -> None:
         async with case.fake(leaks, script={}, rest_refusal=(refusal.get("status", 200), refusal["frame"])) as fake:
             leaks.fakes.append(fake)
             s = case.session(fake)
-            with pytest.raises(case.module.ExchangeError) as refused:
+            with pytest.raises(PreAuthFailed) as refused:
                 await s.connect()
             leaks.see(refused.value)
             assert refused.value.code == refusal["code"], f"{case.stem}: refused with {refused.value.code!r}, documented {refusal['code']!r}"

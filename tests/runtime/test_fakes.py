@@ -130,6 +130,16 @@ def kraken_headers(key: str, secret_b64: str, path: str, nonce: int) -> tuple[di
     return headers, body
 
 
+def gemini_headers(key: str, secret: str, nonce: int) -> dict[str, str]:
+    """Gemini's signed upgrade, written from its API docs (not wsauth's code)."""
+    payload = base64.b64encode(json.dumps({"request": "/v1/order/events", "nonce": nonce}).encode()).decode()
+    return {
+        "X-GEMINI-APIKEY": key,
+        "X-GEMINI-PAYLOAD": payload,
+        "X-GEMINI-SIGNATURE": hmac.new(secret.encode(), payload.encode(), hashlib.sha384).hexdigest(),
+    }
+
+
 def weex_headers(key: str, secret: str, passphrase: str, ts: int) -> dict[str, str]:
     sig = hmac.new(secret.encode(), f"{ts}/v3/ws/private".encode(), hashlib.sha256).digest()
     return {
@@ -1070,6 +1080,8 @@ def test_everything_is_loopback_and_shut_down() -> None:
                     headers = weex_headers(KEY, SECRET, "pass", now_ms())  # the passphrase the fake was given
                 elif kind == "hollaex":
                     url = hollaex_url(fake.ws_url, KEY, SECRET, now_ms() // 1000 + 10)
+                elif kind == "gemini":
+                    headers = gemini_headers(KEY, SECRET, now_ms())
                 elif kind == "bullish":
                     headers = {"Cookie": f"JWT_COOKIE={await bullish_token(fake, KEY, SECRET)}"}
                 if fake.rest_url is not None:
@@ -1230,5 +1242,23 @@ def test_bullish_refuses_bad_logins_and_cookies() -> None:
             async with connect(fake.ws_url, additional_headers=cookie, proxy=None, open_timeout=3):
                 pass
             assert fake.auth_ok == 1
+
+    run(go())
+
+
+def test_gemini_accepts_increasing_nonces_and_refuses_a_reused_one_or_a_bad_signature() -> None:
+    async def go() -> None:
+        async with start_fake("gemini", api_key=KEY, secret=SECRET) as fake:
+            first = await connect(fake.ws_url, additional_headers=gemini_headers(KEY, SECRET, 1000), proxy=None)
+            assert json.loads(await first.recv())["type"] == "subscription_ack"
+            await first.close()
+            for headers in (gemini_headers(KEY, SECRET, 1000), gemini_headers(KEY, "wrong-secret", 2000)):
+                with pytest.raises(InvalidStatus) as refused:
+                    await connect(fake.ws_url, additional_headers=headers, proxy=None)
+                assert refused.value.response.status_code == 400
+            assert fake.refusals == {"InvalidNonce": 1, "InvalidSignature": 1} and fake.auth_ok == 1
+            second = await connect(fake.ws_url, additional_headers=gemini_headers(KEY, SECRET, 1001), proxy=None)
+            await second.close()
+            assert fake.auth_ok == 2
 
     run(go())
