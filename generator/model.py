@@ -174,6 +174,12 @@ class ModuleModel:
         return any(vm.opens_socket for vm in self.variants)
 
     @property
+    def reply_names_socket(self) -> bool:
+        """Some variant's REST reply names the socket or its ping interval
+        (read by the runtime: wsauth.steps)."""
+        return any(v.rest is not None and (v.rest.ws_url or v.rest.ping_interval) for v in self.entry.variants)
+
+    @property
     def secret_optional(self) -> bool:
         """Only credentials.private_key signs: Credentials.secret defaults to ""."""
         return all("secret" not in vm.credentials for vm in self.variants) and any(vm.asymmetric for vm in self.variants)

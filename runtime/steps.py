@@ -19,12 +19,61 @@ Standard library only: ``wsauth.plan`` needs no extra.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Generic
 
 from .seam import AuthReply, C, Exchange, Frame, Opts, PreAuth, ReplyState, RestRequest
 
-__all__ = ["Attempt"]
+__all__ = ["Attempt", "NoSocketInReply", "ping_interval_in", "socket_url_in"]
+
+
+class NoSocketInReply(Exception):
+    """The REST reply should name the socket to open (KuCoin's instance
+    server) and does not: shaped as a module's ExchangeError."""
+
+    def __init__(self, exchange: str) -> None:
+        super().__init__(f"{exchange}: HTTP 200: no socket URL in the reply")
+        self.status = 200
+        self.code: str | None = None
+        self.message: str | None = "no socket URL in the reply"
+
+
+def _at(body: str | bytes, path: tuple[str, ...]) -> object:
+    """The value at a path of a JSON reply; a decimal key indexes a list
+    ("data", "instanceServers", "0", "endpoint")."""
+    try:
+        value: object = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    for key in path:
+        if isinstance(value, Mapping):
+            value = value.get(key)
+        elif isinstance(value, list) and key.isdecimal() and int(key) < len(value):
+            value = value[int(key)]
+        else:
+            return None
+    return value
+
+
+def socket_url_in(pre: PreAuth, body: str | bytes, exchange: str) -> str | None:
+    """The socket URL the REST reply names, where the module says it names
+    one (``ws_url_path``); NoSocketInReply when it should and does not."""
+    if pre.ws_url_path is None:
+        return None
+    url = _at(body, pre.ws_url_path)
+    if not isinstance(url, str) or not url.startswith(("wss://", "ws://")):
+        raise NoSocketInReply(exchange)
+    return url
+
+
+def ping_interval_in(pre: PreAuth, body: str | bytes) -> int | None:
+    """How often the socket wants the module's ``ping`` frame (ms), where the
+    reply states it (``ping_interval_path``)."""
+    value = None if pre.ping_interval_path is None else _at(body, pre.ping_interval_path)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return None
+    return value
 
 
 class Attempt(Generic[C]):
@@ -70,14 +119,15 @@ class Attempt(Generic[C]):
     # 2 ------------------------------------------------------------------
     def took_rest_reply(self, status: int, body: bytes) -> None:
         """The REST reply: the token, or the module's ExchangeError (raised
-        by ``read_token`` and ``read_ws_url``, carrying the exchange's code)."""
+        by ``read_token``, carrying the exchange's code; NoSocketInReply
+        where the reply should name the socket and does not)."""
         pre = self.pre
         assert pre is not None and pre.request is not None
         token = pre.read_token(status, body)
         self.opts["token"] = token
         # Where the reply names the socket (KuCoin's instance server), it
         # replaces the configured URL for this connection.
-        endpoint = pre.read_ws_url(body)
+        endpoint = socket_url_in(pre, body, self.exchange.name)
         if endpoint is not None:
             self.exchange = self.exchange.with_config(ws_url=endpoint)
         # Only when the URL or the handshake headers embed the token, or the
@@ -88,7 +138,7 @@ class Attempt(Generic[C]):
             pre = self.pre = again
         self.ws_url = pre.ws_url
         self.ws_headers = dict(pre.ws_headers or {})
-        self.ping_interval_ms = pre.read_ping_interval_ms(body) if pre.ping is not None else None
+        self.ping_interval_ms = ping_interval_in(pre, body) if pre.ping is not None else None
 
     # 3 ------------------------------------------------------------------
     def auth_message(self) -> Frame | None:

@@ -95,38 +95,6 @@ class PreAuth:
             raise ExchangeError(status, code, "no token in the reply")
         return token
 
-    def read_ws_url(self, body: str | bytes) -> str | None:
-        """The socket URL the reply names (None when this call names none);
-        ExchangeError when it should and does not."""
-        if self.ws_url_path is None:
-            return None
-        reply = _json_object(body)
-        url = None if reply is None else _get_indexed(reply, self.ws_url_path)
-        if not isinstance(url, str) or not url.startswith(("wss://", "ws://")):
-            raise ExchangeError(200, None, "no socket URL in the reply")
-        return url
-
-    def read_ping_interval_ms(self, body: str | bytes) -> int | None:
-        """How often the socket wants ``ping`` (ms), as the reply states it."""
-        reply = None if self.ping_interval_path is None else _json_object(body)
-        value = None if reply is None or self.ping_interval_path is None else _get_indexed(reply, self.ping_interval_path)
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            return None
-        return value
-
-
-def _get_indexed(frame: _Mapping[str, object], path: tuple[str, ...]) -> object:
-    """Like _get, and a decimal key indexes a list: ("servers", "0", "url")."""
-    value: object = frame
-    for key in path:
-        if isinstance(value, _Mapping):
-            value = value.get(key)
-        elif isinstance(value, list) and key.isdecimal() and int(key) < len(value):
-            value = value[int(key)]
-        else:
-            return None
-    return value
-
 
 def _error_text(value: object) -> str | None:
     if isinstance(value, list):  # Kraken: ["EAPI:Invalid key"]

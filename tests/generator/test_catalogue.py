@@ -18,6 +18,7 @@ from generator.flows import FLOWS
 from generator.render import TEMPLATES, environment
 from generator.tree import PACKAGE_FILES, RUNTIME_FILES, render_tree
 from tests.conformance import import_file
+from wsauth.steps import NoSocketInReply, ping_interval_in, socket_url_in
 from tests.paths import FIXTURES, ROOT
 
 CATALOGUES = FIXTURES / "catalogues"
@@ -694,12 +695,13 @@ def test_a_reply_that_names_the_socket_and_its_ping_renders(tmp_path: Path) -> N
     pre = module.pre_auth(credentials, opts={"now_ms": 1767225600123, "request_id": 5})
     reply = '{"data": {"token": "t", "servers": [{"endpoint": "wss://push.example.com/e", "pingInterval": 18000}]}}'
     assert pre.read_token(200, reply) == "t"
-    assert pre.read_ws_url(reply) == "wss://push.example.com/e"
-    assert pre.read_ping_interval_ms(reply) == 18000
+    # The runtime reads the socket and its ping where the module's paths say.
+    assert socket_url_in(pre, reply, "demo") == "wss://push.example.com/e"
+    assert ping_interval_in(pre, reply) == 18000
     assert pre.ping == {"id": "5", "type": "ping"}
-    with pytest.raises(module.ExchangeError):  # a socket that is not a WebSocket URL is refused
-        pre.read_ws_url('{"data": {"token": "t", "servers": [{"endpoint": "https://elsewhere.example"}]}}')
-    assert pre.read_ping_interval_ms('{"data": {"servers": []}}') is None
+    with pytest.raises(NoSocketInReply):  # a socket that is not a WebSocket URL is refused
+        socket_url_in(pre, '{"data": {"token": "t", "servers": [{"endpoint": "https://elsewhere.example"}]}}', "demo")
+    assert ping_interval_in(pre, '{"data": {"servers": []}}') is None
     import base64
     import hashlib
     import hmac
