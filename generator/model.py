@@ -207,6 +207,18 @@ class ModuleModel:
         read = {field for vm in self.variants for field in vm.credentials}
         return [field for field in CREDENTIALS if field in read]
 
+    @property
+    def extra(self) -> str | None:
+        """The wsauth extra signing needs beyond the standard library."""
+        return "keys" if any(vm.asymmetric for vm in self.variants) else None
+
+    def listing(self) -> dict[str, object]:
+        """What ``wsauth list`` shows of it."""
+        return {
+            "status": "supported", "flows": self.pattern, "markets": self.market_types,
+            "environments": self.environments, "credentials": self.credentials, "extra": self.extra,
+        }
+
     def dispatches(self, name: str) -> bool:
         """Some market's variant of this callback returns something."""
         return any(vm.callbacks[name].used for vm in self.variants)

@@ -245,8 +245,14 @@ class Renderer:
         return self.env.get_template("test_module.py.jinja").render(**self._context(entry))
 
     def package_source(self, name: str, entries: list[Entry], unsupported: list[Unsupported] | None = None) -> str:
+        listing: dict[str, dict[str, object]] = {entry.id: ModuleModel(entry).listing() for entry in entries}
+        for marked in unsupported or []:
+            listing[marked.id] = {"status": "unsupported", "reason": marked.reason}
         return self.env.get_template(f"package/{name}.jinja").render(
-            entries=entries, unsupported={marked.id: marked.reason for marked in unsupported or []}, version=VERSION
+            entries=entries,
+            unsupported={marked.id: marked.reason for marked in unsupported or []},
+            version=VERSION,
+            listing=dict(sorted(listing.items())),
         )
 
     def module(self, entry: Entry) -> str:

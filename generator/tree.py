@@ -14,11 +14,11 @@ if TYPE_CHECKING:
     from .render import Renderer
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE_FILES = ("__init__.py", "__main__.py")  # rendered: they name the catalogue's entries
+PACKAGE_FILES = ("__init__.py", "__main__.py", "_listing.py")  # rendered: they name the catalogue's entries
 # The runtime is ordinary source in runtime/, type-checked where it stands;
 # the package gets a verbatim copy under a header that says where it came from.
 RUNTIME = ROOT / "runtime"
-RUNTIME_FILES = ("plan.py", "seam.py", "session.py", "steps.py")
+RUNTIME_FILES = ("cli.py", "plan.py", "seam.py", "session.py", "steps.py")
 
 
 def render_tree(
@@ -51,9 +51,12 @@ def render_tree(
     if not only:
         # The package files name the entries, and the unsupported ones with their reason.
         marked = unsupported or []
-        everything = repr(([entries[0].source if entries else ""], [e.id for e in entries], marked))
+        names = repr(([entries[0].source if entries else ""], [e.id for e in entries], marked))
+        # The listing also states what each entry needs: it changes with any entry.
+        digests = repr((names, [e.digest for e in entries]))
         for name in PACKAGE_FILES:
-            produce(f"wsauth/{name}", everything, partial(_package_file, name=name, entries=entries, unsupported=marked))
+            inputs = digests if name == "_listing.py" else names
+            produce(f"wsauth/{name}", inputs, partial(_package_file, name=name, entries=entries, unsupported=marked))
         for name in RUNTIME_FILES:
             files[f"wsauth/{name}"] = runtime_copy(name)
         files["wsauth/py.typed"] = ""

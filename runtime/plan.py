@@ -1,4 +1,4 @@
-"""``python -m wsauth plan``: print, as one JSON object, everything one module
+"""``wsauth plan`` (its command line: ``wsauth.cli``): print, as one JSON object, everything one module
 would send to authenticate and open one private subscription.
 
 Nothing is sent. Values derived from a secret (signatures, signed headers) and
@@ -7,13 +7,9 @@ the secrets and tokens themselves are masked unless ``--reveal`` is given.
 
 from __future__ import annotations
 
-import argparse
 import importlib
-import json
-import sys
 import time
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from types import ModuleType
 
 from . import EXCHANGES, UNSUPPORTED
@@ -160,54 +156,3 @@ def plan(
     masked = _mask(result, other, hidden)
     assert isinstance(masked, dict)
     return masked
-
-
-def _credentials_file(path: str) -> dict[str, str | None]:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or not all(
-        isinstance(v, (str, type(None))) for v in data.values()
-    ):
-        raise ValueError(f"{path}: expected a JSON object of Credentials fields")
-    return {str(k): v for k, v in data.items()}
-
-
-def _id(text: str) -> int | str:
-    return int(text) if text.isdigit() else text
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m wsauth")
-    commands = parser.add_subparsers(dest="command", required=True)
-    dry = commands.add_parser("plan", help="print what one module would send")
-    dry.add_argument("exchange", metavar="EXCHANGE", help=f"one of: {', '.join(EXCHANGES)}")
-    dry.add_argument("--credentials", required=True, metavar="FILE.json")
-    dry.add_argument("--now-ms", type=int)
-    dry.add_argument("--nonce", type=_id)
-    dry.add_argument("--request-id", type=_id)
-    dry.add_argument("--market-type")
-    dry.add_argument("--channel")
-    dry.add_argument("--symbols", type=lambda text: [s for s in text.split(",") if s])
-    dry.add_argument("--token")
-    dry.add_argument("--challenge")
-    dry.add_argument("--reveal", action="store_true", help="show signatures, secrets and tokens")
-    args = parser.parse_args(argv)
-    try:
-        result = plan(
-            args.exchange,
-            _credentials_file(args.credentials),
-            now_ms=args.now_ms,
-            nonce=args.nonce,
-            request_id=args.request_id,
-            market_type=args.market_type,
-            channel=args.channel,
-            symbols=args.symbols,
-            token=args.token,
-            challenge=args.challenge,
-            reveal=args.reveal,
-        )
-    except (ValueError, TypeError, OSError) as exc:
-        # The modules' errors never hold a secret; TypeError is a bad field name.
-        print(f"wsauth plan: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(result, indent=2, ensure_ascii=False))
-    return 0
