@@ -38,6 +38,7 @@ EXCHANGES: _Final[tuple[str, ...]] = (
     "cex",
     "coinbase",
     "coinbase_cdp",
+    "coinbase_cdp_eddsa",
     "coinbaseexchange",
     "coinbaseinternational",
     "coinbaseinternational_eddsa",

@@ -1,0 +1,349 @@
+"""The second reference: what each exchange's own Python SDK sends to
+authenticate, captured with a frozen clock, pinned credentials and no network.
+
+ccxt (tests/reference/ccxt_capture.py) proves that our modules copy ccxt
+faithfully; it cannot prove that ccxt is current. Here the exchange's official
+SDK runs its own, unmodified signing code:
+
+* ``time.time`` is frozen at the scenario's clock, the SDK's random draws
+  (JWT nonces, request ids) return pinned values, and ``socket.connect`` /
+  DNS raise, so nothing can reach the network;
+* the SDK's socket (its WebSocketApp / websockets connection object) is
+  replaced by a recorder: what the SDK would write to the wire is what is
+  recorded, parsed from the JSON text it produced.
+
+Each fixture (``tests/fixtures/sdk/<entry>-<n>.json``) names the SDK and its
+version, the SDK function that built the frame, the credentials, the clock
+and every pinned draw, the socket URL when the SDK chooses it, the auth
+frames and the private subscribe frames. ``tests/test_sdk_reference.py``
+compares our modules with them (it needs none of these SDKs installed).
+
+The SDKs pin conflicting versions of websockets, PyJWT and friends and cannot
+share the test environment: they live in their own virtualenv, pinned by
+``tests/reference/sdk/requirements.txt``::
+
+    python3 -m venv .venv-sdk
+    .venv-sdk/bin/pip install -r tests/reference/sdk/requirements.txt
+    .venv-sdk/bin/python -m tests.reference.sdk_capture --write   # (re)write tests/fixtures/sdk
+    .venv-sdk/bin/python -m tests.reference.sdk_capture --check   # exit 1 if a fixture is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import importlib.metadata
+import json
+import socket
+import sys
+import types
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FIXTURE_DIR = REPO_ROOT / "tests" / "fixtures" / "sdk"
+
+# The same clocks and credential sets as the ccxt captures (ccxt_capture.py),
+# written out again so that this script does not import ccxt.
+CLOCKS_MS = (1767225600123, 1790000000987)
+CREDENTIALS = {
+    "A": {
+        "api_key": "key-A-9rFT6uR4uz9Imkw4Wx",
+        "secret": "secret-A-Bz7tQ1xN4mK8pR2vW6yC3dF5gH9jL0aS",
+        "password": "pass-A-Xq3Lm9Tz",
+    },
+    "B": {
+        "api_key": "key-B-ZdE41pQ7wN2sK9vYhM3cR8",
+        "secret": "secret-B-Ua6eP0rT3yH7kJ1nQ5mX9bV2cZ8fL4wG",
+        "password": "pass-B-Rk5Wn2Ha",
+    },
+}
+KEYS = json.loads((REPO_ROOT / "tests" / "fixtures" / "keys" / "keys.json").read_text(encoding="utf-8"))["keys"]
+# What the SDK's random draws return (a JWT nonce, a request id).
+NONCE_HEX = "cd" * 32
+REQUEST_UUID = "00000000-0000-4000-8000-00000000abcd"
+
+
+class NetworkBlocked(RuntimeError):
+    pass
+
+
+def cdp_key_name(set_name: str) -> str:
+    return f"organizations/org-{set_name}-7d0e/apiKeys/{CREDENTIALS[set_name]['api_key']}"
+
+
+def ed25519_seed_public_base64(set_name: str) -> str:
+    """A CDP Ed25519 secret as the portal issues it: base64 of seed || public key."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    seed = bytes.fromhex(KEYS[set_name]["ed25519_seed_hex"])
+    public = ed25519.Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
+    return base64.b64encode(seed + public).decode()
+
+
+# --------------------------------------------------------------------------
+# isolation: frozen clock, no network
+# --------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def frozen(now_ms: int) -> Iterator[None]:
+    """``time.time()`` frozen at ``now_ms`` (a hair above it, so that
+    ``int(time.time() * 1000)`` is exactly ``now_ms``), DNS and connect refused."""
+
+    def refuse(*_a: Any, **_k: Any) -> Any:
+        raise NetworkBlocked("sdk_capture: the network is closed")
+
+    now_s = now_ms / 1000 + 4e-7
+    assert int(now_s * 1000) == now_ms and int(now_s) == now_ms // 1000
+    with (
+        mock.patch("time.time", lambda: now_s),
+        mock.patch.object(socket.socket, "connect", refuse),
+        mock.patch.object(socket.socket, "connect_ex", refuse),
+        mock.patch.object(socket, "getaddrinfo", refuse),
+        mock.patch.object(socket, "create_connection", refuse),
+    ):
+        yield
+
+
+class Recorder:
+    """Stands in for the SDK's socket; ``send`` records the JSON it gets."""
+
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+        self.open = True
+        self.sock = types.SimpleNamespace(connected=True)
+
+    def send(self, text: str) -> None:
+        self.sent.append(json.loads(text))
+
+    async def send_async(self, text: str) -> None:
+        self.send(text)
+
+
+def _version(dist: str) -> str:
+    return importlib.metadata.version(dist)
+
+
+def _record(
+    *,
+    sdk: str,
+    function: str,
+    entry: str,
+    credentials: dict[str, str],
+    now_ms: int,
+    frames: list[Any],
+    subscribe_frames: list[Any],
+    ws_url: str | None,
+    nonce: str | None = None,
+    channel: str | None = None,
+    symbols: list[str] | None = None,
+    market_type: str | None = None,
+    sdk_options: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "sdk": sdk,
+        "sdk_version": _version(sdk),
+        "sdk_function": function,
+        "sdk_options": sdk_options or {},
+        "entry": entry,
+        "market_type": market_type,
+        "credentials": credentials,
+        "used": {
+            "now_ms": now_ms,
+            "nonce": nonce,
+            "request_id": None,
+            "channel": channel,
+            "symbols": symbols or [],
+            "token": None,
+            "challenge": None,
+        },
+        "ws_url": ws_url,
+        "ws_headers": {},
+        "rest": [],
+        "frames": frames,
+        "subscribe_frames": subscribe_frames,
+    }
+
+
+# --------------------------------------------------------------------------
+# the SDKs
+# --------------------------------------------------------------------------
+
+
+def capture_pybit(set_name: str, now_ms: int) -> dict[str, Any]:
+    """bybit: pybit's unified_trading.WebSocket, private channel, as a user
+    opens it; its WebSocketApp replaced by the recorder."""
+    import pybit._websocket_stream as stream
+    import pybit.unified_trading as unified
+
+    creds = CREDENTIALS[set_name]
+    sockets: list[tuple[str, Recorder]] = []
+
+    def app(url: str, **_callbacks: Any) -> Recorder:
+        recorder = Recorder()
+        recorder.run_forever = lambda **_k: None  # type: ignore[attr-defined]
+        recorder.close = lambda: setattr(recorder, "sock", None)  # type: ignore[attr-defined]
+        sockets.append((url, recorder))
+        return recorder
+
+    # Ours (and ccxt's) auth window is 10 s; pybit's default is 1 s and its
+    # private_auth_expire (seconds) sets it: the same expiry, so the same signature.
+    options = {"private_auth_expire": 10}
+    with (
+        frozen(now_ms),
+        mock.patch.object(stream.websocket, "WebSocketApp", app),
+        mock.patch.object(stream.threading, "Timer", mock.MagicMock()),
+        mock.patch.object(stream, "uuid4", lambda: REQUEST_UUID),
+    ):
+        ws = unified.WebSocket(
+            testnet=False, channel_type="private", api_key=creds["api_key"], api_secret=creds["secret"], **options
+        )
+        ws.wallet_stream(callback=lambda _message: None)
+        ws.exit()
+    (url, recorder), = sockets
+    auth = [frame for frame in recorder.sent if frame.get("op") == "auth"]
+    subscribes = [frame for frame in recorder.sent if frame.get("op") == "subscribe"]
+    return _record(
+        sdk="pybit",
+        function="pybit._websocket_stream._WebSocketManager._auth",
+        entry="bybit",
+        credentials={"api_key": creds["api_key"], "secret": creds["secret"]},
+        now_ms=now_ms,
+        frames=auth,
+        subscribe_frames=subscribes,
+        ws_url=url,
+        channel="wallet",
+        sdk_options=options,
+    )
+
+
+def capture_python_okx(set_name: str, now_ms: int) -> dict[str, Any]:
+    """okx: python-okx's WsPrivateAsync.login (WsUtils.initLoginParams); the
+    caller passes the URL, so none is recorded."""
+    from okx.websocket.WsPrivateAsync import WsPrivateAsync
+
+    creds = CREDENTIALS[set_name]
+    recorder = Recorder()
+
+    async def run() -> None:
+        client = WsPrivateAsync(
+            apiKey=creds["api_key"], passphrase=creds["password"], secretKey=creds["secret"],
+            url="wss://ws.okx.com:8443/ws/v5/private",
+        )
+        client.websocket = types.SimpleNamespace(send=recorder.send_async)
+        await client.login()
+
+    with frozen(now_ms):
+        asyncio.run(run())
+    return _record(
+        sdk="python-okx",
+        function="okx.websocket.WsPrivateAsync.WsPrivateAsync.login",
+        entry="okx",
+        credentials=dict(creds),
+        now_ms=now_ms,
+        frames=recorder.sent,
+        subscribe_frames=[],
+        ws_url=None,
+    )
+
+
+def _coinbase(entry: str, set_name: str, now_ms: int, secret: str) -> dict[str, Any]:
+    """coinbase_cdp / coinbase_cdp_eddsa: coinbase-advanced-py's WSClient
+    subscribing to the user channel (its _build_subscription_message calls
+    jwt_generator.build_ws_jwt), the socket replaced by the recorder."""
+    import coinbase.jwt_generator as jwt_generator
+    from coinbase.websocket import WSClient
+
+    key_name = cdp_key_name(set_name)
+    recorder = Recorder()
+
+    async def run() -> str:
+        client = WSClient(api_key=key_name, api_secret=secret, on_message=lambda _m: None, retry=False)
+        client.websocket = types.SimpleNamespace(open=True, send=recorder.send_async)
+        await client.subscribe_async(product_ids=["BTC-USD"], channels=["user"])
+        return str(client.base_url)
+
+    with frozen(now_ms), mock.patch.object(jwt_generator.secrets, "token_hex", lambda *_a: NONCE_HEX):
+        url = asyncio.run(run())
+    return _record(
+        sdk="coinbase-advanced-py",
+        function="coinbase.jwt_generator.build_ws_jwt",
+        entry=entry,
+        credentials={"api_key": key_name, "private_key": secret},
+        now_ms=now_ms,
+        frames=[],
+        subscribe_frames=recorder.sent,
+        ws_url=url,
+        nonce=NONCE_HEX,
+        channel="user",
+        symbols=["BTC-USD"],
+    )
+
+
+def capture_coinbase_cdp(set_name: str, now_ms: int) -> dict[str, Any]:
+    return _coinbase("coinbase_cdp", set_name, now_ms, KEYS[set_name]["p256_pem_sec1"])
+
+
+def capture_coinbase_cdp_eddsa(set_name: str, now_ms: int) -> dict[str, Any]:
+    # Set A: the base64 seed || public key the CDP portal shows; set B: PKCS#8 PEM.
+    secret = ed25519_seed_public_base64(set_name) if set_name == "A" else KEYS[set_name]["ed25519_pem"]
+    return _coinbase("coinbase_cdp_eddsa", set_name, now_ms, secret)
+
+
+# name -> (capture, credential set, clock)
+SCENARIOS: dict[str, tuple[Callable[[str, int], dict[str, Any]], str, int]] = {}
+for _entry, _capture in (
+    ("bybit", capture_pybit),
+    ("okx", capture_python_okx),
+    ("coinbase_cdp", capture_coinbase_cdp),
+    ("coinbase_cdp_eddsa", capture_coinbase_cdp_eddsa),
+):
+    SCENARIOS[f"{_entry}-1"] = (_capture, "A", CLOCKS_MS[0])
+    SCENARIOS[f"{_entry}-2"] = (_capture, "B", CLOCKS_MS[1])
+
+
+def capture(name: str) -> dict[str, Any]:
+    function, set_name, now_ms = SCENARIOS[name]
+    return function(set_name, now_ms)
+
+
+def _text(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write", action="store_true", help="(re)write tests/fixtures/sdk/*.json")
+    mode.add_argument("--check", action="store_true", help="exit 1 when a fixture differs from a fresh capture")
+    parser.add_argument("names", nargs="*", help="scenario names (default: all)")
+    args = parser.parse_args(argv)
+    stale = 0
+    FIXTURE_DIR.mkdir(parents=True, exist_ok=True)
+    for name in args.names or sorted(SCENARIOS):
+        text, path = _text(capture(name)), FIXTURE_DIR / f"{name}.json"
+        if args.write:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path.relative_to(REPO_ROOT)}")
+        elif not path.exists() or path.read_text(encoding="utf-8") != text:
+            if "coinbase_cdp-" in name:  # ES256 signatures are randomised by the SDK: compare all but the signature
+                if path.exists() and _unsigned(json.loads(path.read_text(encoding="utf-8"))) == _unsigned(json.loads(text)):
+                    continue
+            stale += 1
+            print(f"stale: {path.relative_to(REPO_ROOT)}")
+    return 1 if stale else 0
+
+
+def _unsigned(capture: dict[str, Any]) -> dict[str, Any]:
+    for frame in capture["subscribe_frames"]:
+        frame["jwt"] = frame["jwt"].rsplit(".", 1)[0]
+    return capture
+
+
+if __name__ == "__main__":
+    sys.exit(main())
