@@ -38,6 +38,10 @@ SDK_DIFFERENCES: dict[tuple[str, tuple[str | int, ...]], tuple[str, str]] = {
 # documented option to ours, so the signatures can be compared.
 SDK_OPTIONS: dict[str, str] = {
     "bybit": "pybit's auth window defaults to 1 s; ccxt's and ours is 10 s: captured with private_auth_expire=10",
+    "alpaca_crypto": (
+        "alpaca-py packs its frames with msgpack (Content-Type: application/msgpack); Alpaca's docs "
+        "and ccxt send JSON text, as we do: the fixture holds the decoded map, compared field by field"
+    ),
 }
 
 # Signatures an SDK randomises (ECDSA with a random k): both must verify with

@@ -295,6 +295,94 @@ def capture_coinbase_cdp_eddsa(set_name: str, now_ms: int) -> dict[str, Any]:
     return _coinbase("coinbase_cdp_eddsa", set_name, now_ms, secret)
 
 
+class _AlpacaSocket:
+    """alpaca-py's websockets connection: records what it sends, answers
+    the connect greeting and the auth verdict as Alpaca does."""
+
+    def __init__(self, replies: list[Any], packed: bool) -> None:
+        self.sent: list[Any] = []
+        self.replies = replies
+        self.packed = packed
+
+    async def send(self, data: str | bytes) -> None:
+        import msgpack
+
+        self.sent.append(msgpack.unpackb(data) if isinstance(data, bytes) else json.loads(data))
+
+    async def recv(self) -> str | bytes:
+        import msgpack
+
+        reply = self.replies.pop(0)
+        return msgpack.packb(reply) if self.packed else json.dumps(reply)
+
+
+def _alpaca(stream: Any, replies: list[Any], packed: bool, now_ms: int) -> tuple[str, list[Any]]:
+    import alpaca.data.live.websocket as data_ws
+    import alpaca.trading.stream as trading_ws
+
+    socket = _AlpacaSocket(replies, packed)
+    urls: list[str] = []
+
+    async def connect(url: str, **_kwargs: Any) -> _AlpacaSocket:
+        urls.append(url)
+        return socket
+
+    async def run() -> None:
+        await stream._connect()
+        await stream._auth()
+
+    with (
+        frozen(now_ms),
+        mock.patch.object(data_ws.websockets_legacy, "connect", connect),
+        mock.patch.object(trading_ws.websockets_legacy, "connect", connect),
+    ):
+        asyncio.run(run())
+    (url,) = urls
+    return url, socket.sent
+
+
+def capture_alpaca_crypto(set_name: str, now_ms: int) -> dict[str, Any]:
+    """alpaca_crypto: alpaca-py's CryptoDataStream (default feed us) connecting
+    and authenticating; it speaks msgpack, recorded here decoded."""
+    from alpaca.data.live.crypto import CryptoDataStream
+
+    creds = CREDENTIALS[set_name]
+    stream = CryptoDataStream(api_key=creds["api_key"], secret_key=creds["secret"])
+    replies = [[{"T": "success", "msg": "connected"}], [{"T": "success", "msg": "authenticated"}]]
+    url, sent = _alpaca(stream, replies, True, now_ms)
+    return _record(
+        sdk="alpaca-py",
+        function="alpaca.data.live.websocket.DataStream._auth",
+        entry="alpaca_crypto",
+        credentials={"api_key": creds["api_key"], "secret": creds["secret"]},
+        now_ms=now_ms,
+        frames=sent,
+        subscribe_frames=[],
+        ws_url=url,
+        sdk_options={"encoding": "msgpack"},
+    )
+
+
+def capture_alpaca(set_name: str, now_ms: int) -> dict[str, Any]:
+    """alpaca: alpaca-py's TradingStream (live, not paper) authenticating."""
+    from alpaca.trading.stream import TradingStream
+
+    creds = CREDENTIALS[set_name]
+    stream = TradingStream(api_key=creds["api_key"], secret_key=creds["secret"], paper=False)
+    replies = [{"stream": "authorization", "data": {"action": "authenticate", "status": "authorized"}}]
+    url, sent = _alpaca(stream, replies, False, now_ms)
+    return _record(
+        sdk="alpaca-py",
+        function="alpaca.trading.stream.TradingStream._auth",
+        entry="alpaca",
+        credentials={"api_key": creds["api_key"], "secret": creds["secret"]},
+        now_ms=now_ms,
+        frames=sent,
+        subscribe_frames=[],
+        ws_url=url,
+    )
+
+
 # name -> (capture, credential set, clock)
 SCENARIOS: dict[str, tuple[Callable[[str, int], dict[str, Any]], str, int]] = {}
 for _entry, _capture in (
@@ -302,6 +390,8 @@ for _entry, _capture in (
     ("okx", capture_python_okx),
     ("coinbase_cdp", capture_coinbase_cdp),
     ("coinbase_cdp_eddsa", capture_coinbase_cdp_eddsa),
+    ("alpaca", capture_alpaca),
+    ("alpaca_crypto", capture_alpaca_crypto),
 ):
     SCENARIOS[f"{_entry}-1"] = (_capture, "A", CLOCKS_MS[0])
     SCENARIOS[f"{_entry}-2"] = (_capture, "B", CLOCKS_MS[1])
