@@ -157,6 +157,8 @@ def _record(
             "now_ms": now_ms,
             "nonce": nonce,
             "request_id": None,
+            "request_ids": [],
+            "uuids": [],
             "channel": channel,
             "symbols": symbols or [],
             "token": None,
@@ -393,8 +395,9 @@ for _entry, _capture in (
     ("alpaca", capture_alpaca),
     ("alpaca_crypto", capture_alpaca_crypto),
 ):
-    SCENARIOS[f"{_entry}-1"] = (_capture, "A", CLOCKS_MS[0])
-    SCENARIOS[f"{_entry}-2"] = (_capture, "B", CLOCKS_MS[1])
+    # As the ccxt captures: 1 and 2 share a clock, 1 and 3 the credentials.
+    for _n, (_set, _clock) in enumerate((("A", 0), ("B", 0), ("A", 1), ("B", 1)), start=1):
+        SCENARIOS[f"{_entry}-{_n}"] = (_capture, _set, CLOCKS_MS[_clock])
 
 
 def capture(name: str) -> dict[str, Any]:
