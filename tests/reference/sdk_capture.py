@@ -19,13 +19,16 @@ frames and the private subscribe frames. ``tests/test_sdk_reference.py``
 compares our modules with them (it needs none of these SDKs installed).
 
 The SDKs pin conflicting versions of websockets, PyJWT and friends and cannot
-share the test environment: they live in their own virtualenv, pinned by
-``tests/reference/sdk/requirements.txt``::
+share the test environment, nor all one another's: each requirements file in
+``tests/reference/sdk/`` is one virtualenv, and a run captures the scenarios
+whose SDK that environment has (the others are reported as skipped)::
 
-    python3 -m venv .venv-sdk
-    .venv-sdk/bin/pip install -r tests/reference/sdk/requirements.txt
-    .venv-sdk/bin/python -m tests.reference.sdk_capture --write   # (re)write tests/fixtures/sdk
-    .venv-sdk/bin/python -m tests.reference.sdk_capture --check   # exit 1 if a fixture is stale
+    for group in main binance misc; do
+        python3 -m venv .venv-sdk-$group
+        .venv-sdk-$group/bin/pip install -r tests/reference/sdk/requirements-$group.txt
+        .venv-sdk-$group/bin/python -m tests.reference.sdk_capture --write   # (re)write tests/fixtures/sdk
+    done
+    # --check instead of --write: exit 1 if a fixture is stale
 """
 
 from __future__ import annotations
@@ -143,6 +146,7 @@ def _record(
     channel: str | None = None,
     symbols: list[str] | None = None,
     market_type: str | None = None,
+    request_id: str | None = None,
     sdk_options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
@@ -156,8 +160,8 @@ def _record(
         "used": {
             "now_ms": now_ms,
             "nonce": nonce,
-            "request_id": None,
-            "request_ids": [],
+            "request_id": request_id,
+            "request_ids": [request_id] if request_id is not None else [],
             "uuids": [],
             "channel": channel,
             "symbols": symbols or [],
@@ -385,6 +389,71 @@ def capture_alpaca(set_name: str, now_ms: int) -> dict[str, Any]:
     )
 
 
+class _Sent(Exception):
+    """Raised by the recorder once the SDK has handed its frame to the socket."""
+
+
+def _binance(entry: str, set_name: str, now_ms: int, key: dict[str, str], call: str, market: str | None, **kwargs: Any) -> dict[str, Any]:
+    """binance*: binance-sdk-spot's WebSocket API client, its frame taken where
+    it is written to the socket (WebSocketCommon.send_message)."""
+    import binance_common.websocket as common
+    from binance_common.configuration import ConfigurationWebSocketAPI
+    from binance_sdk_spot.spot import Spot
+
+    creds = CREDENTIALS[set_name]
+    sent: list[Any] = []
+
+    async def record(_self: Any, payload: Any, *_a: Any, **_k: Any) -> None:
+        sent.append(json.loads(json.dumps(payload)))
+        raise _Sent
+
+    async def run() -> str:
+        config = ConfigurationWebSocketAPI(api_key=creds["api_key"], **key)
+        api = Spot(config_ws_api=config).websocket_api
+        api.connections = [types.SimpleNamespace(reconnect=False, is_session_log_on=False, websocket=None)]
+        with contextlib.suppress(_Sent):
+            await getattr(api, call)(id=REQUEST_UUID, **kwargs)
+        return str(config.stream_url)
+
+    with frozen(now_ms), mock.patch.object(common.WebSocketCommon, "send_message", record):
+        url = asyncio.run(run())
+    credentials = {"api_key": creds["api_key"], **({"secret": key["api_secret"]} if "api_secret" in key else {"private_key": key["private_key"]})}
+    return _record(
+        sdk="binance-sdk-spot",
+        function=f"binance_sdk_spot.websocket_api.SpotWebSocketAPI.{call}",
+        entry=entry,
+        market_type=market,
+        credentials=credentials,
+        now_ms=now_ms,
+        frames=sent,
+        subscribe_frames=[],
+        ws_url=url,
+        request_id=REQUEST_UUID,
+        sdk_options={k: v for k, v in kwargs.items()},
+    )
+
+
+def capture_binance(set_name: str, now_ms: int) -> dict[str, Any]:
+    # ccxt's (and our) recvWindow is 10000; the SDK sends one when asked (recv_window).
+    return _binance("binance", set_name, now_ms, {"api_secret": CREDENTIALS[set_name]["secret"]},
+                    "user_data_stream_subscribe_signature", "spot", recv_window=10000)
+
+
+def capture_binance_ed25519(set_name: str, now_ms: int) -> dict[str, Any]:
+    return _binance("binance_ed25519", set_name, now_ms, {"private_key": KEYS[set_name]["ed25519_pem"]},
+                    "user_data_stream_subscribe_signature", None, recv_window=10000)
+
+
+def capture_binance_rsa(set_name: str, now_ms: int) -> dict[str, Any]:
+    return _binance("binance_rsa", set_name, now_ms, {"private_key": KEYS[set_name]["rsa_pem"]},
+                    "user_data_stream_subscribe_signature", None, recv_window=10000)
+
+
+def capture_binance_ed25519_logon(set_name: str, now_ms: int) -> dict[str, Any]:
+    return _binance("binance_ed25519_logon", set_name, now_ms, {"private_key": KEYS[set_name]["ed25519_pem"]},
+                    "session_logon", None)
+
+
 # name -> (capture, credential set, clock)
 SCENARIOS: dict[str, tuple[Callable[[str, int], dict[str, Any]], str, int]] = {}
 for _entry, _capture in (
@@ -394,6 +463,10 @@ for _entry, _capture in (
     ("coinbase_cdp_eddsa", capture_coinbase_cdp_eddsa),
     ("alpaca", capture_alpaca),
     ("alpaca_crypto", capture_alpaca_crypto),
+    ("binance-spot", capture_binance),
+    ("binance_ed25519", capture_binance_ed25519),
+    ("binance_rsa", capture_binance_rsa),
+    ("binance_ed25519_logon", capture_binance_ed25519_logon),
 ):
     # As the ccxt captures: 1 and 2 share a clock, 1 and 3 the credentials.
     for _n, (_set, _clock) in enumerate((("A", 0), ("B", 0), ("A", 1), ("B", 1)), start=1):
@@ -419,7 +492,11 @@ def main(argv: list[str] | None = None) -> int:
     stale = 0
     FIXTURE_DIR.mkdir(parents=True, exist_ok=True)
     for name in args.names or sorted(SCENARIOS):
-        text, path = _text(capture(name)), FIXTURE_DIR / f"{name}.json"
+        try:
+            text, path = _text(capture(name)), FIXTURE_DIR / f"{name}.json"
+        except ModuleNotFoundError as missing:  # another venv's SDK (see the requirements files)
+            print(f"skipped {name}: {missing.name} is not installed in this environment")
+            continue
         if args.write:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path.relative_to(REPO_ROOT)}")
