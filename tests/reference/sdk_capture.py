@@ -454,6 +454,50 @@ def capture_binance_ed25519_logon(set_name: str, now_ms: int) -> dict[str, Any]:
                     "session_logon", None)
 
 
+def capture_binanceusdm(set_name: str, now_ms: int) -> dict[str, Any]:
+    """binanceusdm: binance-sdk-derivatives-trading-usds-futures'
+    start_user_data_stream (POST /fapi/v1/listenKey), taken where requests
+    would send it; the socket URL is its WebSocket Streams default."""
+    import requests
+    from binance_common.configuration import ConfigurationRestAPI
+    from binance_sdk_derivatives_trading_usds_futures.derivatives_trading_usds_futures import (
+        DerivativesTradingUsdsFutures,
+    )
+
+    creds = CREDENTIALS[set_name]
+    calls: list[dict[str, Any]] = []
+
+    def request(_session: Any, method: str, url: str, **kwargs: Any) -> Any:
+        prepared = requests.Request(method, url, headers=kwargs.get("headers"), params=kwargs.get("params"),
+                                    data=kwargs.get("data")).prepare()
+        calls.append({"method": prepared.method, "url": prepared.url, "headers": dict(prepared.headers),
+                      "body": prepared.body or ""})
+        response = requests.Response()
+        response.status_code, response._content = 200, json.dumps({"listenKey": "sdk-capture-listen-key"}).encode()
+        response.headers["Content-Type"] = "application/json"
+        return response
+
+    with frozen(now_ms), mock.patch.object(requests.Session, "request", request):
+        client = DerivativesTradingUsdsFutures(
+            config_rest_api=ConfigurationRestAPI(api_key=creds["api_key"], api_secret=creds["secret"]),
+        )
+        client.rest_api.start_user_data_stream()
+    record = _record(
+        sdk="binance-sdk-derivatives-trading-usds-futures",
+        function="rest_api.start_user_data_stream",
+        entry="binanceusdm",
+        credentials={"api_key": creds["api_key"], "secret": creds["secret"]},
+        now_ms=now_ms,
+        frames=[],
+        subscribe_frames=[],
+        ws_url=None,
+        market_type="linear",
+    )
+    record["rest"] = calls
+    record["used"]["token"] = "sdk-capture-listen-key"
+    return record
+
+
 # name -> (capture, credential set, clock)
 SCENARIOS: dict[str, tuple[Callable[[str, int], dict[str, Any]], str, int]] = {}
 for _entry, _capture in (
@@ -467,6 +511,7 @@ for _entry, _capture in (
     ("binance_ed25519", capture_binance_ed25519),
     ("binance_rsa", capture_binance_rsa),
     ("binance_ed25519_logon", capture_binance_ed25519_logon),
+    ("binanceusdm-linear", capture_binanceusdm),
 ):
     # As the ccxt captures: 1 and 2 share a clock, 1 and 3 the credentials.
     for _n, (_set, _clock) in enumerate((("A", 0), ("B", 0), ("A", 1), ("B", 1)), start=1):
