@@ -498,6 +498,58 @@ def capture_binanceusdm(set_name: str, now_ms: int) -> dict[str, Any]:
     return record
 
 
+def _gate(entry: str, set_name: str, now_ms: int, app: str, market: str | None, channel: str, payload: list[str],
+          login: bool = False) -> dict[str, Any]:
+    """gate / gate_wsapi: gate-ws's channel objects building their frames
+    (WebSocketRequest / ApiRequest, as Connection._write sends them)."""
+    from gate_ws import Configuration, Connection
+    from gate_ws.client import BaseChannel, WebSocketRequest
+
+    creds = CREDENTIALS[set_name]
+
+    class Private(BaseChannel):
+        name = channel
+        require_auth = True
+
+    with frozen(now_ms):
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        cfg = Configuration(app=app, api_key=creds["api_key"], api_secret=creds["secret"])
+        conn = Connection(cfg)
+        private = Private(conn)
+        if login:
+            private.login("", REQUEST_UUID)
+        else:
+            private.subscribe(payload)
+        queued = conn.sending_queue.get_nowait()
+        frame = json.loads(str(queued) if isinstance(queued, WebSocketRequest) else queued)
+    return _record(
+        sdk="gate-ws",
+        function="gate_ws.client.BaseChannel.login" if login else "gate_ws.client.WebSocketRequest.__str__",
+        entry=entry,
+        market_type=market,
+        credentials={"api_key": creds["api_key"], "secret": creds["secret"]},
+        now_ms=now_ms,
+        frames=[frame] if login else [],
+        subscribe_frames=[] if login else [frame],
+        ws_url=str(cfg.host),
+        channel=None if login else channel,
+        symbols=None if login else payload[-1:],
+        request_id=REQUEST_UUID if login else None,
+    )
+
+
+def capture_gate_spot(set_name: str, now_ms: int) -> dict[str, Any]:
+    return _gate("gate", set_name, now_ms, "spot", "spot", "spot.orders", ["BTC_USDT"])
+
+
+def capture_gate_swap(set_name: str, now_ms: int) -> dict[str, Any]:
+    return _gate("gate", set_name, now_ms, "futures", "swap", "futures.orders", ["20011", "BTC_USDT"])
+
+
+def capture_gate_wsapi(set_name: str, now_ms: int) -> dict[str, Any]:
+    return _gate("gate_wsapi", set_name, now_ms, "spot", None, "spot.login", [], login=True)
+
+
 # name -> (capture, credential set, clock)
 SCENARIOS: dict[str, tuple[Callable[[str, int], dict[str, Any]], str, int]] = {}
 for _entry, _capture in (
@@ -512,6 +564,9 @@ for _entry, _capture in (
     ("binance_rsa", capture_binance_rsa),
     ("binance_ed25519_logon", capture_binance_ed25519_logon),
     ("binanceusdm-linear", capture_binanceusdm),
+    ("gate-spot", capture_gate_spot),
+    ("gate-swap", capture_gate_swap),
+    ("gate_wsapi", capture_gate_wsapi),
 ):
     # As the ccxt captures: 1 and 2 share a clock, 1 and 3 the credentials.
     for _n, (_set, _clock) in enumerate((("A", 0), ("B", 0), ("A", 1), ("B", 1)), start=1):
