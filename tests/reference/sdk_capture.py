@@ -550,6 +550,81 @@ def capture_gate_wsapi(set_name: str, now_ms: int) -> dict[str, Any]:
     return _gate("gate_wsapi", set_name, now_ms, "spot", None, "spot.login", [], login=True)
 
 
+def capture_bitfinex(set_name: str, now_ms: int) -> dict[str, Any]:
+    """bitfinex: bitfinex-api-py's Connection._get_authentication_message, the
+    frame its BfxWebSocketClient sends on connect; its nonce is microseconds
+    from datetime.now(), frozen here."""
+    import datetime as _datetime
+
+    import bfxapi
+    import bfxapi.websocket._connection as connection
+
+    creds = CREDENTIALS[set_name]
+
+    class Frozen(_datetime.datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return _datetime.datetime.fromtimestamp(now_ms / 1000, tz)
+
+    with frozen(now_ms), mock.patch.object(connection, "datetime", Frozen):
+        frame = json.loads(connection.Connection._get_authentication_message(creds["api_key"], creds["secret"]))
+    return _record(
+        sdk="bitfinex-api-py",
+        function="bfxapi.websocket._connection.Connection._get_authentication_message",
+        entry="bitfinex",
+        credentials={"api_key": creds["api_key"], "secret": creds["secret"]},
+        now_ms=now_ms,
+        frames=[frame],
+        subscribe_frames=[],
+        ws_url=bfxapi.WSS_HOST,
+        nonce=frame["authNonce"],
+    )
+
+
+def capture_bitvavo(set_name: str, now_ms: int) -> dict[str, Any]:
+    """bitvavo: python-bitvavo-api's websocket.on_open (its WebSocketApp and
+    receive thread replaced), which sends the authenticate action."""
+    import python_bitvavo_api.bitvavo as bitvavo
+
+    creds = CREDENTIALS[set_name]
+    sent: list[Any] = []
+
+    class App:
+        def __init__(self, url: str, **_callbacks: Any) -> None:
+            self.url = url
+
+        def send(self, text: str) -> None:
+            sent.append(json.loads(text))
+
+    class Thread:
+        def __init__(self, *_a: Any) -> None:
+            self.daemon = False
+
+        def start(self) -> None:
+            pass
+
+    options = {"ACCESSWINDOW": 10000}
+    with (
+        frozen(now_ms),
+        mock.patch.object(bitvavo.websocket, "WebSocketApp", App),
+        mock.patch.object(bitvavo, "receiveThread", Thread),
+    ):
+        client = bitvavo.Bitvavo({"APIKEY": creds["api_key"], "APISECRET": creds["secret"], **options})
+        ws = client.newWebsocket()
+        ws.on_open(ws.ws)
+    return _record(
+        sdk="python-bitvavo-api",
+        function="python_bitvavo_api.bitvavo.Bitvavo.websocket.on_open",
+        entry="bitvavo",
+        credentials={"api_key": creds["api_key"], "secret": creds["secret"]},
+        now_ms=now_ms,
+        frames=sent,
+        subscribe_frames=[],
+        ws_url=ws.ws.url,
+        sdk_options=options,
+    )
+
+
 # name -> (capture, credential set, clock)
 SCENARIOS: dict[str, tuple[Callable[[str, int], dict[str, Any]], str, int]] = {}
 for _entry, _capture in (
@@ -567,6 +642,8 @@ for _entry, _capture in (
     ("gate-spot", capture_gate_spot),
     ("gate-swap", capture_gate_swap),
     ("gate_wsapi", capture_gate_wsapi),
+    ("bitfinex", capture_bitfinex),
+    ("bitvavo", capture_bitvavo),
 ):
     # As the ccxt captures: 1 and 2 share a clock, 1 and 3 the credentials.
     for _n, (_set, _clock) in enumerate((("A", 0), ("B", 0), ("A", 1), ("B", 1)), start=1):
