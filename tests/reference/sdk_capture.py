@@ -148,8 +148,10 @@ def _record(
     market_type: str | None = None,
     request_id: str | None = None,
     sdk_options: dict[str, Any] | None = None,
+    scope: tuple[str, ...] = ("ws_url", "rest", "frames", "subscribe_frames"),
 ) -> dict[str, Any]:
     return {
+        "scope": list(scope),  # what was captured from the SDK (the rest is empty, not "nothing sent")
         "sdk": sdk,
         "sdk_version": _version(sdk),
         "sdk_function": function,
@@ -625,6 +627,89 @@ def capture_bitvavo(set_name: str, now_ms: int) -> dict[str, Any]:
     )
 
 
+# base64 secrets (Kraken's are), the same as ccxt_capture's
+B64_SECRETS = {
+    "A": "cXsEn8S+9LYwfRwY/vZ+Me6yG5Hqw8P/A8sFo5e6pAQu0vvsb/y3994qVvxLzPgEg11NMzIDiYgaKHKIUXp6sw==",
+    "B": "KB0gj9qzvj1y2bNel+GYJSe+4rUkEaz0C0mPLJJ/ZGlqrCC8X2UFjyL/S7Rfvt1JMFMVRvMi4WBF95J0RKKH3A==",
+}
+CHALLENGE = "c100b894-1729-464d-ace1-52dbce11db42"
+
+
+def capture_kraken(set_name: str, now_ms: int) -> dict[str, Any]:
+    """kraken: python-kraken-sdk's SpotClient.request('POST',
+    '/0/private/GetWebSocketsToken') (what its SpotWSClient calls), taken where
+    requests would send it. Its nonce is time.time() * 1e8, frozen."""
+    import requests
+    from kraken.spot import SpotClient
+
+    creds = CREDENTIALS[set_name]
+    calls: list[dict[str, Any]] = []
+    token = f"sdk-capture-token-{set_name}"
+
+    def request(_session: Any, method: str, url: str, **kwargs: Any) -> Any:
+        prepared = requests.Request(method, url, headers=kwargs.get("headers"), data=kwargs.get("data")).prepare()
+        calls.append({"method": prepared.method, "url": prepared.url, "headers": dict(prepared.headers),
+                      "body": prepared.body or ""})
+        response = requests.Response()
+        response.status_code = 200
+        response._content = json.dumps({"error": [], "result": {"token": token, "expires": 900}}).encode()
+        response.headers["Content-Type"] = "application/json"
+        return response
+
+    with frozen(now_ms), mock.patch.object(requests.Session, "request", request):
+        client = SpotClient(key=creds["api_key"], secret=B64_SECRETS[set_name])
+        client.request(method="POST", uri="/0/private/GetWebSocketsToken")
+    (call,) = calls
+    record = _record(
+        sdk="python-kraken-sdk",
+        function="kraken.spot.SpotClient.request (SpotWSClient.get_ws_token)",
+        entry="kraken",
+        credentials={"api_key": creds["api_key"], "secret": B64_SECRETS[set_name]},
+        now_ms=now_ms,
+        frames=[],
+        subscribe_frames=[],
+        ws_url=None,
+        nonce=call["body"].split("nonce=", 1)[1],
+        scope=("rest",),
+    )
+    record["rest"] = calls
+    record["used"]["token"] = token
+    return record
+
+
+def capture_krakenfutures(set_name: str, now_ms: int) -> dict[str, Any]:
+    """krakenfutures: python-kraken-sdk's FuturesWSClient.get_sign_challenge,
+    the signature its connection puts in each private subscribe
+    (api_key, original_challenge, signed_challenge)."""
+    from kraken.futures import FuturesWSClient
+
+    creds = CREDENTIALS[set_name]
+    async def build() -> Any:  # the client wants a running loop; start() (the connection) is never called
+        return FuturesWSClient(key=creds["api_key"], secret=B64_SECRETS[set_name])
+
+    with frozen(now_ms):
+        client = asyncio.run(build())
+        signed = client.get_sign_challenge(CHALLENGE)
+        url = "wss://" + client.PROD_ENV_URL
+    # ConnectFuturesWebsocket.send_message adds exactly these three fields.
+    subscribe = {"event": "subscribe", "feed": "open_orders", "api_key": client.key,
+                 "original_challenge": CHALLENGE, "signed_challenge": signed}
+    record = _record(
+        sdk="python-kraken-sdk",
+        function="kraken.futures.FuturesWSClient.get_sign_challenge",
+        entry="krakenfutures",
+        credentials={"api_key": creds["api_key"], "secret": B64_SECRETS[set_name]},
+        now_ms=now_ms,
+        frames=[],
+        subscribe_frames=[subscribe],
+        ws_url=url,
+        channel="open_orders",
+        scope=("ws_url", "subscribe_frames"),  # the challenge request is not the SDK's signing code
+    )
+    record["used"]["challenge"] = CHALLENGE
+    return record
+
+
 # name -> (capture, credential set, clock)
 SCENARIOS: dict[str, tuple[Callable[[str, int], dict[str, Any]], str, int]] = {}
 for _entry, _capture in (
@@ -644,6 +729,8 @@ for _entry, _capture in (
     ("gate_wsapi", capture_gate_wsapi),
     ("bitfinex", capture_bitfinex),
     ("bitvavo", capture_bitvavo),
+    ("kraken", capture_kraken),
+    ("krakenfutures", capture_krakenfutures),
 ):
     # As the ccxt captures: 1 and 2 share a clock, 1 and 3 the credentials.
     for _n, (_set, _clock) in enumerate((("A", 0), ("B", 0), ("A", 1), ("B", 1)), start=1):
