@@ -710,6 +710,66 @@ def capture_krakenfutures(set_name: str, now_ms: int) -> dict[str, Any]:
     return record
 
 
+def _kucoin(entry: str, set_name: str, now_ms: int, market: str | None, futures: bool) -> dict[str, Any]:
+    """kucoin / kucoinfutures: kucoin-universal-sdk's generated
+    get_private_token (POST /api/v1/bullet-private) through its own transport,
+    taken where its requests session would send it."""
+    import requests
+    from kucoin_universal_sdk.api.client import DefaultClient
+    from kucoin_universal_sdk.model.client_option import ClientOptionBuilder
+    from kucoin_universal_sdk.model.constants import GLOBAL_API_ENDPOINT, GLOBAL_FUTURES_API_ENDPOINT
+    from kucoin_universal_sdk.model.transport_option import TransportOptionBuilder
+
+    creds = CREDENTIALS[set_name]
+    calls: list[dict[str, Any]] = []
+    token = f"sdk-capture-bullet-{set_name}"
+    endpoint = "wss://ws-api-futures.kucoin.com/" if futures else "wss://ws-api-spot.kucoin.com/"
+
+    def send(_session: Any, prepared: Any, **_kwargs: Any) -> Any:
+        body = prepared.body.decode() if isinstance(prepared.body, bytes) else prepared.body or ""
+        calls.append({"method": prepared.method, "url": prepared.url, "headers": dict(prepared.headers), "body": body})
+        response = requests.Response()
+        response.status_code = 200
+        response._content = json.dumps({"code": "200000", "data": {"token": token, "instanceServers": [
+            {"endpoint": endpoint, "encrypt": True, "protocol": "websocket", "pingInterval": 18000, "pingTimeout": 10000}
+        ]}}).encode()
+        response.headers["Content-Type"] = "application/json"
+        return response
+
+    option = (
+        ClientOptionBuilder().set_key(creds["api_key"]).set_secret(creds["secret"]).set_passphrase(creds["password"])
+        .set_spot_endpoint(GLOBAL_API_ENDPOINT).set_futures_endpoint(GLOBAL_FUTURES_API_ENDPOINT)
+        .set_transport_option(TransportOptionBuilder().build()).build()
+    )
+    with frozen(now_ms), mock.patch.object(requests.Session, "send", send):
+        rest = DefaultClient(option).rest_service()
+        service = rest.get_futures_service() if futures else rest.get_spot_service()
+        service.get_market_api().get_private_token()
+    record = _record(
+        sdk="kucoin-universal-sdk",
+        function=f"kucoin_universal_sdk.generate.{'futures' if futures else 'spot'}.market.MarketAPIImpl.get_private_token",
+        entry=entry,
+        market_type=market,
+        credentials={k: creds[k] for k in ("api_key", "secret", "password")},
+        now_ms=now_ms,
+        frames=[],
+        subscribe_frames=[],
+        ws_url=None,
+        scope=("rest",),
+    )
+    record["rest"] = calls
+    record["used"]["token"] = token
+    return record
+
+
+def capture_kucoin(set_name: str, now_ms: int) -> dict[str, Any]:
+    return _kucoin("kucoin", set_name, now_ms, "spot", False)
+
+
+def capture_kucoinfutures(set_name: str, now_ms: int) -> dict[str, Any]:
+    return _kucoin("kucoinfutures", set_name, now_ms, None, True)
+
+
 # name -> (capture, credential set, clock)
 SCENARIOS: dict[str, tuple[Callable[[str, int], dict[str, Any]], str, int]] = {}
 for _entry, _capture in (
@@ -731,6 +791,8 @@ for _entry, _capture in (
     ("bitvavo", capture_bitvavo),
     ("kraken", capture_kraken),
     ("krakenfutures", capture_krakenfutures),
+    ("kucoin-spot", capture_kucoin),
+    ("kucoinfutures", capture_kucoinfutures),
 ):
     # As the ccxt captures: 1 and 2 share a clock, 1 and 3 the credentials.
     for _n, (_set, _clock) in enumerate((("A", 0), ("B", 0), ("A", 1), ("B", 1)), start=1):
