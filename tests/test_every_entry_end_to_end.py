@@ -80,7 +80,7 @@ WITHOUT_CCXT_CAPTURE = {
     "reference (tests/test_published.py), its signature verified with the public key",
     "coinbase_cdp_eddsa": "ccxt 4.5.90 cannot sign Coinbase Advanced Trade's WebSocket JWT with a CDP Ed25519 "
     "key (pro/coinbase.py create_ws_auth); coinbase-advanced-py's capture (tests/test_sdk_reference.py) and "
-    "the fake that verifies the JWT with the public key (tests/test_coinbase_cdp.py) are its references",
+    "the fake that verifies the JWT with the public key (tests/test_cdp_jwt_fake.py) are its references",
 }
 # The private key each of those signs with (tests/fixtures/keys/keys.json), by the form its exchange issues.
 WITHOUT_CCXT_CAPTURE_KEYS = {"binance_ed25519_logon": "ed25519_pem", "coinbase_cdp_eddsa": "ed25519_seed_public_base64"}

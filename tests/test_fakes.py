@@ -36,7 +36,7 @@ WRONG_B64_SECRET = base64.b64encode(bytes(range(1, 65))).decode()
 
 
 def coinbase_public_pem() -> str:
-    """The coinbase fake holds a CDP key's public half (tests/test_coinbase_cdp.py tests it)."""
+    """The coinbase fake holds a CDP key's public half (tests/test_cdp_jwt_fake.py tests it)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519
 

@@ -23,7 +23,7 @@ share the test environment, nor all one another's: each requirements file in
 ``tests/reference/sdk/`` is one virtualenv, and a run captures the scenarios
 whose SDK that environment has (the others are reported as skipped)::
 
-    for group in main binance misc; do
+    for group in main binance misc apex; do
         python3 -m venv .venv-sdk-$group
         .venv-sdk-$group/bin/pip install -r tests/reference/sdk/requirements-$group.txt
         .venv-sdk-$group/bin/python -m tests.reference.sdk_capture --write   # (re)write tests/fixtures/sdk
@@ -770,6 +770,45 @@ def capture_kucoinfutures(set_name: str, now_ms: int) -> dict[str, Any]:
     return _kucoin("kucoinfutures", set_name, now_ms, None, True)
 
 
+def capture_apex(set_name: str, now_ms: int) -> dict[str, Any]:
+    """apex: apexomni's WebSocket (omni host) opening its private socket for
+    account_info_stream_v3; its WebSocketApp replaced by the recorder."""
+    import apexomni._websocket_stream as stream
+    from apexomni.constants import APEX_OMNI_WS_MAIN
+    from apexomni.websocket_api import WebSocket
+
+    creds = CREDENTIALS[set_name]
+    sockets: list[tuple[str, Recorder]] = []
+
+    def app(url: str, **_callbacks: Any) -> Recorder:
+        recorder = Recorder()
+        recorder.run_forever = lambda **_k: None  # type: ignore[attr-defined]
+        recorder.close = lambda: setattr(recorder, "sock", None)  # type: ignore[attr-defined]
+        sockets.append((url, recorder))
+        return recorder
+
+    with (
+        frozen(now_ms),
+        mock.patch.object(stream.websocket, "WebSocketApp", app),
+        mock.patch.object(stream.threading, "Timer", mock.MagicMock()),
+    ):
+        ws = WebSocket(endpoint=APEX_OMNI_WS_MAIN, api_key_credentials={
+            "key": creds["api_key"], "secret": creds["secret"], "passphrase": creds["password"]})
+        ws.account_info_stream_v3(lambda _message: None)
+    (url, recorder), = sockets
+    logins = [frame for frame in recorder.sent if frame.get("op") == "login"]
+    return _record(
+        sdk="apexomni",
+        function="apexomni._websocket_stream._ApexWebSocketManager._auth",
+        entry="apex",
+        credentials={k: creds[k] for k in ("api_key", "secret", "password")},
+        now_ms=now_ms,
+        frames=logins,
+        subscribe_frames=[],
+        ws_url=url,
+    )
+
+
 # name -> (capture, credential set, clock)
 SCENARIOS: dict[str, tuple[Callable[[str, int], dict[str, Any]], str, int]] = {}
 for _entry, _capture in (
@@ -793,6 +832,7 @@ for _entry, _capture in (
     ("krakenfutures", capture_krakenfutures),
     ("kucoin-spot", capture_kucoin),
     ("kucoinfutures", capture_kucoinfutures),
+    ("apex", capture_apex),
 ):
     # As the ccxt captures: 1 and 2 share a clock, 1 and 3 the credentials.
     for _n, (_set, _clock) in enumerate((("A", 0), ("B", 0), ("A", 1), ("B", 1)), start=1):
