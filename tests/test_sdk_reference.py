@@ -67,6 +67,22 @@ SDK_DIFFERENCES: dict[tuple[str, tuple[str | int, ...]], tuple[str, str]] = {
         "apexomni logs in with four topics (ws_notify_v1, ws_accounts_v2, ws_zk_accounts_v3, "
         "ws_accounts_v1), ccxt and we with the omni one, ws_zk_accounts_v3; the topics are not signed",
     ),
+    **{
+        key: value
+        for entry in ("woofipro", "modetrade")
+        for key, value in (
+            ((entry, ("frames", 0, "id")), (
+                "sdk_only",
+                "orderly-evm-connector numbers its auth request (the connection's wss_id); ccxt and we send "
+                "none, and the reply is matched by its event",
+            )),
+            ((entry, ("frames", 0, "params", "timestamp")), (
+                "same_digits",
+                "orderly-evm-connector sends the milliseconds as a number, ccxt and we as a string; the "
+                "Ed25519 signature covers the same digits",
+            )),
+        )
+    },
     ("gate_wsapi", ("frames", 0, "id")): (
         "ours_only",
         "ccxt's top-level request id (also sent as payload.req_id, which the reply echoes); gate-ws sends none",

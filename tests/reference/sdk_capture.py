@@ -23,7 +23,7 @@ share the test environment, nor all one another's: each requirements file in
 ``tests/reference/sdk/`` is one virtualenv, and a run captures the scenarios
 whose SDK that environment has (the others are reported as skipped)::
 
-    for group in main binance misc apex; do
+    for group in main binance misc apex orderly; do
         python3 -m venv .venv-sdk-$group
         .venv-sdk-$group/bin/pip install -r tests/reference/sdk/requirements-$group.txt
         .venv-sdk-$group/bin/python -m tests.reference.sdk_capture --write   # (re)write tests/fixtures/sdk
@@ -809,6 +809,54 @@ def capture_apex(set_name: str, now_ms: int) -> dict[str, Any]:
     )
 
 
+def base58(raw: bytes) -> str:
+    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    number, out = int.from_bytes(raw, "big"), ""
+    while number:
+        number, digit = divmod(number, 58)
+        out = alphabet[digit] + out
+    return "1" * (len(raw) - len(raw.lstrip(b"\0"))) + out
+
+
+def _orderly(entry: str, set_name: str, now_ms: int) -> dict[str, Any]:
+    """woofipro / modetrade (Orderly brokers): orderly-evm-connector's
+    OrderlyWebsocketClient.auth_login on a private connection, its socket manager
+    replaced by the recorder; the socket is its mainnet private endpoint
+    (get_endpoints) with the account id appended, as the client does."""
+    from orderly_evm_connector.lib.utils import get_endpoints
+    from orderly_evm_connector.websocket.websocket_client import OrderlyWebsocketClient
+
+    creds = CREDENTIALS[set_name]
+    account = "0x" + ("a1" if set_name == "A" else "b2") * 32
+    secret = "ed25519:" + base58(bytes.fromhex(KEYS[set_name]["ed25519_seed_hex"]))
+    key = f"ed25519:orderly-key-{set_name}"
+    private_url = get_endpoints(False)[2]
+    recorder = Recorder()
+    with frozen(now_ms):
+        client = OrderlyWebsocketClient(websocket_url=private_url, orderly_account_id=account, orderly_key=key,
+                                 orderly_secret=secret, private=True, wss_id=REQUEST_UUID, async_mode=True)
+        client.socket_manager = types.SimpleNamespace(_login=False, send_message=recorder.send)
+        client.auth_login()
+    return _record(
+        sdk="orderly-evm-connector",
+        function="orderly_evm_connector.websocket.websocket_client.OrderlyWebsocketClient.auth_login",
+        entry=entry,
+        credentials={"api_key": key, "secret": "", "uid": account, "private_key": secret},
+        now_ms=now_ms,
+        frames=recorder.sent,
+        subscribe_frames=[],
+        ws_url=client.websocket_url,
+    )
+
+
+def capture_woofipro(set_name: str, now_ms: int) -> dict[str, Any]:
+    return _orderly("woofipro", set_name, now_ms)
+
+
+def capture_modetrade(set_name: str, now_ms: int) -> dict[str, Any]:
+    return _orderly("modetrade", set_name, now_ms)
+
+
 # name -> (capture, credential set, clock)
 SCENARIOS: dict[str, tuple[Callable[[str, int], dict[str, Any]], str, int]] = {}
 for _entry, _capture in (
@@ -833,6 +881,8 @@ for _entry, _capture in (
     ("kucoin-spot", capture_kucoin),
     ("kucoinfutures", capture_kucoinfutures),
     ("apex", capture_apex),
+    ("woofipro", capture_woofipro),
+    ("modetrade", capture_modetrade),
 ):
     # As the ccxt captures: 1 and 2 share a clock, 1 and 3 the credentials.
     for _n, (_set, _clock) in enumerate((("A", 0), ("B", 0), ("A", 1), ("B", 1)), start=1):
