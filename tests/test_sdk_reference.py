@@ -26,15 +26,21 @@ FIXTURES = sorted((Path(__file__).parent / "fixtures" / "sdk").glob("*.json"))
 # send a JSON text, compared field by field under "json"; "sdk_value": the SDK
 # sends another value there, not signed.
 SDK_DIFFERENCES: dict[tuple[str, tuple[str | int, ...]], tuple[str, str]] = {
-    ("bybit", ("frames", 0, "args", 1)): (
-        "same_digits",
-        "pybit sends expires as a number; ccxt and we send the same digits as a string, "
-        "which Bybit's v5 auth accepts (the ccxt reference proves the string form)",
-    ),
-    ("okx", ("frames", 0, "args", 0, "timestamp")): (
-        "same_digits",
-        "python-okx sends the seconds as a number; OKX's login docs show a string, as ccxt and we send",
-    ),
+    **{
+        (entry, ("frames", 0, "args", 1)): (
+            "same_digits",
+            "pybit sends expires as a number; ccxt and we send the same digits as a string, "
+            "which Bybit's v5 auth accepts (the ccxt reference proves the string form)",
+        )
+        for entry in ("bybit", "bybiteu", "bybitid")
+    },
+    **{
+        (entry, ("frames", 0, "args", 0, "timestamp")): (
+            "same_digits",
+            "python-okx sends the seconds as a number; OKX's login docs show a string, as ccxt and we send",
+        )
+        for entry in ("okx", "myokx", "okxus")
+    },
     **{
         (entry, ("frames", 0, "params", "recvWindow")): (
             "same_digits",
@@ -137,7 +143,11 @@ HEADER_VALUES: dict[tuple[str, str], tuple[str, str]] = {
 # Where an SDK's own defaults differ from ours and the capture set the SDK's
 # documented option to ours, so the signatures can be compared.
 SDK_OPTIONS: dict[str, str] = {
-    "bybit": "pybit's auth window defaults to 1 s; ccxt's and ours is 10 s: captured with private_auth_expire=10",
+    **{
+        entry: "pybit's auth window defaults to 1 s; ccxt's and ours is 10 s: captured with private_auth_expire=10"
+        + (f" (and tld={tld!r}, pybit's host option)" if tld else "")
+        for entry, tld in (("bybit", ""), ("bybiteu", "eu"), ("bybitid", "id"))
+    },
     "binance": "recv_window=10000: ccxt's and our recvWindow; the SDK sends none unless asked",
     "binance_ed25519": "recv_window=10000, as for binance",
     "binance_rsa": "recv_window=10000, as for binance",

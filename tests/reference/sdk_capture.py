@@ -183,9 +183,10 @@ def _record(
 # --------------------------------------------------------------------------
 
 
-def capture_pybit(set_name: str, now_ms: int) -> dict[str, Any]:
-    """bybit: pybit's unified_trading.WebSocket, private channel, as a user
-    opens it; its WebSocketApp replaced by the recorder."""
+def capture_pybit(set_name: str, now_ms: int, entry: str = "bybit", tld: str = "") -> dict[str, Any]:
+    """bybit (bybiteu, bybitid: pybit's tld option): pybit's
+    unified_trading.WebSocket, private channel, as a user opens it; its
+    WebSocketApp replaced by the recorder."""
     import pybit._websocket_stream as stream
     import pybit.unified_trading as unified
 
@@ -201,7 +202,7 @@ def capture_pybit(set_name: str, now_ms: int) -> dict[str, Any]:
 
     # Ours (and ccxt's) auth window is 10 s; pybit's default is 1 s and its
     # private_auth_expire (seconds) sets it: the same expiry, so the same signature.
-    options = {"private_auth_expire": 10}
+    options: dict[str, Any] = {"private_auth_expire": 10, **({"tld": tld} if tld else {})}
     with (
         frozen(now_ms),
         mock.patch.object(stream.websocket, "WebSocketApp", app),
@@ -219,7 +220,7 @@ def capture_pybit(set_name: str, now_ms: int) -> dict[str, Any]:
     return _record(
         sdk="pybit",
         function="pybit._websocket_stream._WebSocketManager._auth",
-        entry="bybit",
+        entry=entry,
         credentials={"api_key": creds["api_key"], "secret": creds["secret"]},
         now_ms=now_ms,
         frames=auth,
@@ -230,7 +231,15 @@ def capture_pybit(set_name: str, now_ms: int) -> dict[str, Any]:
     )
 
 
-def capture_python_okx(set_name: str, now_ms: int) -> dict[str, Any]:
+def capture_pybit_eu(set_name: str, now_ms: int) -> dict[str, Any]:
+    return capture_pybit(set_name, now_ms, "bybiteu", "eu")  # pybit's TLD_EU
+
+
+def capture_pybit_id(set_name: str, now_ms: int) -> dict[str, Any]:
+    return capture_pybit(set_name, now_ms, "bybitid", "id")  # pybit formats any tld into its hosts
+
+
+def capture_python_okx(set_name: str, now_ms: int, entry: str = "okx") -> dict[str, Any]:
     """okx: python-okx's WsPrivateAsync.login (WsUtils.initLoginParams); the
     caller passes the URL, so none is recorded."""
     from okx.websocket.WsPrivateAsync import WsPrivateAsync
@@ -251,13 +260,21 @@ def capture_python_okx(set_name: str, now_ms: int) -> dict[str, Any]:
     return _record(
         sdk="python-okx",
         function="okx.websocket.WsPrivateAsync.WsPrivateAsync.login",
-        entry="okx",
+        entry=entry,
         credentials=dict(creds),
         now_ms=now_ms,
         frames=recorder.sent,
         subscribe_frames=[],
         ws_url=None,
     )
+
+
+def capture_python_okx_myokx(set_name: str, now_ms: int) -> dict[str, Any]:
+    return capture_python_okx(set_name, now_ms, "myokx")  # the caller names the host: the frame is the same
+
+
+def capture_python_okx_okxus(set_name: str, now_ms: int) -> dict[str, Any]:
+    return capture_python_okx(set_name, now_ms, "okxus")
 
 
 def _coinbase(entry: str, set_name: str, now_ms: int, secret: str) -> dict[str, Any]:
@@ -861,7 +878,11 @@ def capture_modetrade(set_name: str, now_ms: int) -> dict[str, Any]:
 SCENARIOS: dict[str, tuple[Callable[[str, int], dict[str, Any]], str, int]] = {}
 for _entry, _capture in (
     ("bybit", capture_pybit),
+    ("bybiteu", capture_pybit_eu),
+    ("bybitid", capture_pybit_id),
     ("okx", capture_python_okx),
+    ("myokx", capture_python_okx_myokx),
+    ("okxus", capture_python_okx_okxus),
     ("coinbase_cdp", capture_coinbase_cdp),
     ("coinbase_cdp_eddsa", capture_coinbase_cdp_eddsa),
     ("alpaca", capture_alpaca),
