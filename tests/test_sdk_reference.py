@@ -109,9 +109,12 @@ TRANSPORT_HEADERS = {"Accept", "Accept-Encoding", "Connection", "Content-Length"
 
 # Headers we (and ccxt) send that the SDK does not: (entry, header) -> why.
 OUR_HEADERS_ONLY: dict[tuple[str, str], str] = {
-    ("binanceusdm", "Content-Type"): (
-        "ccxt names the (empty) form body's type; the SDK sends no body and no type; nothing is signed"
-    ),
+    **{
+        (entry, "Content-Type"): (
+            "ccxt names the (empty) form body's type; the SDK sends no body and no type; nothing is signed"
+        )
+        for entry in ("binanceusdm", "binancecoinm")
+    },
 }
 
 # Headers the SDK sends and we (and ccxt) do not: (entry, header) -> why.

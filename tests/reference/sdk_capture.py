@@ -473,15 +473,21 @@ def capture_binance_ed25519_logon(set_name: str, now_ms: int) -> dict[str, Any]:
                     "session_logon", None)
 
 
-def capture_binanceusdm(set_name: str, now_ms: int) -> dict[str, Any]:
-    """binanceusdm: binance-sdk-derivatives-trading-usds-futures'
-    start_user_data_stream (POST /fapi/v1/listenKey), taken where requests
-    would send it; the socket URL is its WebSocket Streams default."""
+def capture_binanceusdm(set_name: str, now_ms: int, coin: bool = False) -> dict[str, Any]:
+    """binanceusdm (binancecoinm): binance-sdk-derivatives-trading-usds-futures'
+    (-coin-futures') start_user_data_stream (POST /fapi/v1/listenKey,
+    /dapi/v1/listenKey), taken where requests would send it."""
     import requests
     from binance_common.configuration import ConfigurationRestAPI
-    from binance_sdk_derivatives_trading_usds_futures.derivatives_trading_usds_futures import (
-        DerivativesTradingUsdsFutures,
-    )
+
+    if coin:
+        from binance_sdk_derivatives_trading_coin_futures.derivatives_trading_coin_futures import (
+            DerivativesTradingCoinFutures as Client,
+        )
+    else:
+        from binance_sdk_derivatives_trading_usds_futures.derivatives_trading_usds_futures import (
+            DerivativesTradingUsdsFutures as Client,
+        )
 
     creds = CREDENTIALS[set_name]
     calls: list[dict[str, Any]] = []
@@ -497,28 +503,30 @@ def capture_binanceusdm(set_name: str, now_ms: int) -> dict[str, Any]:
         return response
 
     with frozen(now_ms), mock.patch.object(requests.Session, "request", request):
-        client = DerivativesTradingUsdsFutures(
-            config_rest_api=ConfigurationRestAPI(api_key=creds["api_key"], api_secret=creds["secret"]),
-        )
+        client = Client(config_rest_api=ConfigurationRestAPI(api_key=creds["api_key"], api_secret=creds["secret"]))
         client.rest_api.start_user_data_stream()
     record = _record(
-        sdk="binance-sdk-derivatives-trading-usds-futures",
+        sdk=f"binance-sdk-derivatives-trading-{'coin' if coin else 'usds'}-futures",
         function="rest_api.start_user_data_stream",
-        entry="binanceusdm",
+        entry="binancecoinm" if coin else "binanceusdm",
         credentials={"api_key": creds["api_key"], "secret": creds["secret"]},
         now_ms=now_ms,
         frames=[],
         subscribe_frames=[],
         ws_url=None,
-        market_type="linear",
+        market_type="inverse" if coin else "linear",
     )
     record["rest"] = calls
     record["used"]["token"] = "sdk-capture-listen-key"
     return record
 
 
+def capture_binancecoinm(set_name: str, now_ms: int) -> dict[str, Any]:
+    return capture_binanceusdm(set_name, now_ms, coin=True)
+
+
 def _gate(entry: str, set_name: str, now_ms: int, app: str, market: str | None, channel: str, payload: list[str],
-          login: bool = False) -> dict[str, Any]:
+          login: bool = False, host: str = "") -> dict[str, Any]:
     """gate / gate_wsapi: gate-ws's channel objects building their frames
     (WebSocketRequest / ApiRequest, as Connection._write sends them)."""
     from gate_ws import Configuration, Connection
@@ -532,7 +540,7 @@ def _gate(entry: str, set_name: str, now_ms: int, app: str, market: str | None, 
 
     with frozen(now_ms):
         asyncio.set_event_loop(asyncio.new_event_loop())
-        cfg = Configuration(app=app, api_key=creds["api_key"], api_secret=creds["secret"])
+        cfg = Configuration(app=app, host=host, api_key=creds["api_key"], api_secret=creds["secret"])
         conn = Connection(cfg)
         private = Private(conn)
         if login:
@@ -563,6 +571,11 @@ def capture_gate_spot(set_name: str, now_ms: int) -> dict[str, Any]:
 
 def capture_gate_swap(set_name: str, now_ms: int) -> dict[str, Any]:
     return _gate("gate", set_name, now_ms, "futures", "swap", "futures.orders", ["20011", "BTC_USDT"])
+
+
+def capture_gateeu(set_name: str, now_ms: int) -> dict[str, Any]:
+    # Gate EU: gate-ws's own recipe on the EU host (its host option)
+    return _gate("gateeu", set_name, now_ms, "spot", None, "spot.orders", ["BTC_USDT"], host="wss://api.gateeu.com/ws/v4/")
 
 
 def capture_gate_wsapi(set_name: str, now_ms: int) -> dict[str, Any]:
@@ -892,9 +905,11 @@ for _entry, _capture in (
     ("binance_rsa", capture_binance_rsa),
     ("binance_ed25519_logon", capture_binance_ed25519_logon),
     ("binanceusdm-linear", capture_binanceusdm),
+    ("binancecoinm-inverse", capture_binancecoinm),
     ("gate-spot", capture_gate_spot),
     ("gate-swap", capture_gate_swap),
     ("gate_wsapi", capture_gate_wsapi),
+    ("gateeu", capture_gateeu),
     ("bitfinex", capture_bitfinex),
     ("bitvavo", capture_bitvavo),
     ("kraken", capture_kraken),
