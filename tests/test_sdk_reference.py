@@ -237,7 +237,30 @@ def _compare_jwt(mine: str, theirs: str, private_key: str) -> None:
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
 def test_our_module_sends_what_the_sdk_sends(path: Path) -> None:
-    data = load(path)
+    assert_matches_sdk(load(path))
+
+
+@pytest.mark.parametrize(
+    ("name", "where"),
+    [
+        ("bybit-1", ("frames", 0, "args", 2)),  # a signature in a frame
+        ("coinbase_cdp_eddsa-1", ("subscribe_frames", 0, "jwt")),  # an EdDSA JWT
+        ("kucoin-spot-1", ("rest", 0, "headers", "KC-API-SIGN")),  # a signed REST header
+        ("gate_wsapi-1", ("frames", 0, "payload", "signature")),
+    ],
+)
+def test_a_changed_signature_is_caught(name: str, where: tuple[str | int, ...]) -> None:
+    data = load(FIXTURES[0].parent / f"{name}.json")
+    parent: Any = data
+    for step in where[:-1]:
+        parent = parent[step]
+    value = parent[where[-1]]
+    parent[where[-1]] = value[:-3] + ("AAA" if not value.endswith("AAA") else "BBB")
+    with pytest.raises(AssertionError):
+        assert_matches_sdk(data)
+
+
+def assert_matches_sdk(data: dict[str, Any]) -> None:
     entry = data["entry"]
     got = ours(data)
     if entry in SDK_URLS:
