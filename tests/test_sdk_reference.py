@@ -113,7 +113,7 @@ OUR_HEADERS_ONLY: dict[tuple[str, str], str] = {
         (entry, "Content-Type"): (
             "ccxt names the (empty) form body's type; the SDK sends no body and no type; nothing is signed"
         )
-        for entry in ("binanceusdm", "binancecoinm")
+        for entry in ("binanceusdm", "binancecoinm", "binance")
     },
 }
 

@@ -473,7 +473,7 @@ def capture_binance_ed25519_logon(set_name: str, now_ms: int) -> dict[str, Any]:
                     "session_logon", None)
 
 
-def capture_binanceusdm(set_name: str, now_ms: int, coin: bool = False) -> dict[str, Any]:
+def capture_binanceusdm(set_name: str, now_ms: int, coin: bool = False, entry: str = "") -> dict[str, Any]:
     """binanceusdm (binancecoinm): binance-sdk-derivatives-trading-usds-futures'
     (-coin-futures') start_user_data_stream (POST /fapi/v1/listenKey,
     /dapi/v1/listenKey), taken where requests would send it."""
@@ -508,7 +508,7 @@ def capture_binanceusdm(set_name: str, now_ms: int, coin: bool = False) -> dict[
     record = _record(
         sdk=f"binance-sdk-derivatives-trading-{'coin' if coin else 'usds'}-futures",
         function="rest_api.start_user_data_stream",
-        entry="binancecoinm" if coin else "binanceusdm",
+        entry=entry or ("binancecoinm" if coin else "binanceusdm"),
         credentials={"api_key": creds["api_key"], "secret": creds["secret"]},
         now_ms=now_ms,
         frames=[],
@@ -523,6 +523,14 @@ def capture_binanceusdm(set_name: str, now_ms: int, coin: bool = False) -> dict[
 
 def capture_binancecoinm(set_name: str, now_ms: int) -> dict[str, Any]:
     return capture_binanceusdm(set_name, now_ms, coin=True)
+
+
+def capture_binance_linear(set_name: str, now_ms: int) -> dict[str, Any]:
+    return capture_binanceusdm(set_name, now_ms, entry="binance")  # binance's linear market: the same call
+
+
+def capture_binance_inverse(set_name: str, now_ms: int) -> dict[str, Any]:
+    return capture_binanceusdm(set_name, now_ms, coin=True, entry="binance")
 
 
 def _gate(entry: str, set_name: str, now_ms: int, app: str, market: str | None, channel: str, payload: list[str],
@@ -906,6 +914,8 @@ for _entry, _capture in (
     ("binance_ed25519_logon", capture_binance_ed25519_logon),
     ("binanceusdm-linear", capture_binanceusdm),
     ("binancecoinm-inverse", capture_binancecoinm),
+    ("binance-linear", capture_binance_linear),
+    ("binance-inverse", capture_binance_inverse),
     ("gate-spot", capture_gate_spot),
     ("gate-swap", capture_gate_swap),
     ("gate_wsapi", capture_gate_wsapi),
