@@ -166,7 +166,7 @@ def verify_jwt(token: str, private_key: str) -> None:
         key.public_key().verify(der, signed, ec.ECDSA(hashes.SHA256()))
 
 
-def _documented_subscribes(capture: dict[str, Any], fields: dict[str, Any] | None) -> tuple[list[Any], dict[str, Any] | None]:
+def documented_subscribes(capture: dict[str, Any], fields: dict[str, Any] | None) -> tuple[list[Any], dict[str, Any] | None]:
     """For a JWT_CLAIMS entry: check our JWT against ccxt's as documented
     (header and claims equal, our signature valid), then leave both JWTs out."""
     entry = capture["entry"]
@@ -258,7 +258,7 @@ def assert_matches_capture(capture: dict[str, Any]) -> None:
     assert got["ws_headers"] == expected["ws_headers"]
     entry = capture["entry"]
     assert _without_request_ids(entry, got["frames"]) == _without_request_ids(entry, expected["frames"])
-    subscribe_frames, fields = _documented_subscribes(expected, got["subscribe_auth"])
+    subscribe_frames, fields = documented_subscribes(expected, got["subscribe_auth"])
     if fields is None:
         return
     assert subscribe_frames, "we add auth fields to a subscribe ccxt never sends"
