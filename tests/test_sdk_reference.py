@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conformance import b64url, ours, verify_jwt
+from tests.conformance import b64url, jwt_parts, ours, verify_jwt
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "sdk").glob("*.json"))
 
@@ -89,6 +89,17 @@ SDK_DIFFERENCES: dict[tuple[str, tuple[str | int, ...]], tuple[str, str]] = {
             )),
         )
     },
+    **{
+        (entry, ("frames", 0, "params", "token")): (
+            "jwt_claims",
+            "coinbase-advanced-py 2.0.0rc1 (a pre-release) signs the gateway's public/auth JWT with "
+            "jwt_generator.build_jwt: {sub, iss: 'cdp', nbf, exp}, no aud, no iat; ccxt 4.5.90 (and we) send "
+            "aud ['retail_rest_api_proxy'] / iss 'coinbase-cloud' (ES256) or aud ['cdp_service'] / iss 'cdp' "
+            "(EdDSA), with iat. No Coinbase page for this gateway's claims was found, and the SDK is a "
+            "pre-release: ours stay ccxt's (tests/reference/SECOND_REFERENCE.md)",
+        )
+        for entry in ("coinbaseinternational", "coinbaseinternational_eddsa")
+    },
     ("gate_wsapi", ("frames", 0, "id")): (
         "ours_only",
         "ccxt's top-level request id (also sent as payload.req_id, which the reply echoes); gate-ws sends none",
@@ -97,6 +108,14 @@ SDK_DIFFERENCES: dict[tuple[str, tuple[str | int, ...]], tuple[str, str]] = {
         "sdk_only",
         "gate-ws's X-Gate-Channel-Id request header (broker channel attribution, empty here); not signed",
     ),
+}
+
+# JWTs whose claims we (as ccxt 4.5.90) write otherwise than the SDK:
+# entry -> (claims only we send, claims whose values differ). The header and
+# every other claim are equal, and both signatures verify with the key.
+JWT_CLAIMS_OURS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "coinbaseinternational": (("aud", "iat"), ("iss",)),
+    "coinbaseinternational_eddsa": (("aud", "iat"), ()),
 }
 
 # Sockets whose URL is written differently by the SDK: entry -> (SDK's, why).
@@ -197,15 +216,29 @@ def test_every_listed_difference_is_used() -> None:
             assert data["entry"] in SDK_OPTIONS, data["sdk_options"]
 
 
-def _compare(entry: str, at: tuple[str | int, ...], mine: Any, theirs: Any) -> None:
+def _compare(data: dict[str, Any], at: tuple[str | int, ...], mine: Any, theirs: Any) -> None:
+    entry = data["entry"]
     difference = SDK_DIFFERENCES.get((entry, at))
     if difference is not None:
         kind, _why = difference
         if kind == "json_text":
             assert isinstance(mine, str) and isinstance(theirs, str), at
-            _compare(entry, (*at, "json"), json.loads(mine), json.loads(theirs))
+            _compare(data, (*at, "json"), json.loads(mine), json.loads(theirs))
         elif kind == "sdk_value":
             assert mine != theirs, (at, "the same value again: drop it from SDK_DIFFERENCES")
+        elif kind == "jwt_claims":
+            # the same header; the claims equal but for those JWT_CLAIMS_OURS names; both signatures valid
+            ours_only, differing = JWT_CLAIMS_OURS[entry]
+            (my_header, my_claims), (their_header, their_claims) = jwt_parts(mine), jwt_parts(theirs)
+            assert my_header == their_header, at
+            assert set(my_claims) - set(their_claims) == set(ours_only) and not set(their_claims) - set(my_claims)
+            assert all(my_claims[k] != their_claims[k] for k in differing), differing
+            skip = {*ours_only, *differing}
+            assert {k: v for k, v in my_claims.items() if k not in skip} == {
+                k: v for k, v in their_claims.items() if k not in skip
+            }
+            verify_jwt(mine, data["credentials"]["private_key"])
+            verify_jwt(theirs, data["credentials"]["private_key"])
         else:
             assert kind == "same_digits"
             assert {type(mine), type(theirs)} == {str, int}, (at, mine, theirs)
@@ -216,11 +249,11 @@ def _compare(entry: str, at: tuple[str | int, ...], mine: Any, theirs: Any) -> N
             side = "ours_only" if key in mine else "sdk_only"
             assert SDK_DIFFERENCES.get((entry, (*at, key)), ("",))[0] == side, (at, key, side)
         for key in mine.keys() & theirs.keys():
-            _compare(entry, (*at, key), mine[key], theirs[key])
+            _compare(data, (*at, key), mine[key], theirs[key])
     elif isinstance(mine, list) and isinstance(theirs, list):
         assert len(mine) == len(theirs), at
         for index, (a, b) in enumerate(zip(mine, theirs)):
-            _compare(entry, (*at, index), a, b)
+            _compare(data, (*at, index), a, b)
     else:
         assert type(mine) is type(theirs) and mine == theirs, (at, mine, theirs)
 
@@ -268,7 +301,7 @@ def assert_matches_sdk(data: dict[str, Any]) -> None:
     elif data["ws_url"] is not None:
         assert got["ws_url"] == data["ws_url"]
     if "frames" in data["scope"]:
-        _compare(entry, ("frames",), got["frames"], data["frames"])
+        _compare(data, ("frames",), got["frames"], data["frames"])
     if "rest" in data["scope"]:
         assert len(got["rest"]) == len(data["rest"])
     for mine, theirs in zip(got["rest"], data["rest"]):
@@ -291,7 +324,7 @@ def assert_matches_sdk(data: dict[str, Any]) -> None:
             if key == "jwt":
                 _compare_jwt(value, frame[key], data["credentials"]["private_key"])
             else:
-                _compare(entry, ("subscribe_frames", key), value, frame[key])
+                _compare(data, ("subscribe_frames", key), value, frame[key])
 
 
 def test_the_readme_names_each_sdk_reference_with_its_version() -> None:

@@ -23,7 +23,7 @@ share the test environment, nor all one another's: each requirements file in
 ``tests/reference/sdk/`` is one virtualenv, and a run captures the scenarios
 whose SDK that environment has (the others are reported as skipped)::
 
-    for group in main binance misc apex orderly; do
+    for group in main binance misc apex orderly cbrc; do
         python3 -m venv .venv-sdk-$group
         .venv-sdk-$group/bin/pip install -r tests/reference/sdk/requirements-$group.txt
         .venv-sdk-$group/bin/python -m tests.reference.sdk_capture --write   # (re)write tests/fixtures/sdk
@@ -895,6 +895,48 @@ def capture_modetrade(set_name: str, now_ms: int) -> dict[str, Any]:
     return _orderly("modetrade", set_name, now_ms)
 
 
+def _coinbase_gateway(entry: str, set_name: str, now_ms: int, secret: str) -> dict[str, Any]:
+    """coinbaseinternational(_eddsa): coinbase-advanced-py 2.0.0rc1's Deribit-
+    powered gateway client (DeribitRetailWSClient._handshake_auth, the
+    public/auth call with build_auth_params), its socket replaced by the
+    recorder. A pre-release of Coinbase's own SDK: its own virtualenv."""
+    import coinbase.jwt_generator as jwt_generator
+    from coinbase.deribit.ws_client import DeribitRetailWSClient
+
+    key_name = cdp_key_name(set_name)
+    recorder = Recorder()
+
+    def recv(**_kwargs: Any) -> str:
+        raise _Sent
+
+    with frozen(now_ms), mock.patch.object(jwt_generator.secrets, "token_hex", lambda *_a: NONCE_HEX):
+        client = DeribitRetailWSClient(api_key=key_name, api_secret=secret)
+        client._ws = types.SimpleNamespace(send=recorder.send, recv=recv)
+        with contextlib.suppress(_Sent):
+            client._handshake_auth()
+    (frame,) = recorder.sent
+    return _record(
+        sdk="coinbase-advanced-py",
+        function="coinbase.deribit.ws_client.DeribitRetailWSClient._handshake_auth",
+        entry=entry,
+        credentials={"api_key": key_name, "private_key": secret},
+        now_ms=now_ms,
+        frames=[frame],
+        subscribe_frames=[],
+        ws_url=str(client.url),
+        nonce=NONCE_HEX,
+        request_id=frame["id"],
+    )
+
+
+def capture_coinbaseinternational(set_name: str, now_ms: int) -> dict[str, Any]:
+    return _coinbase_gateway("coinbaseinternational", set_name, now_ms, KEYS[set_name]["p256_pem_sec1"])
+
+
+def capture_coinbaseinternational_eddsa(set_name: str, now_ms: int) -> dict[str, Any]:
+    return _coinbase_gateway("coinbaseinternational_eddsa", set_name, now_ms, ed25519_seed_public_base64(set_name))
+
+
 # name -> (capture, credential set, clock)
 SCENARIOS: dict[str, tuple[Callable[[str, int], dict[str, Any]], str, int]] = {}
 for _entry, _capture in (
@@ -929,10 +971,42 @@ for _entry, _capture in (
     ("apex", capture_apex),
     ("woofipro", capture_woofipro),
     ("modetrade", capture_modetrade),
+    ("coinbaseinternational", capture_coinbaseinternational),
+    ("coinbaseinternational_eddsa", capture_coinbaseinternational_eddsa),
 ):
     # As the ccxt captures: 1 and 2 share a clock, 1 and 3 the credentials.
     for _n, (_set, _clock) in enumerate((("A", 0), ("B", 0), ("A", 1), ("B", 1)), start=1):
         SCENARIOS[f"{_entry}-{_n}"] = (_capture, _set, CLOCKS_MS[_clock])
+
+
+# Which requirements file (tests/reference/sdk/requirements-<group>.txt) pins
+# each entry's SDK; a run captures an entry only in an environment that has
+# exactly those pins (coinbase-advanced-py is pinned twice, 1.8.4 and 2.0.0rc1).
+GROUPS: dict[str, str] = {
+    **dict.fromkeys(("bybit", "bybiteu", "bybitid", "okx", "myokx", "okxus", "coinbase_cdp", "coinbase_cdp_eddsa",
+                     "alpaca", "alpaca_crypto", "kucoin", "kucoinfutures"), "main"),
+    **dict.fromkeys(("binance", "binance_ed25519", "binance_rsa", "binance_ed25519_logon", "binanceusdm",
+                     "binancecoinm"), "binance"),
+    **dict.fromkeys(("gate", "gate_wsapi", "gateeu", "bitfinex", "bitvavo", "kraken", "krakenfutures"), "misc"),
+    "apex": "apex",
+    **dict.fromkeys(("woofipro", "modetrade"), "orderly"),
+    **dict.fromkeys(("coinbaseinternational", "coinbaseinternational_eddsa"), "cbrc"),
+}
+
+
+def _pins(group: str) -> dict[str, str]:
+    text = (REPO_ROOT / "tests" / "reference" / "sdk" / f"requirements-{group}.txt").read_text(encoding="utf-8")
+    lines = (line.split("#")[0].strip() for line in text.splitlines())
+    return dict(line.split("==", 1) for line in lines if "==" in line)
+
+
+def installed_here(name: str) -> bool:
+    """Whether this environment holds exactly the pins of the scenario's group."""
+    entry = name.rsplit("-", 1)[0].split("-")[0]
+    try:
+        return all(importlib.metadata.version(dist) == version for dist, version in _pins(GROUPS[entry]).items())
+    except importlib.metadata.PackageNotFoundError:
+        return False
 
 
 def capture(name: str) -> dict[str, Any]:
@@ -954,27 +1028,35 @@ def main(argv: list[str] | None = None) -> int:
     stale = 0
     FIXTURE_DIR.mkdir(parents=True, exist_ok=True)
     for name in args.names or sorted(SCENARIOS):
-        try:
-            text, path = _text(capture(name)), FIXTURE_DIR / f"{name}.json"
-        except ModuleNotFoundError as missing:  # another venv's SDK (see the requirements files)
-            print(f"skipped {name}: {missing.name} is not installed in this environment")
+        if not installed_here(name):  # another virtualenv's SDK (see the requirements files)
+            print(f"skipped {name}: requirements-{GROUPS[name.rsplit('-', 1)[0].split('-')[0]]}.txt is not what is installed here")
             continue
+        text, path = _text(capture(name)), FIXTURE_DIR / f"{name}.json"
+        # ES256 signatures are randomised by the SDK: a fixture that differs only there is current.
+        same = path.exists() and _unsigned(json.loads(path.read_text(encoding="utf-8"))) == _unsigned(json.loads(text))
         if args.write:
-            path.write_text(text, encoding="utf-8")
-            print(f"wrote {path.relative_to(REPO_ROOT)}")
-        elif not path.exists() or path.read_text(encoding="utf-8") != text:
-            if "coinbase_cdp-" in name:  # ES256 signatures are randomised by the SDK: compare all but the signature
-                if path.exists() and _unsigned(json.loads(path.read_text(encoding="utf-8"))) == _unsigned(json.loads(text)):
-                    continue
+            if not same:
+                path.write_text(text, encoding="utf-8")
+                print(f"wrote {path.relative_to(REPO_ROOT)}")
+        elif not same:
             stale += 1
             print(f"stale: {path.relative_to(REPO_ROOT)}")
     return 1 if stale else 0
 
 
 def _unsigned(capture: dict[str, Any]) -> dict[str, Any]:
-    for frame in capture["subscribe_frames"]:
-        frame["jwt"] = frame["jwt"].rsplit(".", 1)[0]
-    return capture
+    """The capture without the signatures of its ES256 JWTs (random k)."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        if isinstance(value, str) and value.startswith("eyJhbGciOiJFUzI1NiIs") and value.count(".") == 2:
+            return value.rsplit(".", 1)[0]
+        return value
+
+    return dict(strip(capture))
 
 
 if __name__ == "__main__":
