@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from . import values
+from .flows import FLOWS
 
-FLOWS = ("direct", "pre_auth", "inline", "challenge", "handshake")
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*\Z")
 HEADER_NAME = re.compile(r"[A-Za-z0-9_-]+\Z")  # HTTP token characters used in practice (LBank: echostr, signature_method)
 
@@ -49,16 +49,6 @@ REPLY_KEYS: KeySpec = ({"success", "failure", "reason"}, {"code", "ttl", "ttl_un
 PAYLOAD_KEYS: KeySpec = ({"json", "separators", "encoding"}, set())
 HANDSHAKE = ("ws_headers", "socket_url", "socket_query")
 
-# What each flow's template renders, so what its table must and must not hold.
-FLOW_PARTS = {
-    "direct": ({"auth_frame"}, {"subscribe_auth", "rest", "ws_url_with_token", "keepalive", "close", "ping_frame"}),
-    "inline": ({"subscribe_auth"}, {"auth_frame", "rest", "ws_url_with_token", "keepalive", "close", "ping_frame"}),
-    # pre_auth: the token goes into the URL, each private subscribe or an auth frame.
-    "pre_auth": ({"rest"}, {"socket_url", "socket_query"}),
-    "challenge": ({"auth_frame", "subscribe_auth"}, {"rest", "ws_url_with_token", "keepalive", "close", "ping_frame"}),
-    # Nothing is sent to authenticate: the handshake's headers or URL are signed.
-    "handshake": (set(), {"auth_frame", "subscribe_auth", "rest", "ws_url_with_token", "keepalive", "close", "ping_frame"}),
-}
 HASHES = ("sha256", "sha384", "sha512")  # HMAC with credentials.secret (signature.key)
 # Signatures with credentials.private_key (signature.private_key), through the
 # optional cryptography package: Ed25519, RSA PKCS#1 v1.5 with SHA-256, and
@@ -182,6 +172,11 @@ class Variant:
     socket_query: dict[str, str] | None = None  # {socket_query}: URL-encoded, in this order
     payload: Payload | None = None
     jwt: Jwt | None = None
+    # The value graph, built once here and read by the renderer: the values
+    # each derived value reads (beyond values.VALUES' own needs), and the
+    # values each part of the table names.
+    needs: dict[str, list[str]] = field(default_factory=dict)
+    parts: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ws_headers_need_token(self) -> bool:
@@ -612,11 +607,10 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
     before = len(check.problems)
     complete = check.keys(table, data, VARIANT_KEYS)
     flow = data.get("flow")
-    if "flow" in data and check.choice(table, "flow", flow, FLOWS):
-        needed, forbidden = FLOW_PARTS[str(flow)]
-        for key in sorted(needed - set(data)):
+    if "flow" in data and check.choice(table, "flow", flow, tuple(FLOWS)):
+        for key in sorted(FLOWS[str(flow)].needs - set(data)):
             check.error(table, None, f"flow {flow!r} needs {key!r}")
-        for key in sorted(forbidden & set(data)):
+        for key in sorted(FLOWS[str(flow)].forbids & set(data)):
             check.error(table, key, f"flow {flow!r} does not use {key!r}")
     if "reference" in data:
         check.choice(table, "reference", data["reference"], REFERENCES)
@@ -659,7 +653,6 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         valid &= jwt is not None
         if jwt_names is not None:
             derived["jwt_input"] = jwt_names
-            derived["jwt"] = ["jwt_input", "signature"]
     if "rest" in data:
         rest, found = _rest(check, table, data["rest"])
         if rest is not None:
@@ -746,6 +739,8 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         socket_query=dict(data["socket_query"]) if "socket_query" in data else None,
         payload=payload,
         jwt=jwt,
+        needs=derived,
+        parts=uses,
     )
 
 

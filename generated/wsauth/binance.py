@@ -2,26 +2,37 @@
 # Do not edit: change the catalogue or templates/, then run `python -m generator`.
 """binance: WebSocket authentication, standard library only.
 
-Public API: pre_auth, build_auth_message, build_subscribe_auth and
-handle_auth_response (see wsauth's CONTRACT). Pass ``opts={"now_ms": ...}``
-and friends to make every output reproducible.
+Market inverse:
+  Flow: pre_auth, a signed REST call first (listen key, token); its answer opens the socket.
+  First: POST "https://dapi.binance.com/dapi/v1/listenKey", the token read from "listenKey".
+Market linear:
+  Flow: pre_auth, a signed REST call first (listen key, token); its answer opens the socket.
+  First: POST "https://fapi.binance.com/fapi/v1/listenKey", the token read from "listenKey".
+Market margin:
+  Flow: pre_auth, a signed REST call first (listen key, token); its answer opens the socket.
+  First: POST "https://api.binance.com/sapi/v1/userListenToken", the token read from "token".
+  Auth frame: {"id": "{request_id!s}", "method": "userDataStream.subscribe.listenToken", "params": {"listenToken": "{token}"}}.
+Market spot:
+  Flow: direct, sign a payload, send one auth frame after connecting.
+  Signs "{query}": HMAC-SHA256 with credentials.secret, hex.
+  Auth frame: {"id": "{request_id!s}", "method": "userDataStream.subscribe.signature", "params": {"apiKey": "{api_key}", "recvWindow": 10000, "timestamp": "{now_ms}", "signature": "{signature}"}}.
+Credentials: api_key, secret.
+Market types: inverse, linear, margin, spot.
+Environments: demo, testnet.
+
+The public functions are pre_auth, build_auth_message, build_subscribe_auth and
+handle_auth_response; pass ``opts={"now_ms": ...}`` (and ``nonce``,
+``request_id``) to make every output reproducible.
 """
 
 from __future__ import annotations
-
 import hashlib as _hashlib
 import hmac as _hmac
 import json as _json
 import time as _time
-from collections.abc import Mapping as _Mapping, Sequence as _Sequence
+from collections.abc import Mapping as _Mapping
+from collections.abc import Sequence as _Sequence
 from urllib.parse import urlencode as _urlencode
-from dataclasses import dataclass as _dataclass, field as _field
-from typing import (
-    Final as _Final,
-    NamedTuple as _NamedTuple,
-    TypedDict as _TypedDict,
-    TypeVar as _TypeVar,
-)
 
 __all__ = [
     "EXCHANGE",
@@ -46,11 +57,127 @@ __all__ = [
 ]
 
 EXCHANGE: _Final[str] = "binance"
+# The flow(s) that rendered this module, joined with "+".
 PATTERN: _Final[str] = "direct+pre_auth"
 # What this module's frames are proven against (see the README).
 REFERENCE: _Final[str] = "ccxt"
 DEFAULT_MARKET: _Final[str] = "spot"
 MARKET_TYPES: _Final[tuple[str, ...]] = ("inverse", "linear", "margin", "spot")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import (
+        Final as _Final,
+        Literal as _Literal,
+        TypedDict as _TypedDict,
+        TypeVar as _TypeVar,
+        dataclass_transform as _dataclass_transform,
+    )
+
+    _T = _TypeVar("_T")
+    # Reply patterns: each a mapping of key paths to what a verdict holds there.
+    _Patterns = tuple[dict[tuple[str, ...], object], ...]
+
+    class Opts(_TypedDict, total=False):
+        now_ms: int
+        nonce: int | str
+        request_id: int | str
+        market_type: str
+        token: str
+        challenge: str
+
+    class ReplyState(_TypedDict, total=False):
+        request_id: int | str
+        market_type: str
+
+    @_dataclass_transform(frozen_default=True, kw_only_default=True)
+    def _record(cls: type[_T]) -> type[_T]: ...
+
+else:  # the checker's types; at run time plain dicts (importing typing costs ~6 ms)
+    Opts = ReplyState = dict
+
+    def _record(cls: type) -> type:
+        return _slotted_record(cls)
+
+
+class WsAuthInputError(ValueError):
+    """Bad input, reported before anything is signed or sent; never holds a secret."""
+
+
+def _slotted_record(cls: type) -> type:
+    """What @dataclass(frozen=True, slots=True, kw_only=True) makes of a class
+    (the checker sees exactly that, through dataclass_transform), without
+    importing dataclasses, which costs ~10 ms: keyword-only, immutable,
+    compared by value. repr() shows only the fields in _SHOWN: never a secret."""
+    own = vars(cls)
+    names = tuple(own.get("__annotations__", {}))
+    defaults = {name: own[name] for name in names if name in own}
+    shown = own.get("_SHOWN", names)
+
+    def init(self: object, **fields: object) -> None:
+        wrong = sorted(fields.keys() - names) + sorted(
+            set(names) - defaults.keys() - fields.keys()
+        )
+        if wrong:
+            raise TypeError(
+                f"{cls.__name__}() takes keyword arguments {names}: not {wrong[0]!r}"
+            )
+        for name in names:
+            object.__setattr__(self, name, fields.get(name, defaults.get(name)))
+
+    def frozen(self: object, name: str, value: object) -> None:
+        raise AttributeError(f"{cls.__name__} is immutable")
+
+    def show(self: object) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
+        return f"{cls.__name__}({fields}{', ...' if len(shown) < len(names) else ''})"
+
+    def values(self: object) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in names)
+
+    made = {
+        "__init__": init,
+        "__setattr__": frozen,
+        "__repr__": show,
+        "__slots__": names,
+        "__eq__": lambda self, other: type(other) is type(self)
+        and values(self) == values(other),
+        "__hash__": lambda self: hash(values(self)),
+    }
+    body = {
+        key: value
+        for key, value in own.items()
+        if key not in defaults and key not in ("__dict__", "__weakref__")
+    }
+    return type(cls.__name__, cls.__bases__, {**made, **body})
+
+
+@_record
+class AuthReply:
+    """The server's verdict: its text, its code, the session lifetime it states."""
+
+    _SHOWN = ("ok", "reason", "code", "ttl_ms")
+    ok: bool
+    reason: str | None = None
+    code: str | None = None
+    ttl_ms: int | None = None
+    data: object = None
+
+
+@_record
+class Config:
+    """Where to connect and the exchange's constants; None where unused."""
+
+    ws_url: str
+    environments: _Mapping[str, str]
+    rest_url: str | None = None
+    expires_after_ms: int | None = None
+    session_ttl_ms: int | None = None
+    keepalive_ms: int | None = None
+    # No frame acknowledges a signed subscribe: the server answers one only to
+    # refuse it ("refusals") or never ("never"); wsauth.session reads it.
+    unanswered_subscribes: _Literal["refusals", "never"] | None = None
+
+
 _OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {
     "now_ms": (int,),
     "nonce": (int, str),
@@ -58,187 +185,6 @@ _OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {
     "market_type": (str,),
     "token": (str,),
     "challenge": (str,),
-}
-_T = _TypeVar("_T")
-
-
-class WsAuthInputError(ValueError):
-    """Bad input, reported before anything is signed or sent; never holds a secret."""
-
-
-@_dataclass(frozen=True, slots=True, kw_only=True)
-class Credentials:
-    api_key: str
-    secret: str = _field(repr=False)
-    password: str | None = _field(default=None, repr=False)
-    uid: str | None = None
-    private_key: str | None = _field(default=None, repr=False)
-
-
-class Opts(_TypedDict, total=False):
-    now_ms: int
-    nonce: int | str
-    request_id: int | str
-    market_type: str
-    token: str
-    challenge: str
-
-
-class ReplyState(_TypedDict, total=False):
-    request_id: int | str
-    market_type: str
-
-
-@_dataclass(frozen=True, slots=True, kw_only=True)
-class AuthReply:
-    ok: bool
-    reason: str | None = None
-    code: str | None = None
-    ttl_ms: int | None = None
-    data: object = _field(default=None, repr=False)
-
-
-@_dataclass(frozen=True, slots=True, kw_only=True)
-class Config:
-    ws_url: str
-    environments: _Mapping[str, str]
-    rest_url: str | None = None
-    session_ttl_ms: int | None = None
-    keepalive_ms: int | None = None
-
-
-class RestRequest(_NamedTuple):
-    """A fully signed REST call; repr() shows neither headers nor body."""
-
-    method: str
-    url: str
-    headers: _Mapping[str, str]
-    body: str
-
-    def __repr__(self) -> str:
-        # A signed query string holds the signature: only the path is shown.
-        url = self.url.partition("?")[0] + ("?..." if "?" in self.url else "")
-        return (
-            f"RestRequest(method={self.method!r}, url={url!r}, headers=..., body=...)"
-        )
-
-
-class ExchangeError(Exception):
-    """The exchange refused a REST call: its HTTP status, code and message."""
-
-    def __init__(self, status: int, code: str | None, message: str | None) -> None:
-        detail = "".join(
-            (f" code {code}" if code else "", f": {message}" if message else "")
-        )
-        super().__init__(f"{EXCHANGE}: HTTP {status}{detail}")
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-class PreAuth(_NamedTuple):
-    """The REST round trip before the socket, how its answer is used, and how
-    to open the socket."""
-
-    request: RestRequest
-    # Where the REST reply holds the token (listen key, WS token).
-    token_path: tuple[str, ...]
-    # The socket to open; None until opts["token"] is known when it embeds it.
-    ws_url: str | None
-    # Calls that keep the token alive, every keepalive_ms, and release it.
-    keepalive: RestRequest | None = None
-    keepalive_ms: int | None = None
-    close: RestRequest | None = None
-    error_code_path: tuple[str, ...] | None = None
-    error_message_path: tuple[str, ...] | None = None
-    # Headers to send with the WebSocket handshake (may be signed); None
-    # until opts["token"] is known when they carry it.
-    ws_headers: _Mapping[str, str] | None = {}
-
-    def __repr__(self) -> str:
-        return f"PreAuth(request={self.request!r}, token_path={self.token_path!r}, ws_url=..., ...)"
-
-    def error(self, status: int, body: str | bytes) -> ExchangeError | None:
-        """The exchange's refusal in a REST reply (any of these calls), or None."""
-        reply = _json_object(body)
-        if reply is None:
-            return (
-                ExchangeError(status, None, "the reply is not a JSON object")
-                if status >= 400 or body
-                else None
-            )
-        code = (
-            _text(_get(reply, self.error_code_path)) if self.error_code_path else None
-        )
-        message = (
-            _error_text(_get(reply, self.error_message_path))
-            if self.error_message_path
-            else None
-        )
-        if status >= 400 or message:
-            return ExchangeError(status, code, message)
-        return None
-
-    def read_token(self, status: int, body: str | bytes) -> str:
-        """The token in the reply to ``request``; ExchangeError with the
-        exchange's own code and message when the call was refused."""
-        refused = self.error(status, body)
-        if refused is not None:
-            raise refused
-        reply = _json_object(body)
-        token = None if reply is None else _get(reply, self.token_path)
-        if not isinstance(token, str) or not token:
-            # The exchange's code where it states one (LBank: error_code, HTTP 200).
-            code = (
-                _text(_get(reply, self.error_code_path))
-                if reply is not None and self.error_code_path
-                else None
-            )
-            raise ExchangeError(status, code, "no token in the reply")
-        return token
-
-
-def _error_text(value: object) -> str | None:
-    if isinstance(value, list):  # Kraken: ["EAPI:Invalid key"]
-        return ", ".join(item for item in value if isinstance(item, str)) or None
-    return _text(value)
-
-
-CONFIG: _Final[_Mapping[str, Config]] = {
-    "inverse": Config(
-        ws_url="wss://dstream.binance.com/ws",
-        environments={"testnet": "wss://dstream.binancefuture.com/ws"},
-        rest_url="https://dapi.binance.com/dapi/v1/listenKey",
-        session_ttl_ms=3600000,
-        keepalive_ms=1800000,
-    ),
-    "linear": Config(
-        ws_url="wss://fstream.binance.com/private/ws",
-        environments={"testnet": "wss://fstream.binancefuture.com/private/ws"},
-        rest_url="https://fapi.binance.com/fapi/v1/listenKey",
-        session_ttl_ms=3600000,
-        keepalive_ms=1800000,
-    ),
-    "margin": Config(
-        ws_url="wss://ws-api.binance.com:443/ws-api/v3",
-        environments={
-            "demo": "wss://demo-ws-api.binance.com/ws-api/v3",
-            "testnet": "wss://ws-api.testnet.binance.vision/ws-api/v3",
-        },
-        rest_url="https://api.binance.com/sapi/v1/userListenToken",
-        session_ttl_ms=86400000,
-        keepalive_ms=None,
-    ),
-    "spot": Config(
-        ws_url="wss://ws-api.binance.com:443/ws-api/v3",
-        environments={
-            "demo": "wss://demo-ws-api.binance.com/ws-api/v3",
-            "testnet": "wss://ws-api.testnet.binance.vision/ws-api/v3",
-        },
-        rest_url=None,
-        session_ttl_ms=None,
-        keepalive_ms=None,
-    ),
 }
 
 
@@ -311,8 +257,18 @@ def _configured(value: _T | None, name: str) -> _T:
     return value
 
 
-def _secret_raw(credentials: Credentials) -> bytes:
-    return _credential(credentials.secret, "secret").encode()
+def _market(market: object) -> str:
+    if market is None:
+        return DEFAULT_MARKET
+    if not isinstance(market, str) or market not in MARKET_TYPES:
+        raise _fail(f"market_type {market!r} is not one of: {', '.join(MARKET_TYPES)}")
+    return market
+
+
+def _market_config(config: _Mapping[str, Config], market: str) -> Config:
+    if market not in config:
+        raise _fail(f"config has no entry for market_type {market!r}")
+    return config[market]
 
 
 def _json_object(response: object) -> _Mapping[str, object] | None:
@@ -361,41 +317,250 @@ def _first_text(
     return None
 
 
+def _matches(frame: _Mapping[str, object], patterns: _Patterns) -> bool:
+    """True when every path of one pattern holds what it expects: a value
+    (type and all), a tuple of such values, or {"present": true|false}."""
+    return any(
+        all(_holds(_get(frame, path), expected) for path, expected in pattern.items())
+        for pattern in patterns
+    )
+
+
+def _holds(value: object, expected: object) -> bool:
+    if isinstance(expected, dict):
+        return (value is not None) is expected["present"]
+    if isinstance(expected, tuple):
+        return any(_same(value, one) for one in expected)
+    return _same(value, expected)
+
+
+@_record
+class Credentials:
+    """What the exchange issued; repr() shows no secret."""
+
+    _SHOWN = ("api_key", "uid", "login", "wallet_address")
+    api_key: str
+    secret: str
+    password: str | None = None
+    uid: str | None = None
+    login: str | None = None
+    wallet_address: str | None = None
+    private_key: str | None = None
+
+
+@_record
+class RestRequest:
+    """A fully signed REST call; repr() shows neither headers nor body."""
+
+    method: str
+    url: str
+    headers: _Mapping[str, str]
+    body: str
+
+    def __repr__(self) -> str:
+        # A signed query string holds the signature: only the path is shown.
+        url = self.url.partition("?")[0] + ("?..." if "?" in self.url else "")
+        return (
+            f"RestRequest(method={self.method!r}, url={url!r}, headers=..., body=...)"
+        )
+
+
+class ExchangeError(Exception):
+    """The exchange refused a REST call: its HTTP status, code and message."""
+
+    def __init__(self, status: int, code: str | None, message: str | None) -> None:
+        detail = "".join(
+            (f" code {code}" if code else "", f": {message}" if message else "")
+        )
+        super().__init__(f"{EXCHANGE}: HTTP {status}{detail}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@_record
+class PreAuth:
+    """How to open the socket: the REST round trip first (None for a signed
+    handshake), how its answer is used, and the socket's URL and headers."""
+
+    _SHOWN = ("request", "token_path")
+    request: RestRequest | None
+    # The socket to open, and the headers of its handshake (may be signed);
+    # None until opts["token"] is known when they carry it.
+    ws_url: str | None
+    ws_headers: _Mapping[str, str] | None
+    # Where the REST reply holds the token (listen key, WS token).
+    token_path: tuple[str, ...] = ()
+    # Calls that keep the token alive, every keepalive_ms, and release it.
+    keepalive: RestRequest | None = None
+    keepalive_ms: int | None = None
+    close: RestRequest | None = None
+    error_code_path: tuple[str, ...] | None = None
+    error_message_path: tuple[str, ...] | None = None
+    # Where the reply names the socket URL and its ping interval (ms), and the
+    # frame to send on that interval (KuCoin: no protocol-level ping).
+    ws_url_path: tuple[str, ...] | None = None
+    ping_interval_path: tuple[str, ...] | None = None
+    ping: _Mapping[str, object] | None = None
+    # The socket greets with its verdict on the token (KuCoin's welcome):
+    # wait for it before calling the connection authenticated.
+    greets: bool = False
+
+    def error(self, status: int, body: str | bytes) -> ExchangeError | None:
+        """The exchange's refusal in a REST reply (any of these calls), or None."""
+        reply = _json_object(body)
+        if reply is None:
+            return (
+                ExchangeError(status, None, "the reply is not a JSON object")
+                if status >= 400 or body
+                else None
+            )
+        code = (
+            _text(_get(reply, self.error_code_path)) if self.error_code_path else None
+        )
+        message = (
+            _error_text(_get(reply, self.error_message_path))
+            if self.error_message_path
+            else None
+        )
+        if status >= 400 or message:
+            return ExchangeError(status, code, message)
+        return None
+
+    def read_token(self, status: int, body: str | bytes) -> str:
+        """The token in the reply to ``request``; ExchangeError with the
+        exchange's own code and message when the call was refused."""
+        refused = self.error(status, body)
+        if refused is not None:
+            raise refused
+        reply = _json_object(body)
+        token = None if reply is None else _get(reply, self.token_path)
+        if not isinstance(token, str) or not token:
+            # The exchange's code where it states one (LBank: error_code, HTTP 200).
+            code = (
+                _text(_get(reply, self.error_code_path))
+                if reply is not None and self.error_code_path
+                else None
+            )
+            raise ExchangeError(status, code, "no token in the reply")
+        return token
+
+    def read_ws_url(self, body: str | bytes) -> str | None:
+        """The socket URL the reply names (None when this call names none);
+        ExchangeError when it should and does not."""
+        if self.ws_url_path is None:
+            return None
+        reply = _json_object(body)
+        url = None if reply is None else _get_indexed(reply, self.ws_url_path)
+        if not isinstance(url, str) or not url.startswith(("wss://", "ws://")):
+            raise ExchangeError(200, None, "no socket URL in the reply")
+        return url
+
+    def read_ping_interval_ms(self, body: str | bytes) -> int | None:
+        """How often the socket wants ``ping`` (ms), as the reply states it."""
+        reply = None if self.ping_interval_path is None else _json_object(body)
+        value = (
+            None
+            if reply is None or self.ping_interval_path is None
+            else _get_indexed(reply, self.ping_interval_path)
+        )
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            return None
+        return value
+
+
+def _get_indexed(frame: _Mapping[str, object], path: tuple[str, ...]) -> object:
+    """Like _get, and a decimal key indexes a list: ("servers", "0", "url")."""
+    value: object = frame
+    for key in path:
+        if isinstance(value, _Mapping):
+            value = value.get(key)
+        elif isinstance(value, list) and key.isdecimal() and int(key) < len(value):
+            value = value[int(key)]
+        else:
+            return None
+    return value
+
+
+def _error_text(value: object) -> str | None:
+    if isinstance(value, list):  # Kraken: ["EAPI:Invalid key"]
+        return ", ".join(item for item in value if isinstance(item, str)) or None
+    return _text(value)
+
+
+CONFIG: _Final[_Mapping[str, Config]] = {
+    "inverse": Config(
+        ws_url="wss://dstream.binance.com/ws",
+        environments={"testnet": "wss://dstream.binancefuture.com/ws"},
+        rest_url="https://dapi.binance.com/dapi/v1/listenKey",
+        session_ttl_ms=3600000,
+        keepalive_ms=1800000,
+    ),
+    "linear": Config(
+        ws_url="wss://fstream.binance.com/private/ws",
+        environments={"testnet": "wss://fstream.binancefuture.com/private/ws"},
+        rest_url="https://fapi.binance.com/fapi/v1/listenKey",
+        session_ttl_ms=3600000,
+        keepalive_ms=1800000,
+    ),
+    "margin": Config(
+        ws_url="wss://ws-api.binance.com:443/ws-api/v3",
+        environments={
+            "demo": "wss://demo-ws-api.binance.com/ws-api/v3",
+            "testnet": "wss://ws-api.testnet.binance.vision/ws-api/v3",
+        },
+        rest_url="https://api.binance.com/sapi/v1/userListenToken",
+        session_ttl_ms=86400000,
+    ),
+    "spot": Config(
+        ws_url="wss://ws-api.binance.com:443/ws-api/v3",
+        environments={
+            "demo": "wss://demo-ws-api.binance.com/ws-api/v3",
+            "testnet": "wss://ws-api.testnet.binance.vision/ws-api/v3",
+        },
+    ),
+}
+
+
 def _inverse_pre_auth(
     credentials: Credentials, config: Config, options: Opts
 ) -> PreAuth:
     api_key = _credential(credentials.api_key, "api_key")
     ws_url = config.ws_url
+    body = ""
     token = _option_text(options, "token") if "token" in options else None
-    socket_url = None if token is None else ws_url + "/" + token
-    request = RestRequest(
-        "POST",
-        _configured(config.rest_url, "rest_url"),
-        {"X-MBX-APIKEY": api_key, "Content-Type": "application/x-www-form-urlencoded"},
-        "",
-    )
-    keepalive = RestRequest(
-        "PUT",
-        _configured(config.rest_url, "rest_url"),
-        {"X-MBX-APIKEY": api_key},
-        "",
-    )
-    close = RestRequest(
-        "DELETE",
-        _configured(config.rest_url, "rest_url"),
-        {"X-MBX-APIKEY": api_key},
-        "",
-    )
     return PreAuth(
-        request,
-        ("listenKey",),
-        socket_url,
-        keepalive,
-        _configured(config.keepalive_ms, "keepalive_ms"),
-        close,
-        ("code",),
-        ("msg",),
+        request=RestRequest(
+            method="POST",
+            url=_configured(config.rest_url, "rest_url"),
+            headers={
+                "X-MBX-APIKEY": api_key,
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+            body=body,
+        ),
+        token_path=("listenKey",),
+        ws_url=None if token is None else ws_url + "/" + token,
+        ws_headers={},
+        keepalive=RestRequest(
+            method="PUT",
+            url=_configured(config.rest_url, "rest_url"),
+            headers={"X-MBX-APIKEY": api_key},
+            body="",
+        ),
+        close=RestRequest(
+            method="DELETE",
+            url=_configured(config.rest_url, "rest_url"),
+            headers={"X-MBX-APIKEY": api_key},
+            body="",
+        ),
+        keepalive_ms=_configured(config.keepalive_ms, "keepalive_ms"),
+        error_code_path=("code",),
+        error_message_path=("msg",),
     )
+
+
+_INVERSE_FAILURE: _Final[_Patterns] = ({("e",): "listenKeyExpired"},)
 
 
 def _inverse_handle_auth_response(
@@ -404,11 +569,7 @@ def _inverse_handle_auth_response(
     frame = _json_object(response)
     if frame is None:
         return None
-    if False:
-        return AuthReply(
-            ok=True,
-        )
-    if _same(_get(frame, ("e",)), "listenKeyExpired"):
+    if _matches(frame, _INVERSE_FAILURE):
         return AuthReply(
             ok=False,
             reason=_first_text(frame, (("e",),)),
@@ -421,36 +582,40 @@ def _linear_pre_auth(
 ) -> PreAuth:
     api_key = _credential(credentials.api_key, "api_key")
     ws_url = config.ws_url
+    body = ""
     token = _option_text(options, "token") if "token" in options else None
-    socket_url = None if token is None else ws_url + "?listenKey=" + token
-    request = RestRequest(
-        "POST",
-        _configured(config.rest_url, "rest_url"),
-        {"X-MBX-APIKEY": api_key, "Content-Type": "application/x-www-form-urlencoded"},
-        "",
-    )
-    keepalive = RestRequest(
-        "PUT",
-        _configured(config.rest_url, "rest_url"),
-        {"X-MBX-APIKEY": api_key},
-        "",
-    )
-    close = RestRequest(
-        "DELETE",
-        _configured(config.rest_url, "rest_url"),
-        {"X-MBX-APIKEY": api_key},
-        "",
-    )
     return PreAuth(
-        request,
-        ("listenKey",),
-        socket_url,
-        keepalive,
-        _configured(config.keepalive_ms, "keepalive_ms"),
-        close,
-        ("code",),
-        ("msg",),
+        request=RestRequest(
+            method="POST",
+            url=_configured(config.rest_url, "rest_url"),
+            headers={
+                "X-MBX-APIKEY": api_key,
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+            body=body,
+        ),
+        token_path=("listenKey",),
+        ws_url=None if token is None else ws_url + "?listenKey=" + token,
+        ws_headers={},
+        keepalive=RestRequest(
+            method="PUT",
+            url=_configured(config.rest_url, "rest_url"),
+            headers={"X-MBX-APIKEY": api_key},
+            body="",
+        ),
+        close=RestRequest(
+            method="DELETE",
+            url=_configured(config.rest_url, "rest_url"),
+            headers={"X-MBX-APIKEY": api_key},
+            body="",
+        ),
+        keepalive_ms=_configured(config.keepalive_ms, "keepalive_ms"),
+        error_code_path=("code",),
+        error_message_path=("msg",),
     )
+
+
+_LINEAR_FAILURE: _Final[_Patterns] = ({("e",): "listenKeyExpired"},)
 
 
 def _linear_handle_auth_response(
@@ -459,11 +624,7 @@ def _linear_handle_auth_response(
     frame = _json_object(response)
     if frame is None:
         return None
-    if False:
-        return AuthReply(
-            ok=True,
-        )
-    if _same(_get(frame, ("e",)), "listenKeyExpired"):
+    if _matches(frame, _LINEAR_FAILURE):
         return AuthReply(
             ok=False,
             reason=_first_text(frame, (("e",),)),
@@ -475,22 +636,22 @@ def _margin_pre_auth(
     credentials: Credentials, config: Config, options: Opts
 ) -> PreAuth:
     api_key = _credential(credentials.api_key, "api_key")
-    socket_url = config.ws_url
-    request = RestRequest(
-        "POST",
-        _configured(config.rest_url, "rest_url"),
-        {"X-MBX-APIKEY": api_key, "Content-Type": "application/x-www-form-urlencoded"},
-        "",
-    )
+    body = ""
     return PreAuth(
-        request,
-        ("token",),
-        socket_url,
-        None,
-        None,
-        None,
-        ("code",),
-        ("msg",),
+        request=RestRequest(
+            method="POST",
+            url=_configured(config.rest_url, "rest_url"),
+            headers={
+                "X-MBX-APIKEY": api_key,
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+            body=body,
+        ),
+        token_path=("token",),
+        ws_url=config.ws_url,
+        ws_headers={},
+        error_code_path=("code",),
+        error_message_path=("msg",),
     )
 
 
@@ -507,6 +668,13 @@ def _margin_build_auth_message(
     }
 
 
+# The catalogue's patterns: paths and the values a verdict holds there.
+_MARGIN_SUCCESS: _Final[_Patterns] = (
+    {("status",): 200, ("result", "subscriptionId"): {"present": True}},
+)
+_MARGIN_FAILURE: _Final[_Patterns] = ({("error", "msg"): {"present": True}},)
+
+
 def _margin_handle_auth_response(
     response: object, state: ReplyState | None = None
 ) -> AuthReply | None:
@@ -517,14 +685,12 @@ def _margin_handle_auth_response(
     if isinstance(state, _Mapping) and "request_id" in state:
         if _text(_get(frame, ("id",))) != str(state["request_id"]):
             return None
-    if _same(_get(frame, ("status",)), 200) and (
-        _get(frame, ("result", "subscriptionId")) is not None
-    ):
+    if _matches(frame, _MARGIN_SUCCESS):
         return AuthReply(
             ok=True,
             code=_text(_get(frame, ("error", "code"))),
         )
-    if _get(frame, ("error", "msg")) is not None:
+    if _matches(frame, _MARGIN_FAILURE):
         return AuthReply(
             ok=False,
             reason=_first_text(frame, (("error", "msg"),)),
@@ -545,7 +711,6 @@ def _spot_build_auth_message(
     api_key = _credential(credentials.api_key, "api_key")
     now_ms = _now_ms(options)
     request_id = _option_id(options, "request_id", now_ms)
-    # Sorted by name, as the exchange signs it.
     query = _urlencode(
         (
             ("apiKey", api_key),
@@ -566,6 +731,13 @@ def _spot_build_auth_message(
     }
 
 
+# The catalogue's patterns: paths and the values a verdict holds there.
+_SPOT_SUCCESS: _Final[_Patterns] = (
+    {("status",): 200, ("result", "subscriptionId"): {"present": True}},
+)
+_SPOT_FAILURE: _Final[_Patterns] = ({("error", "msg"): {"present": True}},)
+
+
 def _spot_handle_auth_response(
     response: object, state: ReplyState | None = None
 ) -> AuthReply | None:
@@ -576,34 +748,18 @@ def _spot_handle_auth_response(
     if isinstance(state, _Mapping) and "request_id" in state:
         if _text(_get(frame, ("id",))) != str(state["request_id"]):
             return None
-    if _same(_get(frame, ("status",)), 200) and (
-        _get(frame, ("result", "subscriptionId")) is not None
-    ):
+    if _matches(frame, _SPOT_SUCCESS):
         return AuthReply(
             ok=True,
             code=_text(_get(frame, ("error", "code"))),
         )
-    if _get(frame, ("error", "msg")) is not None:
+    if _matches(frame, _SPOT_FAILURE):
         return AuthReply(
             ok=False,
             reason=_first_text(frame, (("error", "msg"),)),
             code=_text(_get(frame, ("error", "code"))),
         )
     return None
-
-
-def _market(market: object) -> str:
-    if market is None:
-        return DEFAULT_MARKET
-    if not isinstance(market, str) or market not in MARKET_TYPES:
-        raise _fail(f"market_type {market!r} is not one of: {', '.join(MARKET_TYPES)}")
-    return market
-
-
-def _market_config(config: _Mapping[str, Config], market: str) -> Config:
-    if market not in config:
-        raise _fail(f"config has no entry for market_type {market!r}")
-    return config[market]
 
 
 def pre_auth(

@@ -2,9 +2,15 @@
 # Do not edit: change the catalogue or templates/, then run `python -m generator`.
 """bithumb: WebSocket authentication, standard library only.
 
-Public API: pre_auth, build_auth_message, build_subscribe_auth and
-handle_auth_response (see wsauth's CONTRACT). Pass ``opts={"now_ms": ...}``
-and friends to make every output reproducible.
+Flow: handshake, the socket's handshake (headers or URL) is signed; its answer is the verdict.
+Signs a JWT over its header and claims: HMAC-SHA256 with credentials.secret, unpadded base64url.
+Handshake headers: authorization.
+Credentials: api_key, secret.
+Market types: spot.
+
+The public functions are pre_auth, build_auth_message, build_subscribe_auth and
+handle_auth_response; pass ``opts={"now_ms": ...}`` (and ``nonce``,
+``request_id``) to make every output reproducible.
 """
 
 from __future__ import annotations
@@ -15,9 +21,8 @@ import hmac as _hmac
 import json as _json
 import time as _time
 import uuid as _uuid
-from collections.abc import Mapping as _Mapping, Sequence as _Sequence
-from dataclasses import dataclass as _dataclass, field as _field
-from typing import Final as _Final, NamedTuple as _NamedTuple, TypedDict as _TypedDict
+from collections.abc import Mapping as _Mapping
+from collections.abc import Sequence as _Sequence
 
 __all__ = [
     "EXCHANGE",
@@ -41,10 +46,124 @@ __all__ = [
 ]
 
 EXCHANGE: _Final[str] = "bithumb"
+# The flow(s) that rendered this module, joined with "+".
 PATTERN: _Final[str] = "handshake"
 # What this module's frames are proven against (see the README).
 REFERENCE: _Final[str] = "ccxt"
 MARKET_TYPES: _Final[tuple[str, ...]] = ("spot",)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import (
+        Final as _Final,
+        Literal as _Literal,
+        TypedDict as _TypedDict,
+        TypeVar as _TypeVar,
+        dataclass_transform as _dataclass_transform,
+    )
+
+    _T = _TypeVar("_T")
+
+    class Opts(_TypedDict, total=False):
+        now_ms: int
+        nonce: int | str
+        request_id: int | str
+        market_type: str
+        token: str
+        challenge: str
+
+    class ReplyState(_TypedDict, total=False):
+        request_id: int | str
+        market_type: str
+
+    @_dataclass_transform(frozen_default=True, kw_only_default=True)
+    def _record(cls: type[_T]) -> type[_T]: ...
+
+else:  # the checker's types; at run time plain dicts (importing typing costs ~6 ms)
+    Opts = ReplyState = dict
+
+    def _record(cls: type) -> type:
+        return _slotted_record(cls)
+
+
+class WsAuthInputError(ValueError):
+    """Bad input, reported before anything is signed or sent; never holds a secret."""
+
+
+def _slotted_record(cls: type) -> type:
+    """What @dataclass(frozen=True, slots=True, kw_only=True) makes of a class
+    (the checker sees exactly that, through dataclass_transform), without
+    importing dataclasses, which costs ~10 ms: keyword-only, immutable,
+    compared by value. repr() shows only the fields in _SHOWN: never a secret."""
+    own = vars(cls)
+    names = tuple(own.get("__annotations__", {}))
+    defaults = {name: own[name] for name in names if name in own}
+    shown = own.get("_SHOWN", names)
+
+    def init(self: object, **fields: object) -> None:
+        wrong = sorted(fields.keys() - names) + sorted(
+            set(names) - defaults.keys() - fields.keys()
+        )
+        if wrong:
+            raise TypeError(
+                f"{cls.__name__}() takes keyword arguments {names}: not {wrong[0]!r}"
+            )
+        for name in names:
+            object.__setattr__(self, name, fields.get(name, defaults.get(name)))
+
+    def frozen(self: object, name: str, value: object) -> None:
+        raise AttributeError(f"{cls.__name__} is immutable")
+
+    def show(self: object) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
+        return f"{cls.__name__}({fields}{', ...' if len(shown) < len(names) else ''})"
+
+    def values(self: object) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in names)
+
+    made = {
+        "__init__": init,
+        "__setattr__": frozen,
+        "__repr__": show,
+        "__slots__": names,
+        "__eq__": lambda self, other: type(other) is type(self)
+        and values(self) == values(other),
+        "__hash__": lambda self: hash(values(self)),
+    }
+    body = {
+        key: value
+        for key, value in own.items()
+        if key not in defaults and key not in ("__dict__", "__weakref__")
+    }
+    return type(cls.__name__, cls.__bases__, {**made, **body})
+
+
+@_record
+class AuthReply:
+    """The server's verdict: its text, its code, the session lifetime it states."""
+
+    _SHOWN = ("ok", "reason", "code", "ttl_ms")
+    ok: bool
+    reason: str | None = None
+    code: str | None = None
+    ttl_ms: int | None = None
+    data: object = None
+
+
+@_record
+class Config:
+    """Where to connect and the exchange's constants; None where unused."""
+
+    ws_url: str
+    environments: _Mapping[str, str]
+    rest_url: str | None = None
+    expires_after_ms: int | None = None
+    session_ttl_ms: int | None = None
+    keepalive_ms: int | None = None
+    # No frame acknowledges a signed subscribe: the server answers one only to
+    # refuse it ("refusals") or never ("never"); wsauth.session reads it.
+    unanswered_subscribes: _Literal["refusals", "never"] | None = None
+
+
 _OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {
     "now_ms": (int,),
     "nonce": (int, str),
@@ -55,49 +174,103 @@ _OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {
 }
 
 
-class WsAuthInputError(ValueError):
-    """Bad input, reported before anything is signed or sent; never holds a secret."""
+def _fail(what: str) -> WsAuthInputError:
+    return WsAuthInputError(f"{EXCHANGE}: {what}")
 
 
-@_dataclass(frozen=True, slots=True, kw_only=True)
+def _options(opts: Opts | None) -> Opts:
+    if opts is None:
+        return {}
+    if type(opts) is not dict and not isinstance(opts, _Mapping):  # dict: the fast path
+        raise _fail("opts must be a mapping")
+    if not opts.keys() <= _OPTION_TYPES.keys():
+        unknown = sorted(set(opts) - _OPTION_TYPES.keys())
+        raise _fail(f"unknown option {unknown[0]!r}; known: {', '.join(_OPTION_TYPES)}")
+    # Each value's type is checked where it is read (_now_ms, _option_*).
+    market = opts.get("market_type")
+    if market is not None and (type(market) is not str or market not in MARKET_TYPES):
+        known = ", ".join(MARKET_TYPES) or "none"
+        raise _fail(f"market_type {market!r} is not one of: {known}")
+    return opts
+
+
+def _credential(value: str | None, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise _fail(f"credentials.{name} is missing or empty")
+    if value[0].isspace() or value[-1].isspace():
+        raise _fail(f"credentials.{name} has leading or trailing whitespace")
+    return value
+
+
+def _wrong_type(name: str) -> WsAuthInputError:
+    kinds = " or ".join(kind.__name__ for kind in _OPTION_TYPES[name])
+    return _fail(f"opts[{name!r}] must be {kinds}")
+
+
+def _option_id(options: Opts, name: str, default: int) -> int | str:
+    """A nonce or request id: the caller's, or the default."""
+    value = options.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise _wrong_type(name)
+    return value
+
+
+def _now_ms(options: Opts) -> int:
+    value = options.get("now_ms")
+    if value is None:
+        return _time.time_ns() // 1_000_000
+    if type(value) is not int:
+        raise _wrong_type("now_ms")
+    return value
+
+
+def _json_object(response: object) -> _Mapping[str, object] | None:
+    if isinstance(response, (bytes, bytearray)):
+        try:
+            response = bytes(response).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if isinstance(response, str):
+        try:
+            response = _json.loads(response)
+        except (ValueError, RecursionError):
+            return None
+    return response if isinstance(response, _Mapping) else None
+
+
+def _get(frame: _Mapping[str, object], path: tuple[str, ...]) -> object:
+    value: object = frame
+    for key in path:
+        if not isinstance(value, _Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+@_record
 class Credentials:
+    """What the exchange issued; repr() shows no secret."""
+
+    _SHOWN = ("api_key", "uid", "login", "wallet_address")
     api_key: str
-    secret: str = _field(repr=False)
-    password: str | None = _field(default=None, repr=False)
+    secret: str
+    password: str | None = None
     uid: str | None = None
-    private_key: str | None = _field(default=None, repr=False)
+    login: str | None = None
+    wallet_address: str | None = None
+    private_key: str | None = None
 
 
-class Opts(_TypedDict, total=False):
-    now_ms: int
-    nonce: int | str
-    request_id: int | str
-    market_type: str
-    token: str
-    challenge: str
-
-
-class ReplyState(_TypedDict, total=False):
-    request_id: int | str
-    market_type: str
-
-
-@_dataclass(frozen=True, slots=True, kw_only=True)
-class AuthReply:
-    ok: bool
-    reason: str | None = None
-    code: str | None = None
-    ttl_ms: int | None = None
-    data: object = _field(default=None, repr=False)
-
-
-@_dataclass(frozen=True, slots=True, kw_only=True)
-class Config:
-    ws_url: str
-    environments: _Mapping[str, str]
-
-
-class RestRequest(_NamedTuple):
+@_record
+class RestRequest:
     """A fully signed REST call; repr() shows neither headers nor body."""
 
     method: str
@@ -126,28 +299,33 @@ class ExchangeError(Exception):
         self.message = message
 
 
-class PreAuth(_NamedTuple):
-    """The REST round trip before the socket, how its answer is used, and how
-    to open the socket."""
+@_record
+class PreAuth:
+    """How to open the socket: the REST round trip first (None for a signed
+    handshake), how its answer is used, and the socket's URL and headers."""
 
-    # None: nothing to call first, the handshake itself is signed.
+    _SHOWN = ("request", "token_path")
     request: RestRequest | None
-    # Where the REST reply holds the token (listen key, WS token).
-    token_path: tuple[str, ...]
-    # The socket to open; None until opts["token"] is known when it embeds it.
+    # The socket to open, and the headers of its handshake (may be signed);
+    # None until opts["token"] is known when they carry it.
     ws_url: str | None
+    ws_headers: _Mapping[str, str] | None
+    # Where the REST reply holds the token (listen key, WS token).
+    token_path: tuple[str, ...] = ()
     # Calls that keep the token alive, every keepalive_ms, and release it.
     keepalive: RestRequest | None = None
     keepalive_ms: int | None = None
     close: RestRequest | None = None
     error_code_path: tuple[str, ...] | None = None
     error_message_path: tuple[str, ...] | None = None
-    # Headers to send with the WebSocket handshake (may be signed); None
-    # until opts["token"] is known when they carry it.
-    ws_headers: _Mapping[str, str] | None = {}
-
-    def __repr__(self) -> str:
-        return f"PreAuth(request={self.request!r}, token_path={self.token_path!r}, ws_url=..., ...)"
+    # Where the reply names the socket URL and its ping interval (ms), and the
+    # frame to send on that interval (KuCoin: no protocol-level ping).
+    ws_url_path: tuple[str, ...] | None = None
+    ping_interval_path: tuple[str, ...] | None = None
+    ping: _Mapping[str, object] | None = None
+    # The socket greets with its verdict on the token (KuCoin's welcome):
+    # wait for it before calling the connection authenticated.
+    greets: bool = False
 
     def error(self, status: int, body: str | bytes) -> ExchangeError | None:
         """The exchange's refusal in a REST reply (any of these calls), or None."""
@@ -188,84 +366,47 @@ class PreAuth(_NamedTuple):
             raise ExchangeError(status, code, "no token in the reply")
         return token
 
+    def read_ws_url(self, body: str | bytes) -> str | None:
+        """The socket URL the reply names (None when this call names none);
+        ExchangeError when it should and does not."""
+        if self.ws_url_path is None:
+            return None
+        reply = _json_object(body)
+        url = None if reply is None else _get_indexed(reply, self.ws_url_path)
+        if not isinstance(url, str) or not url.startswith(("wss://", "ws://")):
+            raise ExchangeError(200, None, "no socket URL in the reply")
+        return url
+
+    def read_ping_interval_ms(self, body: str | bytes) -> int | None:
+        """How often the socket wants ``ping`` (ms), as the reply states it."""
+        reply = None if self.ping_interval_path is None else _json_object(body)
+        value = (
+            None
+            if reply is None or self.ping_interval_path is None
+            else _get_indexed(reply, self.ping_interval_path)
+        )
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            return None
+        return value
+
+
+def _get_indexed(frame: _Mapping[str, object], path: tuple[str, ...]) -> object:
+    """Like _get, and a decimal key indexes a list: ("servers", "0", "url")."""
+    value: object = frame
+    for key in path:
+        if isinstance(value, _Mapping):
+            value = value.get(key)
+        elif isinstance(value, list) and key.isdecimal() and int(key) < len(value):
+            value = value[int(key)]
+        else:
+            return None
+    return value
+
 
 def _error_text(value: object) -> str | None:
     if isinstance(value, list):  # Kraken: ["EAPI:Invalid key"]
         return ", ".join(item for item in value if isinstance(item, str)) or None
     return _text(value)
-
-
-CONFIG: _Final[Config] = Config(
-    ws_url="wss://ws-api.bithumb.com/websocket/v2/private",
-    environments={},
-)
-
-
-def _fail(what: str) -> WsAuthInputError:
-    return WsAuthInputError(f"{EXCHANGE}: {what}")
-
-
-def _options(opts: Opts | None) -> Opts:
-    if opts is None:
-        return {}
-    if type(opts) is not dict and not isinstance(opts, _Mapping):  # dict: the fast path
-        raise _fail("opts must be a mapping")
-    if not opts.keys() <= _OPTION_TYPES.keys():
-        unknown = sorted(set(opts) - _OPTION_TYPES.keys())
-        raise _fail(f"unknown option {unknown[0]!r}; known: {', '.join(_OPTION_TYPES)}")
-    # Each value's type is checked where it is read (_now_ms, _option_*).
-    market = opts.get("market_type")
-    if market is not None and (type(market) is not str or market not in MARKET_TYPES):
-        known = ", ".join(MARKET_TYPES) or "none"
-        raise _fail(f"market_type {market!r} is not one of: {known}")
-    return opts
-
-
-def _credential(value: str | None, name: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise _fail(f"credentials.{name} is missing or empty")
-    if value[0].isspace() or value[-1].isspace():
-        raise _fail(f"credentials.{name} has leading or trailing whitespace")
-    return value
-
-
-def _wrong_type(name: str) -> WsAuthInputError:
-    kinds = " or ".join(kind.__name__ for kind in _OPTION_TYPES[name])
-    return _fail(f"opts[{name!r}] must be {kinds}")
-
-
-def _option_text(options: Opts, name: str) -> str:
-    value = options.get(name)
-    if value is None:
-        raise _fail(
-            f"opts[{name!r}] is needed (what the server or the REST call returned)"
-        )
-    if type(value) is not str:
-        raise _wrong_type(name)
-    if not value:
-        raise _fail(f"opts[{name!r}] is empty")
-    return value
-
-
-def _option_id(options: Opts, name: str, default: int) -> int | str:
-    """A nonce or request id: the caller's, or the default."""
-    value = options.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise _wrong_type(name)
-    return value
-
-
-def _now_ms(options: Opts) -> int:
-    value = options.get("now_ms")
-    if value is None:
-        return _time.time_ns() // 1_000_000
-    if type(value) is not int:
-        raise _wrong_type("now_ms")
-    return value
-
-
-def _secret_raw(credentials: Credentials) -> bytes:
-    return _credential(credentials.secret, "secret").encode()
 
 
 def _b64url_json(data: object) -> str:
@@ -274,50 +415,10 @@ def _b64url_json(data: object) -> str:
     return _base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
 
 
-def _json_object(response: object) -> _Mapping[str, object] | None:
-    if isinstance(response, (bytes, bytearray)):
-        try:
-            response = bytes(response).decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    if isinstance(response, str):
-        try:
-            response = _json.loads(response)
-        except (ValueError, RecursionError):
-            return None
-    return response if isinstance(response, _Mapping) else None
-
-
-def _get(frame: _Mapping[str, object], path: tuple[str, ...]) -> object:
-    value: object = frame
-    for key in path:
-        if not isinstance(value, _Mapping):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _same(value: object, expected: object) -> bool:
-    # JSON true is not 1 and "0" is not 0: compare types too.
-    return type(value) is type(expected) and value == expected
-
-
-def _text(value: object) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _first_text(
-    frame: _Mapping[str, object], paths: tuple[tuple[str, ...], ...]
-) -> str | None:
-    for path in paths:
-        text = _text(_get(frame, path))
-        if text:
-            return text
-    return None
+CONFIG: _Final[Config] = Config(
+    ws_url="wss://ws-api.bithumb.com/websocket/v2/private",
+    environments={},
+)
 
 
 def _sign(credentials: Credentials, message: bytes) -> str:
@@ -347,9 +448,8 @@ def pre_auth(
     signature = _sign(credentials, jwt_input.encode())
     jwt = jwt_input + "." + signature
     return PreAuth(
-        None,
-        (),
-        config.ws_url,
+        request=None,
+        ws_url=config.ws_url,
         ws_headers={"authorization": "Bearer " + jwt},
     )
 
@@ -379,13 +479,4 @@ def handle_auth_response(
     frame = _json_object(response)
     if frame is None:
         return None
-    if False:
-        return AuthReply(
-            ok=True,
-        )
-    if False:
-        return AuthReply(
-            ok=False,
-            reason=_first_text(frame, ()),
-        )
     return None

@@ -2,20 +2,24 @@
 # Do not edit: change the catalogue or templates/, then run `python -m generator`.
 """bitvavo: WebSocket authentication, standard library only.
 
-Public API: pre_auth, build_auth_message, build_subscribe_auth and
-handle_auth_response (see wsauth's CONTRACT). Pass ``opts={"now_ms": ...}``
-and friends to make every output reproducible.
+Flow: direct, sign a payload, send one auth frame after connecting.
+Signs "{now_ms}GET/v2/websocket": HMAC-SHA256 with credentials.secret, hex.
+Auth frame: {"action": "authenticate", "key": "{api_key}", "signature": "{signature}", "timestamp": "{now_ms}"}.
+Credentials: api_key, secret.
+Market types: spot.
+
+The public functions are pre_auth, build_auth_message, build_subscribe_auth and
+handle_auth_response; pass ``opts={"now_ms": ...}`` (and ``nonce``,
+``request_id``) to make every output reproducible.
 """
 
 from __future__ import annotations
-
 import hashlib as _hashlib
 import hmac as _hmac
 import json as _json
 import time as _time
-from collections.abc import Mapping as _Mapping, Sequence as _Sequence
-from dataclasses import dataclass as _dataclass, field as _field
-from typing import Final as _Final, TypedDict as _TypedDict
+from collections.abc import Mapping as _Mapping
+from collections.abc import Sequence as _Sequence
 
 __all__ = [
     "EXCHANGE",
@@ -36,10 +40,126 @@ __all__ = [
 ]
 
 EXCHANGE: _Final[str] = "bitvavo"
+# The flow(s) that rendered this module, joined with "+".
 PATTERN: _Final[str] = "direct"
 # What this module's frames are proven against (see the README).
 REFERENCE: _Final[str] = "ccxt"
 MARKET_TYPES: _Final[tuple[str, ...]] = ("spot",)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import (
+        Final as _Final,
+        Literal as _Literal,
+        TypedDict as _TypedDict,
+        TypeVar as _TypeVar,
+        dataclass_transform as _dataclass_transform,
+    )
+
+    _T = _TypeVar("_T")
+    # Reply patterns: each a mapping of key paths to what a verdict holds there.
+    _Patterns = tuple[dict[tuple[str, ...], object], ...]
+
+    class Opts(_TypedDict, total=False):
+        now_ms: int
+        nonce: int | str
+        request_id: int | str
+        market_type: str
+        token: str
+        challenge: str
+
+    class ReplyState(_TypedDict, total=False):
+        request_id: int | str
+        market_type: str
+
+    @_dataclass_transform(frozen_default=True, kw_only_default=True)
+    def _record(cls: type[_T]) -> type[_T]: ...
+
+else:  # the checker's types; at run time plain dicts (importing typing costs ~6 ms)
+    Opts = ReplyState = dict
+
+    def _record(cls: type) -> type:
+        return _slotted_record(cls)
+
+
+class WsAuthInputError(ValueError):
+    """Bad input, reported before anything is signed or sent; never holds a secret."""
+
+
+def _slotted_record(cls: type) -> type:
+    """What @dataclass(frozen=True, slots=True, kw_only=True) makes of a class
+    (the checker sees exactly that, through dataclass_transform), without
+    importing dataclasses, which costs ~10 ms: keyword-only, immutable,
+    compared by value. repr() shows only the fields in _SHOWN: never a secret."""
+    own = vars(cls)
+    names = tuple(own.get("__annotations__", {}))
+    defaults = {name: own[name] for name in names if name in own}
+    shown = own.get("_SHOWN", names)
+
+    def init(self: object, **fields: object) -> None:
+        wrong = sorted(fields.keys() - names) + sorted(
+            set(names) - defaults.keys() - fields.keys()
+        )
+        if wrong:
+            raise TypeError(
+                f"{cls.__name__}() takes keyword arguments {names}: not {wrong[0]!r}"
+            )
+        for name in names:
+            object.__setattr__(self, name, fields.get(name, defaults.get(name)))
+
+    def frozen(self: object, name: str, value: object) -> None:
+        raise AttributeError(f"{cls.__name__} is immutable")
+
+    def show(self: object) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
+        return f"{cls.__name__}({fields}{', ...' if len(shown) < len(names) else ''})"
+
+    def values(self: object) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in names)
+
+    made = {
+        "__init__": init,
+        "__setattr__": frozen,
+        "__repr__": show,
+        "__slots__": names,
+        "__eq__": lambda self, other: type(other) is type(self)
+        and values(self) == values(other),
+        "__hash__": lambda self: hash(values(self)),
+    }
+    body = {
+        key: value
+        for key, value in own.items()
+        if key not in defaults and key not in ("__dict__", "__weakref__")
+    }
+    return type(cls.__name__, cls.__bases__, {**made, **body})
+
+
+@_record
+class AuthReply:
+    """The server's verdict: its text, its code, the session lifetime it states."""
+
+    _SHOWN = ("ok", "reason", "code", "ttl_ms")
+    ok: bool
+    reason: str | None = None
+    code: str | None = None
+    ttl_ms: int | None = None
+    data: object = None
+
+
+@_record
+class Config:
+    """Where to connect and the exchange's constants; None where unused."""
+
+    ws_url: str
+    environments: _Mapping[str, str]
+    rest_url: str | None = None
+    expires_after_ms: int | None = None
+    session_ttl_ms: int | None = None
+    keepalive_ms: int | None = None
+    # No frame acknowledges a signed subscribe: the server answers one only to
+    # refuse it ("refusals") or never ("never"); wsauth.session reads it.
+    unanswered_subscribes: _Literal["refusals", "never"] | None = None
+
+
 _OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {
     "now_ms": (int,),
     "nonce": (int, str),
@@ -48,54 +168,6 @@ _OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {
     "token": (str,),
     "challenge": (str,),
 }
-
-
-class WsAuthInputError(ValueError):
-    """Bad input, reported before anything is signed or sent; never holds a secret."""
-
-
-@_dataclass(frozen=True, slots=True, kw_only=True)
-class Credentials:
-    api_key: str
-    secret: str = _field(repr=False)
-    password: str | None = _field(default=None, repr=False)
-    uid: str | None = None
-    private_key: str | None = _field(default=None, repr=False)
-
-
-class Opts(_TypedDict, total=False):
-    now_ms: int
-    nonce: int | str
-    request_id: int | str
-    market_type: str
-    token: str
-    challenge: str
-
-
-class ReplyState(_TypedDict, total=False):
-    request_id: int | str
-    market_type: str
-
-
-@_dataclass(frozen=True, slots=True, kw_only=True)
-class AuthReply:
-    ok: bool
-    reason: str | None = None
-    code: str | None = None
-    ttl_ms: int | None = None
-    data: object = _field(default=None, repr=False)
-
-
-@_dataclass(frozen=True, slots=True, kw_only=True)
-class Config:
-    ws_url: str
-    environments: _Mapping[str, str]
-
-
-CONFIG: _Final[Config] = Config(
-    ws_url="wss://ws.bitvavo.com/v2",
-    environments={},
-)
 
 
 def _fail(what: str) -> WsAuthInputError:
@@ -131,27 +203,6 @@ def _wrong_type(name: str) -> WsAuthInputError:
     return _fail(f"opts[{name!r}] must be {kinds}")
 
 
-def _option_text(options: Opts, name: str) -> str:
-    value = options.get(name)
-    if value is None:
-        raise _fail(
-            f"opts[{name!r}] is needed (what the server or the REST call returned)"
-        )
-    if type(value) is not str:
-        raise _wrong_type(name)
-    if not value:
-        raise _fail(f"opts[{name!r}] is empty")
-    return value
-
-
-def _option_id(options: Opts, name: str, default: int) -> int | str:
-    """A nonce or request id: the caller's, or the default."""
-    value = options.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise _wrong_type(name)
-    return value
-
-
 def _now_ms(options: Opts) -> int:
     value = options.get("now_ms")
     if value is None:
@@ -159,10 +210,6 @@ def _now_ms(options: Opts) -> int:
     if type(value) is not int:
         raise _wrong_type("now_ms")
     return value
-
-
-def _secret_raw(credentials: Credentials) -> bytes:
-    return _credential(credentials.secret, "secret").encode()
 
 
 def _json_object(response: object) -> _Mapping[str, object] | None:
@@ -211,6 +258,43 @@ def _first_text(
     return None
 
 
+def _matches(frame: _Mapping[str, object], patterns: _Patterns) -> bool:
+    """True when every path of one pattern holds what it expects: a value
+    (type and all), a tuple of such values, or {"present": true|false}."""
+    return any(
+        all(_holds(_get(frame, path), expected) for path, expected in pattern.items())
+        for pattern in patterns
+    )
+
+
+def _holds(value: object, expected: object) -> bool:
+    if isinstance(expected, dict):
+        return (value is not None) is expected["present"]
+    if isinstance(expected, tuple):
+        return any(_same(value, one) for one in expected)
+    return _same(value, expected)
+
+
+@_record
+class Credentials:
+    """What the exchange issued; repr() shows no secret."""
+
+    _SHOWN = ("api_key", "uid", "login", "wallet_address")
+    api_key: str
+    secret: str
+    password: str | None = None
+    uid: str | None = None
+    login: str | None = None
+    wallet_address: str | None = None
+    private_key: str | None = None
+
+
+CONFIG: _Final[Config] = Config(
+    ws_url="wss://ws.bitvavo.com/v2",
+    environments={},
+)
+
+
 def _sign(credentials: Credentials, message: bytes) -> str:
     secret = _credential(credentials.secret, "secret")
     key = secret.encode()
@@ -251,26 +335,26 @@ def build_subscribe_auth(
     return None
 
 
+# The catalogue's patterns: paths and the values a verdict holds there.
+_SUCCESS: _Final[_Patterns] = ({("event",): "authenticate", ("authenticated",): True},)
+_FAILURE: _Final[_Patterns] = (
+    {("action",): "authenticate", ("errorCode",): {"present": True}},
+    {("event",): "authenticate", ("authenticated",): False},
+)
+
+
 def handle_auth_response(
     response: object, state: ReplyState | None = None
 ) -> AuthReply | None:
     frame = _json_object(response)
     if frame is None:
         return None
-    if _same(_get(frame, ("event",)), "authenticate") and _same(
-        _get(frame, ("authenticated",)), True
-    ):
+    if _matches(frame, _SUCCESS):
         return AuthReply(
             ok=True,
             code=_text(_get(frame, ("errorCode",))),
         )
-    if (
-        _same(_get(frame, ("action",)), "authenticate")
-        and (_get(frame, ("errorCode",)) is not None)
-    ) or (
-        _same(_get(frame, ("event",)), "authenticate")
-        and _same(_get(frame, ("authenticated",)), False)
-    ):
+    if _matches(frame, _FAILURE):
         return AuthReply(
             ok=False,
             reason=_first_text(frame, (("error",),)),

@@ -10,7 +10,7 @@ the secrets and tokens themselves are masked unless ``--reveal`` is given.
 from __future__ import annotations
 
 import argparse
-import dataclasses
+from typing import Any
 import importlib
 import json
 import sys
@@ -23,6 +23,14 @@ from . import EXCHANGES, UNSUPPORTED
 
 MASK = "***"
 SECRET_FIELDS = ("secret", "password", "private_key")
+
+
+def _replaced(record: Any, **changes: object) -> Any:
+    """A module's record (Config, Credentials) with some fields changed: the
+    records are keyword-only and immutable, like frozen dataclasses."""
+    return type(record)(
+        **{**{name: getattr(record, name) for name in record.__slots__}, **changes}
+    )
 
 
 def load(exchange: str) -> ModuleType:
@@ -184,9 +192,7 @@ def plan(
         for name in shifted
         if credentials.get(name)
     }
-    other = _run(
-        module, dataclasses.replace(real, **changed), other_opts, channel, symbols
-    )
+    other = _run(module, _replaced(real, **changed), other_opts, channel, symbols)
     hidden = [v for k, v in credentials.items() if k in SECRET_FIELDS and v]
     hidden += [v for v in (token,) if v]
     masked = _mask(result, other, hidden)

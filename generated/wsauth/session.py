@@ -82,6 +82,15 @@ class _MaskQueryStrings(logging.Filter):
 
 logging.getLogger("httpx").addFilter(_MaskQueryStrings())
 
+
+def _replaced(record: Any, **changes: object) -> Any:
+    """A module's record (Config, Credentials) with some fields changed: the
+    records are keyword-only and immutable, like frozen dataclasses."""
+    return type(record)(
+        **{**{name: getattr(record, name) for name in record.__slots__}, **changes}
+    )
+
+
 REAUTH_AT = 0.8  # of the session lifetime
 _SIGNING_LOCKS: weakref.WeakKeyDictionary[
     asyncio.AbstractEventLoop, dict[tuple[str, str], asyncio.Lock]
@@ -159,7 +168,7 @@ def config_with(
                 f"{module.EXCHANGE}: no environment {environment!r} (known: {known})"
             )
         changes = {"ws_url": one.environments[environment], **changes}
-    one = dataclasses.replace(one, **changes)
+    one = _replaced(one, **changes)
     return {**config, market: one} if isinstance(config, Mapping) else one
 
 
@@ -233,8 +242,8 @@ async def fetch_pre_auth(
 def _with_socket(module: ModuleType, config: Any, market: object, url: str) -> Any:
     if isinstance(config, Mapping):
         key = market if isinstance(market, str) else module.DEFAULT_MARKET
-        return {**config, key: dataclasses.replace(config[key], ws_url=url)}
-    return dataclasses.replace(config, ws_url=url)
+        return {**config, key: _replaced(config[key], ws_url=url)}
+    return _replaced(config, ws_url=url)
 
 
 async def _call(http: httpx.AsyncClient, request: Any) -> httpx.Response:

@@ -2,20 +2,24 @@
 # Do not edit: change the catalogue or templates/, then run `python -m generator`.
 """toobit: WebSocket authentication, standard library only.
 
-Public API: pre_auth, build_auth_message, build_subscribe_auth and
-handle_auth_response (see wsauth's CONTRACT). Pass ``opts={"now_ms": ...}``
-and friends to make every output reproducible.
+Flow: pre_auth, a signed REST call first (listen key, token); its answer opens the socket.
+Signs "recvWindow=5000&timestamp={now_ms!s}": HMAC-SHA256 with credentials.secret, hex.
+First: POST "https://api.toobit.com/api/v1/userDataStream", the token read from "listenKey".
+Credentials: api_key, secret.
+Market types: spot.
+
+The public functions are pre_auth, build_auth_message, build_subscribe_auth and
+handle_auth_response; pass ``opts={"now_ms": ...}`` (and ``nonce``,
+``request_id``) to make every output reproducible.
 """
 
 from __future__ import annotations
-
 import hashlib as _hashlib
 import hmac as _hmac
 import json as _json
 import time as _time
-from collections.abc import Mapping as _Mapping, Sequence as _Sequence
-from dataclasses import dataclass as _dataclass, field as _field
-from typing import Final as _Final, NamedTuple as _NamedTuple, TypedDict as _TypedDict
+from collections.abc import Mapping as _Mapping
+from collections.abc import Sequence as _Sequence
 
 __all__ = [
     "EXCHANGE",
@@ -39,10 +43,124 @@ __all__ = [
 ]
 
 EXCHANGE: _Final[str] = "toobit"
+# The flow(s) that rendered this module, joined with "+".
 PATTERN: _Final[str] = "pre_auth"
 # What this module's frames are proven against (see the README).
 REFERENCE: _Final[str] = "ccxt"
 MARKET_TYPES: _Final[tuple[str, ...]] = ("spot",)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import (
+        Final as _Final,
+        Literal as _Literal,
+        TypedDict as _TypedDict,
+        TypeVar as _TypeVar,
+        dataclass_transform as _dataclass_transform,
+    )
+
+    _T = _TypeVar("_T")
+
+    class Opts(_TypedDict, total=False):
+        now_ms: int
+        nonce: int | str
+        request_id: int | str
+        market_type: str
+        token: str
+        challenge: str
+
+    class ReplyState(_TypedDict, total=False):
+        request_id: int | str
+        market_type: str
+
+    @_dataclass_transform(frozen_default=True, kw_only_default=True)
+    def _record(cls: type[_T]) -> type[_T]: ...
+
+else:  # the checker's types; at run time plain dicts (importing typing costs ~6 ms)
+    Opts = ReplyState = dict
+
+    def _record(cls: type) -> type:
+        return _slotted_record(cls)
+
+
+class WsAuthInputError(ValueError):
+    """Bad input, reported before anything is signed or sent; never holds a secret."""
+
+
+def _slotted_record(cls: type) -> type:
+    """What @dataclass(frozen=True, slots=True, kw_only=True) makes of a class
+    (the checker sees exactly that, through dataclass_transform), without
+    importing dataclasses, which costs ~10 ms: keyword-only, immutable,
+    compared by value. repr() shows only the fields in _SHOWN: never a secret."""
+    own = vars(cls)
+    names = tuple(own.get("__annotations__", {}))
+    defaults = {name: own[name] for name in names if name in own}
+    shown = own.get("_SHOWN", names)
+
+    def init(self: object, **fields: object) -> None:
+        wrong = sorted(fields.keys() - names) + sorted(
+            set(names) - defaults.keys() - fields.keys()
+        )
+        if wrong:
+            raise TypeError(
+                f"{cls.__name__}() takes keyword arguments {names}: not {wrong[0]!r}"
+            )
+        for name in names:
+            object.__setattr__(self, name, fields.get(name, defaults.get(name)))
+
+    def frozen(self: object, name: str, value: object) -> None:
+        raise AttributeError(f"{cls.__name__} is immutable")
+
+    def show(self: object) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
+        return f"{cls.__name__}({fields}{', ...' if len(shown) < len(names) else ''})"
+
+    def values(self: object) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in names)
+
+    made = {
+        "__init__": init,
+        "__setattr__": frozen,
+        "__repr__": show,
+        "__slots__": names,
+        "__eq__": lambda self, other: type(other) is type(self)
+        and values(self) == values(other),
+        "__hash__": lambda self: hash(values(self)),
+    }
+    body = {
+        key: value
+        for key, value in own.items()
+        if key not in defaults and key not in ("__dict__", "__weakref__")
+    }
+    return type(cls.__name__, cls.__bases__, {**made, **body})
+
+
+@_record
+class AuthReply:
+    """The server's verdict: its text, its code, the session lifetime it states."""
+
+    _SHOWN = ("ok", "reason", "code", "ttl_ms")
+    ok: bool
+    reason: str | None = None
+    code: str | None = None
+    ttl_ms: int | None = None
+    data: object = None
+
+
+@_record
+class Config:
+    """Where to connect and the exchange's constants; None where unused."""
+
+    ws_url: str
+    environments: _Mapping[str, str]
+    rest_url: str | None = None
+    expires_after_ms: int | None = None
+    session_ttl_ms: int | None = None
+    keepalive_ms: int | None = None
+    # No frame acknowledges a signed subscribe: the server answers one only to
+    # refuse it ("refusals") or never ("never"); wsauth.session reads it.
+    unanswered_subscribes: _Literal["refusals", "never"] | None = None
+
+
 _OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {
     "now_ms": (int,),
     "nonce": (int, str),
@@ -51,155 +169,6 @@ _OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {
     "token": (str,),
     "challenge": (str,),
 }
-
-
-class WsAuthInputError(ValueError):
-    """Bad input, reported before anything is signed or sent; never holds a secret."""
-
-
-@_dataclass(frozen=True, slots=True, kw_only=True)
-class Credentials:
-    api_key: str
-    secret: str = _field(repr=False)
-    password: str | None = _field(default=None, repr=False)
-    uid: str | None = None
-    private_key: str | None = _field(default=None, repr=False)
-
-
-class Opts(_TypedDict, total=False):
-    now_ms: int
-    nonce: int | str
-    request_id: int | str
-    market_type: str
-    token: str
-    challenge: str
-
-
-class ReplyState(_TypedDict, total=False):
-    request_id: int | str
-    market_type: str
-
-
-@_dataclass(frozen=True, slots=True, kw_only=True)
-class AuthReply:
-    ok: bool
-    reason: str | None = None
-    code: str | None = None
-    ttl_ms: int | None = None
-    data: object = _field(default=None, repr=False)
-
-
-@_dataclass(frozen=True, slots=True, kw_only=True)
-class Config:
-    ws_url: str
-    environments: _Mapping[str, str]
-    rest_url: str
-    session_ttl_ms: int
-
-
-class RestRequest(_NamedTuple):
-    """A fully signed REST call; repr() shows neither headers nor body."""
-
-    method: str
-    url: str
-    headers: _Mapping[str, str]
-    body: str
-
-    def __repr__(self) -> str:
-        # A signed query string holds the signature: only the path is shown.
-        url = self.url.partition("?")[0] + ("?..." if "?" in self.url else "")
-        return (
-            f"RestRequest(method={self.method!r}, url={url!r}, headers=..., body=...)"
-        )
-
-
-class ExchangeError(Exception):
-    """The exchange refused a REST call: its HTTP status, code and message."""
-
-    def __init__(self, status: int, code: str | None, message: str | None) -> None:
-        detail = "".join(
-            (f" code {code}" if code else "", f": {message}" if message else "")
-        )
-        super().__init__(f"{EXCHANGE}: HTTP {status}{detail}")
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-class PreAuth(_NamedTuple):
-    """The REST round trip before the socket, how its answer is used, and how
-    to open the socket."""
-
-    request: RestRequest
-    # Where the REST reply holds the token (listen key, WS token).
-    token_path: tuple[str, ...]
-    # The socket to open; None until opts["token"] is known when it embeds it.
-    ws_url: str | None
-    # Calls that keep the token alive, every keepalive_ms, and release it.
-    keepalive: RestRequest | None = None
-    keepalive_ms: int | None = None
-    close: RestRequest | None = None
-    error_code_path: tuple[str, ...] | None = None
-    error_message_path: tuple[str, ...] | None = None
-    # Headers to send with the WebSocket handshake (may be signed); None
-    # until opts["token"] is known when they carry it.
-    ws_headers: _Mapping[str, str] | None = {}
-
-    def __repr__(self) -> str:
-        return f"PreAuth(request={self.request!r}, token_path={self.token_path!r}, ws_url=..., ...)"
-
-    def error(self, status: int, body: str | bytes) -> ExchangeError | None:
-        """The exchange's refusal in a REST reply (any of these calls), or None."""
-        reply = _json_object(body)
-        if reply is None:
-            return (
-                ExchangeError(status, None, "the reply is not a JSON object")
-                if status >= 400 or body
-                else None
-            )
-        code = (
-            _text(_get(reply, self.error_code_path)) if self.error_code_path else None
-        )
-        message = (
-            _error_text(_get(reply, self.error_message_path))
-            if self.error_message_path
-            else None
-        )
-        if status >= 400 or message:
-            return ExchangeError(status, code, message)
-        return None
-
-    def read_token(self, status: int, body: str | bytes) -> str:
-        """The token in the reply to ``request``; ExchangeError with the
-        exchange's own code and message when the call was refused."""
-        refused = self.error(status, body)
-        if refused is not None:
-            raise refused
-        reply = _json_object(body)
-        token = None if reply is None else _get(reply, self.token_path)
-        if not isinstance(token, str) or not token:
-            # The exchange's code where it states one (LBank: error_code, HTTP 200).
-            code = (
-                _text(_get(reply, self.error_code_path))
-                if reply is not None and self.error_code_path
-                else None
-            )
-            raise ExchangeError(status, code, "no token in the reply")
-        return token
-
-
-def _error_text(value: object) -> str | None:
-    if isinstance(value, list):  # Kraken: ["EAPI:Invalid key"]
-        return ", ".join(item for item in value if isinstance(item, str)) or None
-    return _text(value)
-
-
-CONFIG: _Final[Config] = Config(
-    ws_url="wss://stream.toobit.com/api/v1/ws",
-    environments={},
-    rest_url="https://api.toobit.com/api/v1/userDataStream",
-    session_ttl_ms=3600000,
-)
 
 
 def _fail(what: str) -> WsAuthInputError:
@@ -248,14 +217,6 @@ def _option_text(options: Opts, name: str) -> str:
     return value
 
 
-def _option_id(options: Opts, name: str, default: int) -> int | str:
-    """A nonce or request id: the caller's, or the default."""
-    value = options.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise _wrong_type(name)
-    return value
-
-
 def _now_ms(options: Opts) -> int:
     value = options.get("now_ms")
     if value is None:
@@ -265,8 +226,10 @@ def _now_ms(options: Opts) -> int:
     return value
 
 
-def _secret_raw(credentials: Credentials) -> bytes:
-    return _credential(credentials.secret, "secret").encode()
+def _configured(value: _T | None, name: str) -> _T:
+    if value is None:
+        raise _fail(f"config.{name} is not set for this market")
+    return value
 
 
 def _json_object(response: object) -> _Mapping[str, object] | None:
@@ -292,11 +255,6 @@ def _get(frame: _Mapping[str, object], path: tuple[str, ...]) -> object:
     return value
 
 
-def _same(value: object, expected: object) -> bool:
-    # JSON true is not 1 and "0" is not 0: compare types too.
-    return type(value) is type(expected) and value == expected
-
-
 def _text(value: object) -> str | None:
     if isinstance(value, str):
         return value
@@ -305,14 +263,166 @@ def _text(value: object) -> str | None:
     return None
 
 
-def _first_text(
-    frame: _Mapping[str, object], paths: tuple[tuple[str, ...], ...]
-) -> str | None:
-    for path in paths:
-        text = _text(_get(frame, path))
-        if text:
-            return text
-    return None
+@_record
+class Credentials:
+    """What the exchange issued; repr() shows no secret."""
+
+    _SHOWN = ("api_key", "uid", "login", "wallet_address")
+    api_key: str
+    secret: str
+    password: str | None = None
+    uid: str | None = None
+    login: str | None = None
+    wallet_address: str | None = None
+    private_key: str | None = None
+
+
+@_record
+class RestRequest:
+    """A fully signed REST call; repr() shows neither headers nor body."""
+
+    method: str
+    url: str
+    headers: _Mapping[str, str]
+    body: str
+
+    def __repr__(self) -> str:
+        # A signed query string holds the signature: only the path is shown.
+        url = self.url.partition("?")[0] + ("?..." if "?" in self.url else "")
+        return (
+            f"RestRequest(method={self.method!r}, url={url!r}, headers=..., body=...)"
+        )
+
+
+class ExchangeError(Exception):
+    """The exchange refused a REST call: its HTTP status, code and message."""
+
+    def __init__(self, status: int, code: str | None, message: str | None) -> None:
+        detail = "".join(
+            (f" code {code}" if code else "", f": {message}" if message else "")
+        )
+        super().__init__(f"{EXCHANGE}: HTTP {status}{detail}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@_record
+class PreAuth:
+    """How to open the socket: the REST round trip first (None for a signed
+    handshake), how its answer is used, and the socket's URL and headers."""
+
+    _SHOWN = ("request", "token_path")
+    request: RestRequest | None
+    # The socket to open, and the headers of its handshake (may be signed);
+    # None until opts["token"] is known when they carry it.
+    ws_url: str | None
+    ws_headers: _Mapping[str, str] | None
+    # Where the REST reply holds the token (listen key, WS token).
+    token_path: tuple[str, ...] = ()
+    # Calls that keep the token alive, every keepalive_ms, and release it.
+    keepalive: RestRequest | None = None
+    keepalive_ms: int | None = None
+    close: RestRequest | None = None
+    error_code_path: tuple[str, ...] | None = None
+    error_message_path: tuple[str, ...] | None = None
+    # Where the reply names the socket URL and its ping interval (ms), and the
+    # frame to send on that interval (KuCoin: no protocol-level ping).
+    ws_url_path: tuple[str, ...] | None = None
+    ping_interval_path: tuple[str, ...] | None = None
+    ping: _Mapping[str, object] | None = None
+    # The socket greets with its verdict on the token (KuCoin's welcome):
+    # wait for it before calling the connection authenticated.
+    greets: bool = False
+
+    def error(self, status: int, body: str | bytes) -> ExchangeError | None:
+        """The exchange's refusal in a REST reply (any of these calls), or None."""
+        reply = _json_object(body)
+        if reply is None:
+            return (
+                ExchangeError(status, None, "the reply is not a JSON object")
+                if status >= 400 or body
+                else None
+            )
+        code = (
+            _text(_get(reply, self.error_code_path)) if self.error_code_path else None
+        )
+        message = (
+            _error_text(_get(reply, self.error_message_path))
+            if self.error_message_path
+            else None
+        )
+        if status >= 400 or message:
+            return ExchangeError(status, code, message)
+        return None
+
+    def read_token(self, status: int, body: str | bytes) -> str:
+        """The token in the reply to ``request``; ExchangeError with the
+        exchange's own code and message when the call was refused."""
+        refused = self.error(status, body)
+        if refused is not None:
+            raise refused
+        reply = _json_object(body)
+        token = None if reply is None else _get(reply, self.token_path)
+        if not isinstance(token, str) or not token:
+            # The exchange's code where it states one (LBank: error_code, HTTP 200).
+            code = (
+                _text(_get(reply, self.error_code_path))
+                if reply is not None and self.error_code_path
+                else None
+            )
+            raise ExchangeError(status, code, "no token in the reply")
+        return token
+
+    def read_ws_url(self, body: str | bytes) -> str | None:
+        """The socket URL the reply names (None when this call names none);
+        ExchangeError when it should and does not."""
+        if self.ws_url_path is None:
+            return None
+        reply = _json_object(body)
+        url = None if reply is None else _get_indexed(reply, self.ws_url_path)
+        if not isinstance(url, str) or not url.startswith(("wss://", "ws://")):
+            raise ExchangeError(200, None, "no socket URL in the reply")
+        return url
+
+    def read_ping_interval_ms(self, body: str | bytes) -> int | None:
+        """How often the socket wants ``ping`` (ms), as the reply states it."""
+        reply = None if self.ping_interval_path is None else _json_object(body)
+        value = (
+            None
+            if reply is None or self.ping_interval_path is None
+            else _get_indexed(reply, self.ping_interval_path)
+        )
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            return None
+        return value
+
+
+def _get_indexed(frame: _Mapping[str, object], path: tuple[str, ...]) -> object:
+    """Like _get, and a decimal key indexes a list: ("servers", "0", "url")."""
+    value: object = frame
+    for key in path:
+        if isinstance(value, _Mapping):
+            value = value.get(key)
+        elif isinstance(value, list) and key.isdecimal() and int(key) < len(value):
+            value = value[int(key)]
+        else:
+            return None
+    return value
+
+
+def _error_text(value: object) -> str | None:
+    if isinstance(value, list):  # Kraken: ["EAPI:Invalid key"]
+        return ", ".join(item for item in value if isinstance(item, str)) or None
+    return _text(value)
+
+
+CONFIG: _Final[Config] = Config(
+    ws_url="wss://stream.toobit.com/api/v1/ws",
+    environments={},
+    rest_url="https://api.toobit.com/api/v1/userDataStream",
+    session_ttl_ms=3600000,
+)
 
 
 def _sign(credentials: Credentials, message: bytes) -> str:
@@ -331,23 +441,23 @@ def pre_auth(
     signature = _sign(
         credentials, ("recvWindow=5000&timestamp=" + str(now_ms)).encode()
     )
+    body = "recvWindow=5000&timestamp=" + str(now_ms) + "&signature=" + signature
     token = _option_text(options, "token") if "token" in options else None
-    socket_url = None if token is None else ws_url + "/" + token
-    request = RestRequest(
-        "POST",
-        config.rest_url,
-        {"X-BB-APIKEY": api_key, "Content-Type": "application/x-www-form-urlencoded"},
-        "recvWindow=5000&timestamp=" + str(now_ms) + "&signature=" + signature,
-    )
     return PreAuth(
-        request,
-        ("listenKey",),
-        socket_url,
-        None,
-        None,
-        None,
-        ("code",),
-        ("msg",),
+        request=RestRequest(
+            method="POST",
+            url=_configured(config.rest_url, "rest_url"),
+            headers={
+                "X-BB-APIKEY": api_key,
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+            body=body,
+        ),
+        token_path=("listenKey",),
+        ws_url=None if token is None else ws_url + "/" + token,
+        ws_headers={},
+        error_code_path=("code",),
+        error_message_path=("msg",),
     )
 
 
@@ -376,13 +486,4 @@ def handle_auth_response(
     frame = _json_object(response)
     if frame is None:
         return None
-    if False:
-        return AuthReply(
-            ok=True,
-        )
-    if False:
-        return AuthReply(
-            ok=False,
-            reason=_first_text(frame, ()),
-        )
     return None
