@@ -61,8 +61,6 @@ KEY_FORMS = ("raw", "base64", "raw_base64")  # raw_base64: the base64 text of th
 # (Orderly's "ed25519:..." form).
 PRIVATE_KEY_FORMS = ("pem", "seed_base64", "seed_hex", "seed_base58")
 ENCODINGS = ("hex", "hex_upper", "base64", "hex_base64", "base64url")  # hex_base64: base64 of the hex text; base64url: unpadded, as in JWTs
-# random_hex: 16 random bytes as hex (LBank's echostr, a CDP JWT's nonce); uuid4: a random UUID (Bitstamp)
-NONCES = ("now_ms", "now_s", "increasing_ms", "random_hex", "uuid4")
 DIGESTS_FIRST = HASHES + ("md5",)  # the message's own digest, signed instead of it
 DIGEST_FIRST_ENCODINGS = ("raw", "hex_upper")  # hex_upper: LBank signs the upper-case hex MD5
 # The JWT "alg" each signature algorithm writes in the JWT header.
@@ -636,7 +634,7 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         if key in data and check.typed(table, key, data[key], int) and data[key] <= 0:
             check.error(table, key, "must be positive")
     if "nonce" in data:
-        check.choice(table, "nonce", data["nonce"], NONCES)
+        check.choice(table, "nonce", data["nonce"], tuple(values.NONCES))
 
     # Which values each part names, and what the derived values read.
     uses: dict[str, list[str]] = {}
@@ -653,6 +651,8 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         valid &= jwt is not None
         if jwt_names is not None:
             derived["jwt_input"] = jwt_names
+    if data.get("nonce") in values.NONCES:
+        derived["nonce"] = list(values.NONCES[data["nonce"]].needs)
     if "rest" in data:
         rest, found = _rest(check, table, data["rest"])
         if rest is not None:

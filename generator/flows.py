@@ -26,11 +26,11 @@ FLOWS: dict[str, Flow] = {
     for flow in (
         Flow("direct", "sign a payload, send one auth frame after connecting",
              frozenset({"auth_frame"}), _NO_REST | {"subscribe_auth"}),
-        Flow("inline", "no login frame: auth fields inside each private subscribe",
-             frozenset({"subscribe_auth"}), _NO_REST | {"auth_frame"}),
         # The token goes into the URL, each private subscribe or an auth frame.
         Flow("pre_auth", "a signed REST call first (listen key, token); its answer opens the socket",
              frozenset({"rest"}), frozenset({"socket_url", "socket_query"})),
+        Flow("inline", "no login frame: auth fields inside each private subscribe",
+             frozenset({"subscribe_auth"}), _NO_REST | {"auth_frame"}),
         Flow("challenge", "the server sends a challenge; it is signed into each private subscribe",
              frozenset({"auth_frame", "subscribe_auth"}), _NO_REST),
         # Nothing is sent to authenticate: the handshake's headers or URL are signed.

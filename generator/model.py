@@ -37,6 +37,8 @@ class Callback:
     credentials: list[str]  # credential fields it reads, each checked where read
     returns: str  # the Python return type
 
+    reads_options: bool = False  # its body reads opts beyond validating them
+
     @property
     def used(self) -> bool:
         return self.returns != "None"
@@ -109,7 +111,10 @@ class VariantModel:
             reads = set(CREDENTIALS) & set(defines)
             if {"signature", "signed_password"} & set(defines):
                 reads.add(signs_with)
-            result[name] = Callback(name, defines, [f for f in CREDENTIALS if f in reads], returns[name])
+            reads_options = bool(values.READS_OPTIONS & set(defines)) or (
+                name == "pre_auth" and bool(self.v.ws_url_with_token or self.v.ws_headers_need_token)
+            )
+            result[name] = Callback(name, defines, [f for f in CREDENTIALS if f in reads], returns[name], reads_options)
         return result
 
     @property
@@ -195,6 +200,10 @@ class ModuleModel:
     def credentials(self) -> list[str]:
         read = {field for vm in self.variants for field in vm.credentials}
         return [field for field in CREDENTIALS if field in read]
+
+    def dispatches(self, name: str) -> bool:
+        """Some market's variant of this callback returns something."""
+        return any(vm.callbacks[name].used for vm in self.variants)
 
     def dispatch_returns(self, name: str) -> str:
         kinds = {vm.callbacks[name].returns for vm in self.variants}

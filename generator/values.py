@@ -26,16 +26,30 @@ class Value:
     subscribe_only: bool = False  # only known inside build_subscribe_auth
 
 
-# The nonce sources of the catalogue's ``nonce`` key: a caller's opts["nonce"]
-# always wins, so that every output is reproducible.
-NONCES: Mapping[str, str] = {
-    "now_ms": 'nonce = _option_id(options, "nonce", now_ms)',
-    "now_s": 'nonce = _option_id(options, "nonce", now_ms // 1000)',
-    "uuid4": 'nonce = _option_id(options, "nonce", 0) if "nonce" in options else str(_uuid.uuid4())',
-    "random_hex": 'nonce = _option_id(options, "nonce", 0) if "nonce" in options else _secrets.token_hex(16)',
+@dataclass(frozen=True)
+class Nonce:
+    """A source of the catalogue's ``nonce`` key. A caller's opts["nonce"]
+    always wins, so that every output is reproducible."""
+
+    code: str
+    needs: tuple[str, ...] = ()
+
+
+NONCES: Mapping[str, Nonce] = {
+    "now_ms": Nonce('nonce = _option_id(options, "nonce", now_ms)', ("now_ms",)),
+    "now_s": Nonce('nonce = _option_id(options, "nonce", now_ms // 1000)', ("now_ms",)),
     # Strictly increasing per API key, process-wide.
-    "increasing_ms": 'nonce = _option_id(options, "nonce", 0) if "nonce" in options else _next_nonce(api_key, now_ms)',
+    "increasing_ms": Nonce(
+        'nonce = _option_id(options, "nonce", 0) if "nonce" in options else _next_nonce(api_key, now_ms)',
+        ("now_ms", "api_key"),
+    ),
+    # 16 random bytes as hex (LBank's echostr, a CDP JWT's nonce).
+    "random_hex": Nonce('nonce = _option_id(options, "nonce", 0) if "nonce" in options else _secrets.token_hex(16)'),
+    # A random UUID (Bitstamp).
+    "uuid4": Nonce('nonce = _option_id(options, "nonce", 0) if "nonce" in options else str(_uuid.uuid4())'),
 }
+# The values whose definition reads the callback's options.
+READS_OPTIONS = frozenset({"now_ms", "nonce", "request_id", "token", "challenge"})
 
 _SIGN = '{{ v.prefix or "_" }}sign'
 
@@ -53,7 +67,8 @@ VALUES: Mapping[str, Value] = {
     "iso_s": Value("str", ("now_ms",), "iso_s = _iso_seconds(now_ms)"),
     # ISO 8601 UTC with milliseconds and "Z".
     "iso_ms": Value("str", ("now_ms",), "iso_ms = _iso_milliseconds(now_ms)"),
-    "nonce": Value("int | str", ("now_ms", "api_key"), "{{ nonces[v.nonce] }}"),
+    # Needs: what its source reads (NONCES).
+    "nonce": Value("int | str", code="{{ nonces[v.nonce].code }}"),
     "request_id": Value("int | str", ("now_ms",), 'request_id = _option_id(options, "request_id", now_ms)'),
     "token": Value("str", code='token = _option_text(options, "token")'),
     "challenge": Value("str", code='challenge = _option_text(options, "challenge")', subscribe_only=True),

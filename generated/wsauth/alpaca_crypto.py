@@ -291,7 +291,7 @@ def pre_auth(
 def build_auth_message(
     credentials: Credentials, config: Config = CONFIG, opts: Opts | None = None
 ) -> dict[str, object]:
-    options = _options(opts)
+    _options(opts)
     api_key = _credential(credentials.api_key, "api_key")
     secret = _credential(credentials.secret, "secret")
     return {"action": "auth", "key": api_key, "secret": secret}

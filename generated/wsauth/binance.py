@@ -804,8 +804,7 @@ def build_subscribe_auth(
     *,
     opts: Opts | None = None,
 ) -> None:
-    options = _options(opts)
-    market = options.get("market_type") or DEFAULT_MARKET  # validated by _options
+    _options(opts)
     return None
 
 

@@ -424,7 +424,7 @@ CONFIG: _Final[Config] = Config(
 def pre_auth(
     credentials: Credentials, config: Config = CONFIG, opts: Opts | None = None
 ) -> PreAuth:
-    options = _options(opts)
+    _options(opts)
     return PreAuth(
         request=None,
         ws_url=config.ws_url,
@@ -435,7 +435,7 @@ def pre_auth(
 def build_auth_message(
     credentials: Credentials, config: Config = CONFIG, opts: Opts | None = None
 ) -> dict[str, object]:
-    options = _options(opts)
+    _options(opts)
     secret = _credential(credentials.secret, "secret")
     return {"action": "subscribe", "channel": "auth", "token": secret}
 

@@ -393,7 +393,7 @@ CONFIG: _Final[Config] = Config(
 def pre_auth(
     credentials: Credentials, config: Config = CONFIG, opts: Opts | None = None
 ) -> PreAuth:
-    options = _options(opts)
+    _options(opts)
     api_key = _credential(credentials.api_key, "api_key")
     ws_url = config.ws_url
     return PreAuth(

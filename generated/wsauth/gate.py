@@ -452,8 +452,7 @@ def pre_auth(
     config: _Mapping[str, Config] = CONFIG,
     opts: Opts | None = None,
 ) -> None:
-    options = _options(opts)
-    market = options.get("market_type") or DEFAULT_MARKET  # validated by _options
+    _options(opts)
     return None
 
 
@@ -462,8 +461,7 @@ def build_auth_message(
     config: _Mapping[str, Config] = CONFIG,
     opts: Opts | None = None,
 ) -> None:
-    options = _options(opts)
-    market = options.get("market_type") or DEFAULT_MARKET  # validated by _options
+    _options(opts)
     return None
 
 

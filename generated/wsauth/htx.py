@@ -478,8 +478,7 @@ def pre_auth(
     config: _Mapping[str, Config] = CONFIG,
     opts: Opts | None = None,
 ) -> None:
-    options = _options(opts)
-    market = options.get("market_type") or DEFAULT_MARKET  # validated by _options
+    _options(opts)
     return None
 
 
@@ -509,8 +508,7 @@ def build_subscribe_auth(
     *,
     opts: Opts | None = None,
 ) -> None:
-    options = _options(opts)
-    market = options.get("market_type") or DEFAULT_MARKET  # validated by _options
+    _options(opts)
     return None
 
 

@@ -324,7 +324,7 @@ def pre_auth(
 def build_auth_message(
     credentials: Credentials, config: Config = CONFIG, opts: Opts | None = None
 ) -> dict[str, object]:
-    options = _options(opts)
+    _options(opts)
     api_key = _credential(credentials.api_key, "api_key")
     return {"event": "challenge", "api_key": api_key}
 

@@ -645,8 +645,7 @@ def build_auth_message(
     config: _Mapping[str, Config] = CONFIG,
     opts: Opts | None = None,
 ) -> None:
-    options = _options(opts)
-    market = options.get("market_type") or DEFAULT_MARKET  # validated by _options
+    _options(opts)
     return None
 
 
@@ -658,8 +657,7 @@ def build_subscribe_auth(
     *,
     opts: Opts | None = None,
 ) -> None:
-    options = _options(opts)
-    market = options.get("market_type") or DEFAULT_MARKET  # validated by _options
+    _options(opts)
     return None
 
 

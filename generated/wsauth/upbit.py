@@ -20,7 +20,6 @@ import base64 as _base64
 import hashlib as _hashlib
 import hmac as _hmac
 import json as _json
-import time as _time
 import uuid as _uuid
 from collections.abc import Mapping as _Mapping
 from collections.abc import Sequence as _Sequence
@@ -215,15 +214,6 @@ def _option_id(options: Opts, name: str, default: int) -> int | str:
     value = options.get(name, default)
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise _wrong_type(name)
-    return value
-
-
-def _now_ms(options: Opts) -> int:
-    value = options.get("now_ms")
-    if value is None:
-        return _time.time_ns() // 1_000_000
-    if type(value) is not int:
-        raise _wrong_type("now_ms")
     return value
 
 
@@ -475,7 +465,6 @@ def pre_auth(
 ) -> PreAuth:
     options = _options(opts)
     api_key = _credential(credentials.api_key, "api_key")
-    now_ms = _now_ms(options)
     nonce = (
         _option_id(options, "nonce", 0) if "nonce" in options else str(_uuid.uuid4())
     )

@@ -449,7 +449,7 @@ def _sign(credentials: Credentials, message: bytes) -> str:
 def pre_auth(
     credentials: Credentials, config: Config = CONFIG, opts: Opts | None = None
 ) -> PreAuth:
-    options = _options(opts)
+    _options(opts)
     uid = _credential(credentials.uid, "uid")
     ws_url = config.ws_url
     return PreAuth(

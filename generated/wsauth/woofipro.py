@@ -526,7 +526,7 @@ def _load_key(text: str, password: str | None) -> object:
 def pre_auth(
     credentials: Credentials, config: Config = CONFIG, opts: Opts | None = None
 ) -> PreAuth:
-    options = _options(opts)
+    _options(opts)
     uid = _credential(credentials.uid, "uid")
     ws_url = config.ws_url
     return PreAuth(
