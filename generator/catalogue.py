@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -20,33 +20,10 @@ from .flows import FLOWS
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*\Z")
 HEADER_NAME = re.compile(r"[A-Za-z0-9_-]+\Z")  # HTTP token characters used in practice (LBank: echostr, signature_method)
 
-# The keys each part of a table may hold: (required, optional).
-KeySpec = tuple[set[str], set[str]]  # (required, optional)
-VARIANT_KEYS: KeySpec = (
-    {"flow", "reference", "ws_url", "reply"},
-    {
-        "reference_url", "environments", "market_types", "expires_after_ms", "nonce",
-        "signature", "auth_frame", "subscribe_auth", "rest", "ws_url_with_token",
-        "session_ttl_ms", "keepalive_ms", "keepalive", "close", "jwt", "ping_frame",
-        # How to open the socket: signed handshake headers, a signed URL.
-        "ws_headers", "socket_url", "socket_query", "payload",
-    },
-)
+KeySpec = tuple[set[str], set[str]]  # the keys a table may hold: (required, optional)
 ENTRY_KEYS: KeySpec = ({"default_market", "markets"}, set())
 # An exchange wsauth cannot do correctly: no module, the reason in the README.
 UNSUPPORTED_KEYS: KeySpec = ({"unsupported"}, {"reference_url"})
-SIGNATURE_KEYS: KeySpec = (
-    {"message", "hash", "encoding"},
-    {"key", "private_key", "prefix", "digest_first", "digest_first_encoding", "query"},
-)
-JWT_KEYS: KeySpec = ({"header", "claims"}, set())
-REST_KEYS: KeySpec = (
-    {"method", "url", "headers", "body", "token"},
-    {"error_code", "error_message", "url_query", "ws_url", "ping_interval"},
-)
-FOLLOW_UP_KEYS: KeySpec = ({"method", "headers", "body"}, set())  # keepalive / close
-REPLY_KEYS: KeySpec = ({"success", "failure", "reason"}, {"code", "ttl", "ttl_unit", "data", "request_id", "batched"})
-PAYLOAD_KEYS: KeySpec = ({"json", "separators", "encoding"}, set())
 HANDSHAKE = ("ws_headers", "socket_url", "socket_query")
 
 HASHES = ("sha256", "sha384", "sha512")  # HMAC with credentials.secret (signature.key)
@@ -75,8 +52,8 @@ REFERENCES = ("ccxt", "docs")
 class Signature:
     message: str
     hash: str
-    key: str | None  # HMAC: how credentials.secret becomes the key
     encoding: str
+    key: str | None = None  # HMAC: how credentials.secret becomes the key
     prefix: str = ""
     digest_first: str | None = None
     digest_first_encoding: str = "raw"
@@ -148,11 +125,11 @@ class Variant:
     market: str | None  # None for a single-variant entry
     flow: str
     reference: str
-    reference_url: str | None
     ws_url: str
-    environments: dict[str, str]
-    market_types: list[str]
     reply: Reply
+    reference_url: str | None = None
+    environments: dict[str, str] = field(default_factory=dict)
+    market_types: list[str] = field(default_factory=list)
     expires_after_ms: int | None = None
     nonce: str | None = None
     signature: Signature | None = None
@@ -221,6 +198,25 @@ class Unsupported:
     id: str
     reason: str
     reference_url: str | None = None
+
+
+def _schema(record: type, not_keys: frozenset[str] = frozenset()) -> KeySpec:
+    """The keys a catalogue table may hold, read from the record it becomes:
+    a field without a default is required. One home: add a field, and the
+    schema, the checks and the renderer all see it."""
+    found = [f for f in fields(record) if f.name not in not_keys]
+    required = {f.name for f in found if f.default is MISSING and f.default_factory is MISSING}
+    return required, {f.name for f in found} - required
+
+
+# A variant's market comes from its table's place; needs and parts are derived.
+VARIANT_KEYS = _schema(Variant, frozenset({"market", "needs", "parts"}))
+SIGNATURE_KEYS = _schema(Signature)
+JWT_KEYS = _schema(Jwt)
+REST_KEYS = _schema(Rest)
+FOLLOW_UP_KEYS = _schema(FollowUp)  # keepalive / close
+REPLY_KEYS = _schema(Reply)
+PAYLOAD_KEYS = _schema(Payload)
 
 
 class CatalogueError(Exception):
