@@ -23,8 +23,9 @@ from typing import Any
 from hypothesis import settings, strategies as st
 
 from wsauth.plan import plan
+from tests.paths import FIXTURES
 
-REPLIES = Path(__file__).resolve().parent / "fixtures" / "replies"
+REPLIES = FIXTURES / "replies"
 
 _KUCOIN_PARTNER = (
     "ccxt's broker (partner) attribution, signed with ccxt's own partner secret; "

@@ -167,6 +167,18 @@ def _credential(value: str | None, name: str) -> str:
         raise _fail(f"credentials.{name} is missing or empty")
     if value[0].isspace() or value[-1].isspace():
         raise _fail(f"credentials.{name} has leading or trailing whitespace")
+    # A key, passphrase or account id is sent in headers, URLs and bodies: a
+    # control character would forge a header or a field there.
+    if not value.isprintable():
+        raise _fail(f"credentials.{name} has a control character")
+    # An API key or account id also lands in URLs and form bodies unescaped,
+    # as the exchanges' own clients send it: no key or id they issue holds
+    # these characters, which would add a field, end the query or climb the
+    # path there.
+    if name in ("api_key", "uid") and any(char in "&#?" for char in value):
+        raise _fail(f"credentials.{name} holds one of & # ?")
+    if name == "uid" and any(char in "/%\\" for char in value):
+        raise _fail(f"credentials.{name} holds one of / % \\")
     return value
 
 

@@ -18,7 +18,7 @@ module-level lookup, so the module's own ``_fail`` is the one that runs -- and
 Which code touches the private key, and how:
 - ``_secp256k1_sign`` / ``_secp256k1_public_key``: coincurve (libsecp256k1,
   constant-time) when installed, else cryptography (OpenSSL's RFC 6979
-  deterministic ECDSA). Both give the same bytes (tests/wallet proves it).
+  deterministic ECDSA). Both give the same bytes (tests/frames/wallet proves it).
 - ``_secp256k1_sign_python``: pure Python RFC 6979. NOT constant-time; it is
   the reference the tests compare both libraries with, and no module uses it.
 - Pure-Python curve arithmetic otherwise only ever sees public values: on

@@ -35,6 +35,7 @@ krakenfutures  challenge /ws/v1               accepted signed private subscribe
 weex           handshake /v3/ws/private       handshake with valid signed ACCESS-* headers
 hollaex        handshake /stream              handshake with a valid signed query string
 bullish        pre_auth /trading-api/v1/private-data  handshake with an issued JWT_COOKIE
+gemini         handshake /v1/order/events     handshake with valid signed X-GEMINI-* headers, nonce above the last
 coinbase       inline   /                     private subscribe whose CDP JWT (EdDSA or ES256) verifies
 ============== ======== ===================== ========================================
 
@@ -119,6 +120,7 @@ from .bitfinex import BitfinexFake
 from .bybit import BybitFake
 from .coinbase import CoinbaseFake
 from .deribit import DeribitFake
+from .gemini import GeminiFake
 from .gate import GateFake
 from .kraken import KrakenFake
 from .hollaex import HollaexFake
@@ -144,6 +146,7 @@ KINDS: dict[str, type[Fake]] = {
         WeexFake,
         HollaexFake,
         BullishFake,
+        GeminiFake,
         CoinbaseFake,
     )
 }

@@ -15,7 +15,7 @@ SDK runs its own, unmodified signing code:
 Each fixture (``tests/fixtures/sdk/<entry>-<n>.json``) names the SDK and its
 version, the SDK function that built the frame, the credentials, the clock
 and every pinned draw, the socket URL when the SDK chooses it, the auth
-frames and the private subscribe frames. ``tests/test_sdk_reference.py``
+frames and the private subscribe frames. ``tests/frames/test_sdk_reference.py``
 compares our modules with them (it needs none of these SDKs installed).
 
 The SDKs pin conflicting versions of websockets, PyJWT and friends and cannot

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests.fakes import start_fake
+from tests.paths import ROOT
 from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
 from tests.reference.ccxt_capture import private_key
 from wsauth import (
@@ -31,6 +32,9 @@ from wsauth.session import (
     AuthTimeout,
     Backoff,
     ConnectionLost,
+    PreAuthFailed,
+    PreAuthRefused,
+    PreAuthUnavailable,
     Session,
     SessionError,
     Subscription,
@@ -119,12 +123,12 @@ async def test_wrong_secret_is_refused_with_the_servers_reason_once(flow: str, l
     async with fake(leaks, kind) as server:
         s = session(module, server, secret=wrong, subscriptions=subscriptions)
         refused_by_rest = module in (kraken, bullish, bingx)  # the REST call is the first to see the secret
-        expected = module.ExchangeError if refused_by_rest else AuthenticationFailed
+        expected = PreAuthRefused if refused_by_rest else AuthenticationFailed
         with pytest.raises(expected) as refused:
             await s.connect()
         leaks.see(refused.value)
-        reason = refused.value.message if refused_by_rest else refused.value.reason
-        assert reason  # the server's own words
+        assert refused.value.reason  # the server's own words
+        assert refused.value.exchange == module.EXCHANGE and refused.value.host and refused.value.host.startswith("127.0.0.1:")
         assert not s.authenticated and server.auth_ok == 0
         await asyncio.sleep(0.2)
         assert server.connections <= 1  # refused once, never retried
@@ -135,18 +139,18 @@ async def test_wrong_api_key_for_a_listen_key_is_the_exchanges_error(leaks: Leak
     async with fake(leaks, "binanceusdm") as server:
         s = Session(binanceusdm, binanceusdm.Credentials(api_key="not-the-key-0123", secret=SECRET),
                     config=config_with(binanceusdm, ws_url=server.ws_url, rest_url=server.rest_url))
-        with pytest.raises(binanceusdm.ExchangeError) as refused:
+        with pytest.raises(PreAuthRefused) as refused:
             await s.connect()
         leaks.see(refused.value)
         assert refused.value.status == 401 and refused.value.code == "-2015" and refused.value.message
         assert server.connections == 0
 
 
-@pytest.mark.parametrize("status", [401, 410, 500])
+@pytest.mark.parametrize("status, error", [(401, PreAuthRefused), (410, PreAuthRefused), (500, PreAuthUnavailable)])
 @run
-async def test_rest_errors_are_typed_with_the_exchanges_code(status: int, leaks: Leaks) -> None:
+async def test_rest_errors_are_typed_with_the_exchanges_code(status: int, error: type[PreAuthFailed], leaks: Leaks) -> None:
     async with fake(leaks, "kraken", rest_status=status) as server:
-        with pytest.raises(kraken.ExchangeError) as refused:
+        with pytest.raises(error) as refused:
             await session(kraken, server, subscriptions=[KRAKEN_EXECUTIONS]).connect()
         leaks.see(refused.value)
         assert refused.value.status == status and refused.value.message
@@ -322,7 +326,7 @@ async def test_a_clock_offset_is_applied(leaks: Leaks) -> None:
 
 
 def readme_example() -> str:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Authenticating for real", 1)[1]
     return section.split("```python\n", 1)[1].split("```", 1)[0]
 
@@ -347,7 +351,7 @@ async def test_the_readme_example_prints_the_first_private_message(leaks: Leaks,
 @run
 async def test_a_query_signed_with_a_stale_clock_is_refused_and_the_offset_fixes_it(leaks: Leaks) -> None:
     async with fake(leaks, "bingx") as server:
-        with pytest.raises(bingx.ExchangeError) as refused:
+        with pytest.raises(PreAuthRefused) as refused:
             await session(bingx, server, clock_offset_ms=-120_000).connect()
         leaks.see(refused.value)
         assert refused.value.status == 200 and refused.value.code == "100001" and server.connections == 0
@@ -396,7 +400,7 @@ async def test_a_refused_token_in_a_frame_is_the_servers_verdict(leaks: Leaks) -
     async with fake(leaks, "binancemargin") as server:
         s = Session(binance, binance.Credentials(api_key="not-the-key-0123", secret=SECRET), market_type="margin",
                     config=config_with(binance, market_type="margin", ws_url=server.ws_url, rest_url=server.rest_url))
-        with pytest.raises(binance.ExchangeError) as rest_refused:
+        with pytest.raises(PreAuthRefused) as rest_refused:
             await s.connect()
         leaks.see(rest_refused.value)
         assert rest_refused.value.status == 401 and rest_refused.value.code == "-2015" and server.connections == 0
@@ -420,7 +424,7 @@ async def test_a_token_in_subscribes_nothing_answers_is_not_waited_for(leaks: Le
             leaks.see(s, s._pre)
     async with fake(leaks, "lbank") as server:
         leaks.secrets.add("wrong-secret-0123")
-        with pytest.raises(lbank.ExchangeError) as refused:
+        with pytest.raises(PreAuthRefused) as refused:
             await session(lbank, server, secret="wrong-secret-0123", subscriptions=[LBANK_BALANCE]).connect()
         leaks.see(refused.value)
         assert refused.value.code == "10007" and server.connections == 0
@@ -454,7 +458,7 @@ async def test_a_refused_bullet_is_the_exchanges_error(change: dict[str, Any], c
         config = config_with(kucoin, ws_url=UNUSED_WS_URL, rest_url=server.rest_url)
         credentials = kucoin.Credentials(api_key=API_KEY, secret=change.get("secret", SECRET), password=change.get("password", PASSWORD))
         s = Session(kucoin, credentials, config=config, clock_offset_ms=change.get("clock_offset_ms", 0), backoff=FAST)
-        with pytest.raises(kucoin.ExchangeError) as refused:
+        with pytest.raises(PreAuthRefused) as refused:
             await s.connect()
         leaks.see(refused.value)
         assert refused.value.status == 401 and refused.value.code == code and server.connections == 0

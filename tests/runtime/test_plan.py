@@ -12,8 +12,9 @@ import pytest
 
 from tests.conformance import NOT_AUTHENTICATION, documented_subscribes, merged
 from tests.conformance import _without_additions as without_additions
+from tests.paths import FIXTURES
 
-CAPTURES = Path(__file__).resolve().parent / "fixtures" / "ccxt"
+CAPTURES = FIXTURES / "ccxt"
 # One capture per flow: direct, pre_auth (token in URL / in frames), inline, challenge.
 FLOWS = ["bybit-1", "binance-linear-2", "kraken-3", "gate-swap-4", "krakenfutures-1", "htx-linear-3", "weex-spot-1", "hollaex-1", "bullish-2",
          # and signed with private keys: Ed25519 in a frame, an ES256 JWT in a subscribe

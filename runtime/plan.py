@@ -8,7 +8,6 @@ the secrets and tokens themselves are masked unless ``--reveal`` is given.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 import importlib
 import json
 import sys
@@ -18,15 +17,11 @@ from pathlib import Path
 from types import ModuleType
 
 from . import EXCHANGES, UNSUPPORTED
+from .seam import C, Exchange, Opts, bind
+from .steps import Attempt
 
 MASK = "***"
 SECRET_FIELDS = ("secret", "password", "private_key")
-
-
-def _replaced(record: Any, **changes: object) -> Any:
-    """A module's record (Config, Credentials) with some fields changed: the
-    records are keyword-only and immutable, like frozen dataclasses."""
-    return type(record)(**{**{name: getattr(record, name) for name in record.__slots__}, **changes})
 
 
 def load(exchange: str) -> ModuleType:
@@ -54,45 +49,29 @@ def _shifted(text: str) -> str:
 
 
 def _run(
-    module: ModuleType,
-    credentials: object,
-    opts: dict[str, object],
+    exchange: Exchange[C],
+    credentials: C,
+    opts: Opts,
     channel: str | None,
     symbols: Sequence[str] | None,
 ) -> dict[str, object]:
-    pre = module.pre_auth(credentials, opts=opts)  # validates market_type first
-    market = opts.get("market_type")
-    config = module.CONFIG
-    if isinstance(config, Mapping):
-        config = config[market if market is not None else module.DEFAULT_MARKET]
+    """The sequence ``Session`` runs, without IO: the token, where one is
+    needed, is the caller's ``--token``."""
+    attempt = Attempt(exchange, credentials, opts)
+    request = attempt.pre_auth()  # the module validates market_type first
     rest: list[dict[str, object]] = []
-    ws_url: object = config.ws_url
-    ws_headers: dict[str, str] = {}
-    if pre is not None:
-        request = pre.request
-        if request is not None:  # None: no REST call, the handshake itself is signed
-            rest.append(
-                {
-                    "method": request.method,
-                    "url": request.url,
-                    "headers": dict(request.headers),
-                    "body": request.body,
-                }
-            )
-        ws_url = pre.ws_url
-        ws_headers = dict(getattr(pre, "ws_headers", None) or {})
-    frame = module.build_auth_message(credentials, opts=opts)
-    subscribe = module.build_subscribe_auth(
-        credentials, channel=channel, symbols=symbols, opts=opts
-    )
+    if request is not None:  # None: no REST call, or the handshake itself is signed
+        rest.append({"method": request.method, "url": request.url, "headers": dict(request.headers), "body": request.body})
+    frame = attempt.auth_message()
+    subscribe = attempt.subscribe_auth(channel, symbols)
     return {
-        "exchange": module.EXCHANGE,
-        "pattern": module.PATTERN,
+        "exchange": exchange.name,
+        "pattern": exchange.pattern,
         "rest": rest,
-        "ws_url": ws_url,
-        "ws_headers": ws_headers,
+        "ws_url": attempt.ws_url,
+        "ws_headers": dict(attempt.ws_headers),
         "frames": [] if frame is None else [frame],
-        "subscribe_auth": subscribe,
+        "subscribe_auth": None if subscribe is None else dict(subscribe),
     }
 
 
@@ -146,20 +125,19 @@ def plan(
     challenge: str | None = None,
     reveal: bool = False,
 ) -> dict[str, object]:
-    module = load(exchange)
+    bound = bind(load(exchange), market=market_type)
     # Pin the clock and nonce so that both renderings below agree on them.
     pinned_now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
-    opts: dict[str, object] = {"now_ms": pinned_now, "nonce": pinned_now if nonce is None else nonce}
-    for name, value in (
-        ("request_id", request_id),
-        ("market_type", market_type),
-        ("token", token),
-        ("challenge", challenge),
-    ):
-        if value is not None:
-            opts[name] = value
-    real = module.Credentials(**credentials)
-    result = _run(module, real, opts, channel, symbols)
+    opts: Opts = {"now_ms": pinned_now, "nonce": pinned_now if nonce is None else nonce}
+    if request_id is not None:
+        opts["request_id"] = request_id
+    if market_type is not None:
+        opts["market_type"] = market_type
+    if token is not None:
+        opts["token"] = token
+    if challenge is not None:
+        opts["challenge"] = challenge
+    result = _run(bound, bound.credentials(**credentials), opts, channel, symbols)
     if reveal:
         return result
     shifted: tuple[str, ...] = SECRET_FIELDS
@@ -172,13 +150,11 @@ def plan(
         shifted = ("secret",)
         moved = opts["nonce"]
         moved = moved + 1 if isinstance(moved, int) else _shifted(str(moved))
-        other_opts = dict(opts, now_ms=pinned_now + 1000, nonce=moved)
-    changed = {
-        name: _shifted(credentials[name] or "")
-        for name in shifted
-        if credentials.get(name)
-    }
-    other = _run(module, _replaced(real, **changed), other_opts, channel, symbols)
+        other_opts = {**opts, "now_ms": pinned_now + 1000, "nonce": moved}
+    # Credentials are built afresh with the shifted fields (a module's
+    # Credentials may be any frozen class: nothing is replaced in place).
+    changed = {name: _shifted(credentials[name] or "") for name in shifted if credentials.get(name)}
+    other = _run(bound, bound.credentials(**{**credentials, **changed}), other_opts, channel, symbols)
     hidden = [v for k, v in credentials.items() if k in SECRET_FIELDS and v]
     hidden += [v for v in (token,) if v]
     masked = _mask(result, other, hidden)

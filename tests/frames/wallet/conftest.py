@@ -1,4 +1,4 @@
-"""tests/wallet: the wallet-signing helpers (templates/helpers/wallet.py),
+"""tests/frames/wallet: the wallet-signing helpers (templates/helpers/wallet.py),
 loaded from their source file as the generator reads them.
 
 The helpers report bad input through a module-level ``_fail(what)``; the
@@ -15,8 +15,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tests.paths import TEMPLATES
 
-HELPER = Path(__file__).resolve().parents[2] / "templates" / "helpers" / "wallet.py"
+HELPER = TEMPLATES / "helpers" / "wallet.py"
 
 
 def load_helper() -> ModuleType:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.wallet.conftest import HELPER
+from tests.frames.wallet.conftest import HELPER
 
 HELPERS = [HELPER, HELPER.with_name("stark.py")]
 STAND_INS = {"WsAuthInputError", "_fail", "_PROVIDED_BY_MODULE"}

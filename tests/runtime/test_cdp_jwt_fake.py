@@ -16,7 +16,6 @@ import asyncio
 import base64
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,11 +25,11 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from websockets.asyncio.client import connect
 
 from tests.fakes import start_fake
+from tests.paths import FIXTURES
 from tests.reference.ccxt_capture import KEYS
 from wsauth import coinbase_cdp, coinbase_cdp_eddsa
 from wsauth.session import AuthenticationFailed, Session, Subscription, config_with
 
-FIXTURES = Path(__file__).parent / "fixtures"
 KEY_NAME = "organizations/org-session/apiKeys/key-session"
 SUBSCRIBE = {"type": "subscribe", "product_ids": ["BTC-USD"], "channel": "user"}
 

@@ -14,8 +14,8 @@ import libcst
 import pytest
 
 from generator.prune import prune, unused
+from tests.paths import PACKAGE
 
-PACKAGE = Path(__file__).resolve().parents[1] / "generated" / "wsauth"
 RUNTIME = {"__init__.py", "__main__.py", "plan.py", "session.py"}
 MODULES = sorted(path for path in PACKAGE.glob("*.py") if path.name not in RUNTIME)
 RECORDS = {"AuthReply", "Config", "Credentials", "PreAuth", "RestRequest"}

@@ -25,9 +25,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.fakes import KINDS, start_fake
+from tests.paths import FIXTURES
 
-CCXT = Path(__file__).parent / "fixtures" / "ccxt"
-REPLIES = Path(__file__).parent / "fixtures" / "replies"
+CCXT = FIXTURES / "ccxt"
+REPLIES = FIXTURES / "replies"
 
 KEY = "test-key-1"
 SECRET = "test-secret-1"
@@ -36,7 +37,7 @@ WRONG_B64_SECRET = base64.b64encode(bytes(range(1, 65))).decode()
 
 
 def coinbase_public_pem() -> str:
-    """The coinbase fake holds a CDP key's public half (tests/test_cdp_jwt_fake.py tests it)."""
+    """The coinbase fake holds a CDP key's public half (tests/runtime/test_cdp_jwt_fake.py tests it)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519
 
@@ -138,6 +139,16 @@ def kraken_headers(key: str, secret_b64: str, path: str, nonce: int) -> tuple[di
         "Content-Type": "application/x-www-form-urlencoded",
     }
     return headers, body
+
+
+def gemini_headers(key: str, secret: str, nonce: int) -> dict[str, str]:
+    """Gemini's signed upgrade, written from its API docs (not wsauth's code)."""
+    payload = base64.b64encode(json.dumps({"request": "/v1/order/events", "nonce": nonce}).encode()).decode()
+    return {
+        "X-GEMINI-APIKEY": key,
+        "X-GEMINI-PAYLOAD": payload,
+        "X-GEMINI-SIGNATURE": hmac.new(secret.encode(), payload.encode(), hashlib.sha384).hexdigest(),
+    }
 
 
 def weex_headers(key: str, secret: str, passphrase: str, ts: int) -> dict[str, str]:
@@ -1080,6 +1091,8 @@ def test_everything_is_loopback_and_shut_down() -> None:
                     headers = weex_headers(KEY, SECRET, "pass", now_ms())  # the passphrase the fake was given
                 elif kind == "hollaex":
                     url = hollaex_url(fake.ws_url, KEY, SECRET, now_ms() // 1000 + 10)
+                elif kind == "gemini":
+                    headers = gemini_headers(KEY, SECRET, now_ms())
                 elif kind == "bullish":
                     headers = {"Cookie": f"JWT_COOKIE={await bullish_token(fake, KEY, SECRET)}"}
                 if fake.rest_url is not None:
@@ -1240,5 +1253,23 @@ def test_bullish_refuses_bad_logins_and_cookies() -> None:
             async with connect(fake.ws_url, additional_headers=cookie, proxy=None, open_timeout=3):
                 pass
             assert fake.auth_ok == 1
+
+    run(go())
+
+
+def test_gemini_accepts_increasing_nonces_and_refuses_a_reused_one_or_a_bad_signature() -> None:
+    async def go() -> None:
+        async with start_fake("gemini", api_key=KEY, secret=SECRET) as fake:
+            first = await connect(fake.ws_url, additional_headers=gemini_headers(KEY, SECRET, 1000), proxy=None)
+            assert json.loads(await first.recv())["type"] == "subscription_ack"
+            await first.close()
+            for headers in (gemini_headers(KEY, SECRET, 1000), gemini_headers(KEY, "wrong-secret", 2000)):
+                with pytest.raises(InvalidStatus) as refused:
+                    await connect(fake.ws_url, additional_headers=headers, proxy=None)
+                assert refused.value.response.status_code == 400
+            assert fake.refusals == {"InvalidNonce": 1, "InvalidSignature": 1} and fake.auth_ok == 1
+            second = await connect(fake.ws_url, additional_headers=gemini_headers(KEY, SECRET, 1001), proxy=None)
+            await second.close()
+            assert fake.auth_ok == 2
 
     run(go())

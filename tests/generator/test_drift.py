@@ -7,8 +7,8 @@ from pathlib import Path
 
 from generator.catalogue import load_all
 from generator.tree import render_tree
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_generated_tree_matches_the_catalogue() -> None:

@@ -25,9 +25,9 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 
 from tests.conformance import import_file
+from tests.paths import FIXTURES, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "catalogues" / "hostile.toml"
+FIXTURE = FIXTURES / "catalogues" / "hostile.toml"
 FLOWS = {"hostile_direct": "direct", "hostile_inline": "inline", "hostile_pre_auth": "pre_auth", "hostile_challenge": "challenge",
          "hostile_handshake": "handshake", "hostile_jwt": "direct"}
 PAYLOAD = "__import__('os').system("

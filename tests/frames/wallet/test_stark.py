@@ -14,9 +14,10 @@ from types import ModuleType
 
 import pytest
 
-from tests.wallet.conftest import WALLET, fake_fail
+from tests.frames.wallet.conftest import WALLET, fake_fail
+from tests.paths import TEMPLATES
 
-HELPER = Path(__file__).resolve().parents[2] / "templates" / "helpers" / "stark.py"
+HELPER = TEMPLATES / "helpers" / "stark.py"
 _spec = importlib.util.spec_from_file_location("wsauth_helpers_stark", HELPER)
 assert _spec is not None and _spec.loader is not None
 STARK = importlib.util.module_from_spec(_spec)

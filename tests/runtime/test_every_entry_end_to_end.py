@@ -53,9 +53,9 @@ from tests.reference.ccxt_capture import ENTRIES as CCXT_SCENARIOS
 from tests.reference.ccxt_capture import private_key, serve_rest
 from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
 from wsauth.plan import plan
-from wsauth.session import AuthenticationFailed, AuthTimeout, Backoff, Session, Subscription, config_with
+from wsauth.session import AuthenticationFailed, AuthTimeout, Backoff, PreAuthFailed, Session, Subscription, config_with
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CAPTURES = ROOT / "tests" / "fixtures" / "ccxt"
 SDK_CAPTURES = ROOT / "tests" / "fixtures" / "sdk"
 FAST = Backoff(first_s=0.01, max_s=0.05, attempts=2)
@@ -68,19 +68,19 @@ TIMEOUT_S = 3.0
 # i.e. from our own module (three renderings: two clocks, two credential sets,
 # like the captures), so for those this test proves only that Session sends
 # what the module builds, not that it is right (the published examples in
-# tests/test_published.py do that). Each must still
+# tests/frames/test_published.py do that). Each must still
 # be marked reference = "docs" and have no capture: the test fails as soon as
 # either stops being true, so the list cannot go stale.
 WITHOUT_CCXT_CAPTURE = {
     "bitmex": "ccxt 4.5.90 has no BitMEX WebSocket: BitMEX's published examples are the "
-    "reference (tests/test_published.py), and there is nothing of ccxt's to compare the session with",
+    "reference (tests/frames/test_published.py), and there is nothing of ccxt's to compare the session with",
     "gemini": "ccxt 4.5.90 computes Gemini's signed handshake headers and then drops them "
     "(exchanges.toml [gemini]): its capture would be a refused handshake, not a reference",
     "binance_ed25519_logon": "ccxt 4.5.90 has no session.logon: Binance's documented request is the "
-    "reference (tests/test_published.py), its signature verified with the public key",
+    "reference (tests/frames/test_published.py), its signature verified with the public key",
     "coinbase_cdp_eddsa": "ccxt 4.5.90 cannot sign Coinbase Advanced Trade's WebSocket JWT with a CDP Ed25519 "
-    "key (pro/coinbase.py create_ws_auth); coinbase-advanced-py's capture (tests/test_sdk_reference.py) and "
-    "the fake that verifies the JWT with the public key (tests/test_cdp_jwt_fake.py) are its references",
+    "key (pro/coinbase.py create_ws_auth); coinbase-advanced-py's capture (tests/frames/test_sdk_reference.py) and "
+    "the fake that verifies the JWT with the public key (tests/runtime/test_cdp_jwt_fake.py) are its references",
 }
 # The private key each of those signs with (tests/fixtures/keys/keys.json), by the form its exchange issues.
 WITHOUT_CCXT_CAPTURE_KEYS = {"binance_ed25519_logon": "ed25519_pem", "coinbase_cdp_eddsa": "ed25519_seed_public_base64"}
@@ -506,8 +506,8 @@ async def _accepted_in_silence(case: Case, count: int, leaks: Leaks) -> None:
 
 
 async def _refused_rest_call(case: Case, leaks: Leaks) -> None:
-    """No frame ever answers (LBank): each documented REST refusal is the
-    module's ExchangeError with the exchange's code, before any socket."""
+    """No frame ever answers (LBank): each documented REST refusal is a
+    PreAuthFailed (a SessionError) with the exchange's code, before any socket."""
     refusals = reply_cases(case.stem, "rest_failure")
     if not refusals:
         pytest.fail(f"{case.stem}: nothing on the socket refuses, and no REST refusal (rest_failure) is documented")
@@ -515,7 +515,7 @@ async def _refused_rest_call(case: Case, leaks: Leaks) -> None:
         async with case.fake(leaks, script={}, rest_refusal=(refusal.get("status", 200), refusal["frame"])) as fake:
             leaks.fakes.append(fake)
             s = case.session(fake)
-            with pytest.raises(case.module.ExchangeError) as refused:
+            with pytest.raises(PreAuthFailed) as refused:
                 await s.connect()
             leaks.see(refused.value)
             assert refused.value.code == refusal["code"], f"{case.stem}: refused with {refused.value.code!r}, documented {refusal['code']!r}"

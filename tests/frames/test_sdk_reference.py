@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 
 from tests.conformance import b64url, jwt_parts, ours, verify_jwt
+from tests.paths import FIXTURES as PATHS_FIXTURES
+from tests.paths import FIXTURES as PATHS_FIXTURES
 
-FIXTURES = sorted((Path(__file__).parent / "fixtures" / "sdk").glob("*.json"))
+FIXTURES = sorted((PATHS_FIXTURES / "sdk").glob("*.json"))
 
 # (entry, where in the frame) -> (what differs, why). "same_digits": the same
 # digits, a JSON number on one side and a string on the other; "ours_only" /
@@ -328,7 +330,7 @@ def assert_matches_sdk(data: dict[str, Any]) -> None:
 
 
 def test_the_readme_names_each_sdk_reference_with_its_version() -> None:
-    from tests.test_readme import exchange_table
+    from tests.generator.test_readme import exchange_table
 
     rows = exchange_table()
     for path in FIXTURES:

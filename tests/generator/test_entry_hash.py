@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from generator.catalogue import digest, load
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 RAW = tomllib.loads((ROOT / "exchanges.toml").read_text(encoding="utf-8"))
 TABLES = {entry.id: RAW[entry.id] for entry in load(ROOT / "exchanges.toml")}
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from generator.catalogue import Variant, load
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 ENTRIES = load(ROOT / "exchanges.toml")
 REPLIES = ROOT / "tests" / "fixtures" / "replies"
 

@@ -95,3 +95,26 @@ def test_misuse_is_rejected(vendored: Path) -> None:
     for offset, (code_line, code) in enumerate(MISUSE.items(), start=3):
         assert code in found.get(offset, set()), f"{code_line!r} was not rejected with [{code}]:\n{result.stdout}"
     assert set(found) == set(range(3, 3 + len(MISUSE))), result.stdout  # and nothing else is
+
+
+ROOT = PACKAGE.parent.parent
+
+
+def test_runtime_passes_mypy_strict_where_it_stands() -> None:
+    # runtime/ is the source the package's session, plan, seam and steps are
+    # copied from: checked there, before any generation.
+    result = mypy("-p", "runtime", cwd=ROOT, site_packages=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_every_module_fits_the_runtimes_protocols(tmp_path: Path) -> None:
+    # The seam, checked from the modules' side: each module binds to
+    # wsauth.seam's Protocols (its Config, PreAuth, callbacks) and keeps its
+    # own Credentials type through the binding. A module missing a Config or
+    # PreAuth field the runtime reads fails here.
+    lines = ["from wsauth import seam", *(f"import wsauth.{name}" for name in wsauth.EXCHANGES)]
+    for name in wsauth.EXCHANGES:
+        lines.append(f"_{name}: seam.Exchange[wsauth.{name}.Credentials] = seam.bind(wsauth.{name})")
+    (tmp_path / "seam_fit.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = mypy("seam_fit.py", cwd=tmp_path, site_packages=True)
+    assert result.returncode == 0, result.stdout

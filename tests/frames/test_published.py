@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from wsauth import binance, bitmex, gemini, kraken, krakenfutures
+from tests.paths import FIXTURES
 
-PUBLISHED = Path(__file__).resolve().parent / "fixtures" / "published"
+PUBLISHED = FIXTURES / "published"
 
 
 def examples(exchange: str) -> list[dict[str, Any]]:

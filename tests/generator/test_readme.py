@@ -9,8 +9,8 @@ from pathlib import Path
 import ccxt.pro  # type: ignore[import-untyped]
 
 from generator.catalogue import load_all
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CATALOGUE = ROOT / "exchanges.toml"
 COLUMNS = ("entry", "market types", "flow", "reference", "status", "catalogue lines")

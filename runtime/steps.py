@@ -1,0 +1,104 @@
+"""The callback sequence, written once: what one connection calls, in order.
+
+``plan`` runs it without IO (the token, where one is needed, is the caller's);
+``Session`` runs it with the REST call and the socket between the steps (its
+``_Connection`` holds one Attempt with the socket and the tasks beside it). An
+``Attempt`` holds everything one connection learns on the way:
+
+1. ``pre_auth()``: the module's PreAuth; the REST call to make first, if any.
+2. ``took_rest_reply(status, body)``: the token (and, where the reply names
+   them, the socket and its ping interval); the PreAuth again when the socket
+   URL or headers carry the token.
+3. ``auth_message()``: the frame sent once the socket is open, if any.
+4. ``took_verdict(reply)``: the server's challenge, where it sends one.
+5. ``subscribe_auth(channel, symbols)``: the fields signed into each private
+   subscribe, if any.
+
+Standard library only: ``wsauth.plan`` needs no extra.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Generic
+
+from .seam import AuthReply, C, Exchange, Frame, Opts, PreAuth, ReplyState, RestRequest
+
+__all__ = ["Attempt"]
+
+
+class Attempt(Generic[C]):
+    """One connection (or one dry run): the callbacks in their order, and
+    what each step learnt. Nothing here performs IO."""
+
+    def __init__(self, exchange: Exchange[C], credentials: C, opts: Opts) -> None:
+        self.exchange = exchange
+        self.credentials = credentials
+        self.opts: Opts = opts.copy()
+        self.state: ReplyState = {}
+        if "request_id" in opts:
+            self.state["request_id"] = opts["request_id"]
+        if "market_type" in opts:
+            self.state["market_type"] = opts["market_type"]
+        self.pre: PreAuth | None = None
+        # The socket to open and its handshake headers (the module's PreAuth
+        # may sign them, or embed the token); None until the token is known.
+        self.ws_url: str | None = None
+        self.ws_headers: Mapping[str, str] = {}
+        self.ping_interval_ms: int | None = None  # where the REST reply states one (KuCoin)
+
+    def __repr__(self) -> str:  # the URL, headers and token may be signed or secret
+        return f"Attempt({self.exchange.name}, pre_auth={self.pre is not None}, token={'token' in self.opts})"
+
+    @property
+    def token(self) -> str | None:
+        return self.opts.get("token")
+
+    # 1 ------------------------------------------------------------------
+    def pre_auth(self) -> RestRequest | None:
+        """The module's PreAuth: the REST call to make before the socket, or
+        None (nothing to call; a signed handshake sets the socket's URL and
+        headers here)."""
+        pre = self.pre = self.exchange.pre_auth(self.credentials, self.opts)
+        if pre is None:
+            self.ws_url = self.exchange.config.ws_url
+            return None
+        self.ws_url = pre.ws_url
+        self.ws_headers = dict(pre.ws_headers or {})
+        return pre.request
+
+    # 2 ------------------------------------------------------------------
+    def took_rest_reply(self, status: int, body: bytes) -> None:
+        """The REST reply: the token, or the module's ExchangeError (raised
+        by ``read_token`` and ``read_ws_url``, carrying the exchange's code)."""
+        pre = self.pre
+        assert pre is not None and pre.request is not None
+        token = pre.read_token(status, body)
+        self.opts["token"] = token
+        # Where the reply names the socket (KuCoin's instance server), it
+        # replaces the configured URL for this connection.
+        endpoint = pre.read_ws_url(body)
+        if endpoint is not None:
+            self.exchange = self.exchange.with_config(ws_url=endpoint)
+        # Only when the URL or the handshake headers embed the token, or the
+        # reply named the socket: no second nonce otherwise.
+        if pre.ws_url is None or pre.ws_headers is None or endpoint is not None:
+            again = self.exchange.pre_auth(self.credentials, self.opts)
+            assert again is not None
+            pre = self.pre = again
+        self.ws_url = pre.ws_url
+        self.ws_headers = dict(pre.ws_headers or {})
+        self.ping_interval_ms = pre.read_ping_interval_ms(body) if pre.ping is not None else None
+
+    # 3 ------------------------------------------------------------------
+    def auth_message(self) -> Frame | None:
+        return self.exchange.build_auth_message(self.credentials, self.opts)
+
+    # 4 ------------------------------------------------------------------
+    def took_verdict(self, reply: AuthReply | None) -> None:
+        if reply is not None and isinstance(reply.data, str):
+            self.opts["challenge"] = reply.data  # a challenge to sign into subscribes
+
+    # 5 ------------------------------------------------------------------
+    def subscribe_auth(self, channel: str | None, symbols: Sequence[str] | None, opts: Opts | None = None) -> Frame | None:
+        return self.exchange.build_subscribe_auth(self.credentials, channel, symbols, self.opts if opts is None else opts)
