@@ -4,11 +4,14 @@ A capture (tests/reference/ccxt_capture.py) records ccxt 4.5.90's REST calls,
 socket URL, handshake headers, auth frames and private subscribe frames. Ours
 come from ``wsauth.plan`` with the same credentials, clock, nonce, request id,
 token and challenge, and must be equal — except for the additions listed in
-NOT_AUTHENTICATION, each with its reason.
+NOT_AUTHENTICATION, and the JWT claims (JWT_CLAIMS) and sockets
+(DOCUMENTED_URLS) where the exchange's current documentation differs from
+ccxt, each with its reason.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import importlib.util
 import json
@@ -78,6 +81,19 @@ NOT_AUTHENTICATION: dict[tuple[str, str, str], str] = {
 }
 
 
+# Sockets we open where the exchange's current documentation says, not where
+# ccxt 4.5.90 does: entry -> (ccxt's URL, ours, why).
+DOCUMENTED_URLS: dict[str, tuple[str, str, str]] = {
+    "alpaca_crypto": (
+        "wss://stream.data.alpaca.markets/v1beta2/crypto",
+        "wss://stream.data.alpaca.markets/v1beta3/crypto/us",
+        "Alpaca's real-time crypto page (docs.alpaca.markets/docs/real-time-crypto-pricing-data): "
+        "'The v1beta1 and v1beta2 endpoints were marked deprecated, and will be removed shortly. "
+        "Please use the latest v1beta3 endpoints'; alpaca-py opens v1beta3/crypto/us",
+    ),
+}
+
+
 # Request ids that only pair a reply with its request, where ccxt draws them
 # from a counter of its own that our modules have no reason to share: removed
 # from both sides' frames. (entry, key) -> why.
@@ -87,6 +103,86 @@ REQUEST_IDS: dict[tuple[str, str], str] = {
         "call's nonce + 1); ours is opts['request_id'], which the reply echoes"
     ),
 }
+
+
+# JWTs whose claims we write as the exchange documents them today, not as
+# ccxt 4.5.90 does. entry -> (claims ccxt sends that the exchange no longer
+# documents, claims whose value changed, why). The header and every other
+# claim must still equal ccxt's, and our signature must verify with the key.
+JWT_CLAIMS: dict[str, tuple[tuple[str, ...], dict[str, Any], str]] = {
+    "coinbase_cdp": (
+        ("aud", "iat"),
+        {"iss": "cdp"},
+        "Coinbase's Advanced Trade WebSocket authentication page "
+        "(docs.cdp.coinbase.com/coinbase-app/advanced-trade-apis/websocket/websocket-authentication) "
+        "builds the JWT with its Python SDK's jwt_generator.build_ws_jwt, which signs "
+        "{sub, iss: 'cdp', nbf, exp} (coinbase-advanced-py 1.8.4, tests/fixtures/sdk); "
+        "ccxt 4.5.90 still sends the retired Coinbase Cloud claims iss 'coinbase-cloud', "
+        "aud ['retail_rest_api_proxy'] and iat",
+    ),
+}
+
+
+def b64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def jwt_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A JWT's header and claims, decoded."""
+    header, claims, _signature = token.split(".")
+    return json.loads(b64url(header)), json.loads(b64url(claims))
+
+
+def as_documented(entry: str, token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """ccxt's JWT with the claims the exchange documents instead (JWT_CLAIMS)."""
+    header, claims = jwt_parts(token)
+    dropped, changed, _why = JWT_CLAIMS[entry]
+    claims = {k: v for k, v in claims.items() if k not in dropped}
+    for key, value in changed.items():
+        assert key in claims, (entry, key)  # a claim ccxt no longer sends: drop it from JWT_CLAIMS
+        claims[key] = value
+    return header, claims
+
+
+def verify_jwt(token: str, private_key: str) -> None:
+    """Raise unless ``token``'s signature verifies with the public half of
+    ``private_key`` (PEM, or a CDP Ed25519 base64 seed[+public key])."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    header, claims, signature = token.split(".")
+    signed, raw = f"{header}.{claims}".encode(), b64url(signature)
+    if "-----BEGIN" in private_key:
+        key: Any = serialization.load_pem_private_key(private_key.encode(), None)
+    else:
+        key = ed25519.Ed25519PrivateKey.from_private_bytes(base64.b64decode(private_key)[:32])
+    alg = json.loads(b64url(header))["alg"]
+    if alg == "EdDSA":
+        assert isinstance(key, ed25519.Ed25519PrivateKey), alg
+        key.public_key().verify(raw, signed)
+    else:
+        assert alg == "ES256" and isinstance(key, ec.EllipticCurvePrivateKey) and len(raw) == 64, alg
+        der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+        key.public_key().verify(der, signed, ec.ECDSA(hashes.SHA256()))
+
+
+def documented_subscribes(capture: dict[str, Any], fields: dict[str, Any] | None) -> tuple[list[Any], dict[str, Any] | None]:
+    """For a JWT_CLAIMS entry: check our JWT against ccxt's as documented
+    (header and claims equal, our signature valid), then leave both JWTs out."""
+    entry = capture["entry"]
+    if entry not in JWT_CLAIMS or fields is None:
+        return capture["subscribe_frames"], fields
+    ours_jwt = fields["jwt"]
+    assert jwt_parts(ours_jwt) != jwt_parts(capture["subscribe_frames"][0]["jwt"]), (
+        f"{entry}: ours equals ccxt again; drop it from JWT_CLAIMS"
+    )
+    verify_jwt(ours_jwt, capture["credentials"]["private_key"])
+    frames = []
+    for frame in capture["subscribe_frames"]:
+        assert jwt_parts(ours_jwt) == as_documented(entry, frame["jwt"])
+        frames.append({k: v for k, v in frame.items() if k != "jwt"})
+    return frames, {k: v for k, v in fields.items() if k != "jwt"}
 
 
 # Fields of ccxt's private subscribe that belong to its authentication although
@@ -127,6 +223,10 @@ def _without_additions(capture: dict[str, Any]) -> dict[str, Any]:
         elif part == "ws_url":
             assert capture["ws_url"].endswith(key), capture["ws_url"]
             capture["ws_url"] = capture["ws_url"][: -len(key)]
+    if capture["entry"] in DOCUMENTED_URLS:
+        theirs, mine, _why = DOCUMENTED_URLS[capture["entry"]]
+        assert capture["ws_url"] == theirs, capture["ws_url"]  # ccxt moved: drop it from DOCUMENTED_URLS
+        capture["ws_url"] = mine
     return capture
 
 
@@ -172,16 +272,16 @@ def assert_matches_capture(capture: dict[str, Any]) -> None:
     assert got["ws_headers"] == expected["ws_headers"]
     entry = capture["entry"]
     assert _without_request_ids(entry, got["frames"]) == _without_request_ids(entry, expected["frames"])
-    fields = got["subscribe_auth"]
-    for frame in expected["subscribe_frames"]:
+    subscribe_frames, fields = documented_subscribes(expected, got["subscribe_auth"])
+    for frame in subscribe_frames:
         # Both ways: every authentication field ccxt sends, we add ...
         required = subscribe_auth_fields(entry, frame, capture["used"]["now_ms"], signed=fields is not None)
         missing = uncovered(required, fields)
         assert missing == set(), f"ccxt's subscribe authenticates with fields ours lacks: {sorted(missing)}"
     if fields is None:
         return
-    assert expected["subscribe_frames"], "we add auth fields to a subscribe ccxt never sends"
-    for frame in expected["subscribe_frames"]:
+    assert subscribe_frames, "we add auth fields to a subscribe ccxt never sends"
+    for frame in subscribe_frames:
         # ... and every field we add is exactly what ccxt put there.
         assert merged(frame, fields) == frame
 

@@ -36,6 +36,7 @@ weex           handshake /v3/ws/private       handshake with valid signed ACCESS
 hollaex        handshake /stream              handshake with a valid signed query string
 bullish        pre_auth /trading-api/v1/private-data  handshake with an issued JWT_COOKIE
 gemini         handshake /v1/order/events     handshake with valid signed X-GEMINI-* headers, nonce above the last
+coinbase       inline   /                     private subscribe whose CDP JWT (EdDSA or ES256) verifies
 ============== ======== ===================== ========================================
 
 REST paths: binanceusdm ``/fapi/v1/listenKey`` (POST/PUT/DELETE),
@@ -45,7 +46,8 @@ kucoin ``/api/v1/bullet-private`` (POST, API key v2 headers; the reply names the
 lbank ``/v2/subscribe/get_key.do`` (POST, signed over an MD5 digest),
 kraken ``/0/private/GetWebSocketsToken`` (POST), bullish
 ``/trading-api/v1/users/hmac/login`` (GET). Secrets for kraken and
-krakenfutures must be base64 (ValueError otherwise).
+krakenfutures must be base64 (ValueError otherwise); coinbase's ``secret`` is
+the PEM of the CDP key's public half (Ed25519 or P-256).
 
 State (nonces, listen keys, tokens, challenges) belongs to the fake, not to a
 connection, so it survives reconnects. Signatures are recomputed with the
@@ -116,6 +118,7 @@ from .bingx import BingxFake
 from .bullish import BullishFake
 from .bitfinex import BitfinexFake
 from .bybit import BybitFake
+from .coinbase import CoinbaseFake
 from .deribit import DeribitFake
 from .gemini import GeminiFake
 from .gate import GateFake
@@ -144,6 +147,7 @@ KINDS: dict[str, type[Fake]] = {
         HollaexFake,
         BullishFake,
         GeminiFake,
+        CoinbaseFake,
     )
 }
 

@@ -57,15 +57,18 @@ from wsauth.session import AuthenticationFailed, AuthTimeout, Backoff, PreAuthFa
 from tests.paths import ROOT
 
 CAPTURES = ROOT / "tests" / "fixtures" / "ccxt"
+SDK_CAPTURES = ROOT / "tests" / "fixtures" / "sdk"
 FAST = Backoff(first_s=0.01, max_s=0.05, attempts=2)
 TIMEOUT_S = 3.0
 
 # Entries with no ccxt capture, and why. They still run end to end, verdicts
-# driven by their documented replies; but what the fake expects them to send
-# comes from wsauth.plan, i.e. from our own module (three renderings: two
-# clocks, two credential sets, like the captures), so for them this test
-# proves only that Session sends what the module builds, not that it is right
-# (the published examples in tests/frames/test_published.py do that). Each must still
+# driven by their documented replies; what the fake expects them to send comes
+# from the exchange's own SDK where one was captured the same way
+# (tests/fixtures/sdk, tests/reference/sdk_capture.py), else from wsauth.plan,
+# i.e. from our own module (three renderings: two clocks, two credential sets,
+# like the captures), so for those this test proves only that Session sends
+# what the module builds, not that it is right (the published examples in
+# tests/frames/test_published.py do that). Each must still
 # be marked reference = "docs" and have no capture: the test fails as soon as
 # either stops being true, so the list cannot go stale.
 WITHOUT_CCXT_CAPTURE = {
@@ -75,9 +78,12 @@ WITHOUT_CCXT_CAPTURE = {
     "(exchanges.toml [gemini]): its capture would be a refused handshake, not a reference",
     "binance_ed25519_logon": "ccxt 4.5.90 has no session.logon: Binance's documented request is the "
     "reference (tests/frames/test_published.py), its signature verified with the public key",
+    "coinbase_cdp_eddsa": "ccxt 4.5.90 cannot sign Coinbase Advanced Trade's WebSocket JWT with a CDP Ed25519 "
+    "key (pro/coinbase.py create_ws_auth); coinbase-advanced-py's capture (tests/frames/test_sdk_reference.py) and "
+    "the fake that verifies the JWT with the public key (tests/runtime/test_cdp_jwt_fake.py) are its references",
 }
 # The private key each of those signs with (tests/fixtures/keys/keys.json), by the form its exchange issues.
-WITHOUT_CCXT_CAPTURE_KEYS = {"binance_ed25519_logon": "ed25519_pem"}
+WITHOUT_CCXT_CAPTURE_KEYS = {"binance_ed25519_logon": "ed25519_pem", "coinbase_cdp_eddsa": "ed25519_seed_public_base64"}
 
 # Documented failure frames the catalogue deliberately does not take as the
 # verdict, and why: (stem, documented reason) -> why. The session must then
@@ -293,9 +299,14 @@ def case_for(entry_id: str, market: str | None, reference: str) -> Case:
     if entry_id in WITHOUT_CCXT_CAPTURE:
         assert reference == "docs", f"{entry_id} is listed in WITHOUT_CCXT_CAPTURE but its reference is {reference!r}"
         assert not (CAPTURES / f"{stem}-1.json").exists(), f"{stem} has a ccxt capture now: drop it from WITHOUT_CCXT_CAPTURE"
-        reference_capture, other, variance = (
-            _planned(entry_id, market, "A", 0, 1), _planned(entry_id, market, "B", 0, 7), _planned(entry_id, market, "A", 1, 42)
-        )
+        if (SDK_CAPTURES / f"{stem}-1.json").exists():  # the exchange's own SDK, captured the same way
+            reference_capture, other, variance = (
+                json.loads((SDK_CAPTURES / f"{stem}-{n}.json").read_text(encoding="utf-8")) for n in (1, 2, 3)
+            )
+        else:
+            reference_capture, other, variance = (
+                _planned(entry_id, market, "A", 0, 1), _planned(entry_id, market, "B", 0, 7), _planned(entry_id, market, "A", 1, 42)
+            )
     else:
         reference_capture, other, variance = (_capture(stem, n) for n in (1, 2, 3))
     if reference_capture["credentials"] != variance["credentials"] or reference_capture["used"]["now_ms"] == variance["used"]["now_ms"]:

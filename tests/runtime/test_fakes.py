@@ -36,7 +36,18 @@ B64_SECRET = base64.b64encode(bytes(range(64))).decode()
 WRONG_B64_SECRET = base64.b64encode(bytes(range(1, 65))).decode()
 
 
+def coinbase_public_pem() -> str:
+    """The coinbase fake holds a CDP key's public half (tests/runtime/test_cdp_jwt_fake.py tests it)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
 def secret_for(kind: str) -> str:
+    if kind == "coinbase":
+        return coinbase_public_pem()
     return B64_SECRET if kind in ("kraken", "krakenfutures") else SECRET
 
 
