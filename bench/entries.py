@@ -346,10 +346,13 @@ class _Replay:
 
         return prepare
 
-    def emitted(self) -> list[Any]:
-        """What the ccxt side handed on, plus the headers its clients carry."""
+    def emitted(self, clients_before: set[int]) -> list[Any]:
+        """What the ccxt side handed on, plus the handshake headers of each
+        client the call created (a signed handshake is built into the client)."""
         out = list(self.outputs)
         for client in self.ex.clients.values():
+            if id(client) in clients_before:
+                continue
             options = client.options if isinstance(client.options, dict) else {}
             out.append({"client_url": client.url, "client_headers": _snap(options.get("headers"))})
         return out
@@ -478,9 +481,15 @@ def prepare(name: str, loop: asyncio.AbstractEventLoop, stack: contextlib.ExitSt
                   token=used["token"], challenge=used["challenge"])
     expected = _secret_dependent(plan(capture["entry"], creds, reveal=True, **common),
                                  plan(capture["entry"], creds, reveal=False, **common))
-    expected = sorted(set(expected), key=expected.index)
+    token = used["token"]
+    if token:
+        # a URL or header that only carries the server's token (a listen key)
+        # counts as the token: ccxt returns or stores it where it appends it
+        expected = [token if token in value else value for value in expected]
     if not expected:
-        raise EntryError("ours derives nothing from the secret here (plan masks nothing)")
+        # no signature at all: the key itself is the auth (sent in a frame or header)
+        expected = [creds["api_key"]]
+    expected = sorted(set(expected), key=expected.index)
     calls, ours, _opts, _module = _ours(capture, expected)
 
     entry = cap.ENTRIES[(kwargs["entry"], kwargs["market_type"])]
@@ -511,6 +520,7 @@ def _run_steps(replay: _Replay, preparers: list, profile_codes: set | None = Non
     profile_codes, also which of those codes each one calls."""
     replay.outputs.clear()
     before = replay.options_snapshot()
+    clients_before = {id(c) for c in replay.ex.clients.values()}
     returned, inner = [], []
     replay.recording = True
     try:
@@ -529,7 +539,7 @@ def _run_steps(replay: _Replay, preparers: list, profile_codes: set | None = Non
             inner.append(called)
     finally:
         replay.recording = False
-    return replay.emitted() + [{"returned": returned}, replay.options_changed(before)], inner
+    return replay.emitted(clients_before) + [{"returned": returned}, replay.options_changed(before)], inner
 
 
 async def _select(name, kwargs, calls, ours, expected, candidates, replay, stack) -> Prepared:
@@ -756,3 +766,44 @@ def select(spec: str | None) -> list[str]:
             raise SystemExit(f"bench: --entries: no captured entry {w!r}; known: {', '.join(names)}")
         out += [h for h in hits if h not in out]
     return out
+
+
+def render(report: dict[str, Any], ccxt_version: str, samples: int, sample_ms: float) -> list[str]:
+    rows = report["rows"]
+    measured = {k: r for k, r in rows.items() if "error" not in r}
+    misses = {k: r for k, r in measured.items() if r["ratio"] > 1.0}
+    lines = [
+        f"### Auth build per entry: ours against ccxt {ccxt_version}'s own method(s) "
+        f"({len(measured)} entry-markets; µs per call, median of {samples} interleaved samples of about "
+        f"{sample_ms:g} ms; ratio = median of per-sample ours/ccxt, [p25–p75])",
+        "",
+    ]
+    if misses:
+        listed = ", ".join(f"{k} ({r['ratio']:.2f}×)" for k, r in misses.items())
+        lines += [f"**MISS: ours is slower than ccxt for {len(misses)} of {len(measured)}: {listed}**", ""]
+    else:
+        lines += [f"No miss: ours is faster than ccxt for all {len(measured)} measured.", ""]
+    lines += [
+        "| entry | ours (callbacks) | ccxt (methods) | ours µs | ccxt µs | ours/ccxt | result |",
+        "|---|---|---|---:|---:|---|---|",
+    ]
+    for name, r in rows.items():
+        if "error" in r:
+            lines.append(f"| {name} | | | | | | **NOT MEASURED**: {r['error'][:160]} |")
+            continue
+        mark = "pass" if r["ratio"] <= 1.0 else "**MISS**"
+        reset = "" if r["reset_between_calls"] == RESET_LEVELS[0] else " ¹"
+        lines.append(
+            f"| {name} | {r['ours'].replace('build_', '')} | {r['ccxt_methods']}{reset} | {r['ours_us']:.1f} | "
+            f"{r['ccxt_us']:.1f} | {r['ratio']:.2f} [{r['ratio_p25']:.2f}–{r['ratio_p75']:.2f}] | {mark} |")
+    lines.append("")
+    if any(r.get("reset_between_calls") == RESET_LEVELS[1] for r in measured.values()):
+        lines += ["¹ ccxt's clients are dropped between calls (untimed): its method signs only "
+                  "when it creates the client.", ""]
+    if report["uncaptured"]:
+        lines += [f"Not compared (no ccxt {ccxt_version} counterpart in tests/reference/ccxt_capture.py; "
+                  f"see tests/reference/RECIPES.md): {', '.join(report['uncaptured'])}.", ""]
+    lines += [f"The ccxt method(s) timed for each entry, where they live and why they were picked "
+              "(the signer, socket or REST call seen under them) are in the JSON report "
+              "(`entries.rows.<entry>.ccxt`).", ""]
+    return lines

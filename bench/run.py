@@ -88,6 +88,7 @@ if str(REPO) not in sys.path:  # `python bench/run.py` puts bench/ first, not th
 import ccxt  # type: ignore[import-untyped]  # noqa: E402
 from ccxt.async_support.base.ws.future import Future as _CcxtFuture  # type: ignore[import-untyped]  # noqa: E402
 
+from bench import entries as per_entry  # noqa: E402
 from bench import generator_speed  # noqa: E402
 from tests.reference import ccxt_capture as cap  # noqa: E402
 from wsauth import bybit, gate, kraken, krakenfutures  # noqa: E402
@@ -97,8 +98,8 @@ perf_counter_ns = time.perf_counter_ns
 
 FLOOR_RATIO_TARGET = 1.20
 CCXT_RATIO_TARGET = 1.00
-IMPORT_MS_TARGET = 5.0
-IMPORT_KIB_TARGET = 2048
+IMPORT_MS_TARGET = 2.0
+IMPORT_KIB_TARGET = 1024
 
 DEFAULT_RESULTS = REPO / "bench" / "results.json"
 
@@ -371,6 +372,8 @@ def _flow_challenge() -> Flow:
         kwargs=kw,
     )
 
+
+SECTIONS = ("entries", "frames", "imports", "generator")
 
 FLOWS: tuple[Callable[[], Flow], ...] = (_flow_direct, _flow_inline, _flow_pre_auth, _flow_challenge)
 CONTENDERS = ("ours", "floor", "ccxt")
@@ -717,6 +720,9 @@ def render(report: dict) -> str:
         f"- Command: `{report['command']}`",
         "",
     ]
+    ent = report.get("entries")
+    if ent:
+        lines += per_entry.render(ent, m["ccxt"], s["entry_samples"], s["entry_sample_ms"])
     pf = report.get("per_frame")
     if pf:
         lines += [
@@ -800,12 +806,19 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     parser.add_argument("--samples", type=int, help="per-frame samples per contender (default 41; quick 9)")
     parser.add_argument("--sample-ms", type=float, help="target duration of the slowest contender's sample (default 15; quick 3)")
     parser.add_argument("--import-runs", type=int, help="fresh interpreters per import case (default 21; quick 4)")
-    parser.add_argument("--only", choices=("frames", "imports", "generator"), help="run one part only")
+    parser.add_argument("--only", choices=SECTIONS, help="run one section only")
+    parser.add_argument("--entries", metavar="A,B", help="restrict the per-entry section to these entries "
+                        "(an id covers each of its markets; or id-market, e.g. gate-spot)")
+    parser.add_argument("--entry-samples", type=int, help="per-entry samples per side (default 21; quick 5)")
+    parser.add_argument("--entry-sample-ms", type=float, help="per-entry sample length (default 4; quick 1)")
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile of a flow that misses a target")
     args = parser.parse_args(argv)
     args.samples = args.samples or (9 if args.quick else 41)
     args.sample_ms = args.sample_ms or (3.0 if args.quick else 15.0)
     args.import_runs = args.import_runs or (4 if args.quick else 21)
+    args.entry_samples = args.entry_samples or (5 if args.quick else 21)
+    args.entry_sample_ms = args.entry_sample_ms or (1.0 if args.quick else 4.0)
+    names = per_entry.select(args.entries)  # a bad --entries fails before anything runs
     if args.samples < 3 or args.import_runs < 1:
         parser.error("need at least 3 samples and 1 import run")
 
@@ -822,6 +835,12 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     if ccxt.__version__ != cap.CCXT_VERSION:
         print(f"warning: ccxt {ccxt.__version__} installed, the comparison is meant for {cap.CCXT_VERSION}",
               file=sys.stderr)
+    if args.only in (None, "entries"):
+        print(f"entries: {len(names)} entry-markets, ours vs ccxt's own methods ...", file=sys.stderr)
+        report["entries"] = per_entry.measure(names, args.entry_samples, args.entry_sample_ms,
+                                              lambda line: print(line, file=sys.stderr))
+        report["settings"]["entry_samples"] = args.entry_samples
+        report["settings"]["entry_sample_ms"] = args.entry_sample_ms
     if args.only in (None, "frames"):
         print("per-frame: capturing ccxt's reference frames, verifying, timing ...", file=sys.stderr)
         try:
