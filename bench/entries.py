@@ -762,6 +762,8 @@ def select(spec: str | None) -> list[str]:
     for w in wanted:
         hits = [n for n in names if n == w or cap.SCENARIOS and any(
             s["name"] == f"{n}-1" and s["kwargs"]["entry"] == w for s in cap.SCENARIOS)]
+        if not hits and w in uncaptured():
+            raise SystemExit(f"bench: --entries: {w} has no ccxt {cap.CCXT_VERSION} counterpart to compare with")
         if not hits:
             raise SystemExit(f"bench: --entries: no captured entry {w!r}; known: {', '.join(names)}")
         out += [h for h in hits if h not in out]
