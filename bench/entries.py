@@ -286,6 +286,7 @@ class _Replay:
         ex.watch = watch
         ex.watch_multiple = watch_multiple
         ex.fetch = fetch
+        self.raised = 0  # calls that ended in an exception (after emitting, or verification fails)
         self.pristine: dict[str, Any] = {}
         self.written: set[str] = set()  # option keys the replayed methods store
 
@@ -340,9 +341,24 @@ class _Replay:
             if step.varargs:
                 args += list(values[step.varargs] or ())
             kwargs = dict(values[step.varkw] or {}) if step.varkw else {}
+            # An exception after the frame is handed on (ccxt reading the
+            # stubbed watch's empty result) ends the call; verification
+            # proves the values were emitted before it.
             if is_coro:
-                return lambda: _drive(method(*args, **kwargs))
-            return lambda: method(*args, **kwargs)
+                def call() -> Any:
+                    try:
+                        return _drive(method(*args, **kwargs))
+                    except Exception:  # noqa: BLE001
+                        self.raised += 1
+                        return None
+            else:
+                def call() -> Any:
+                    try:
+                        return method(*args, **kwargs)
+                    except Exception:  # noqa: BLE001
+                        self.raised += 1
+                        return None
+            return call
 
         return prepare
 
@@ -354,7 +370,8 @@ class _Replay:
             if id(client) in clients_before:
                 continue
             options = client.options if isinstance(client.options, dict) else {}
-            out.append({"client_url": client.url, "client_headers": _snap(options.get("headers"))})
+            out.append({"client_url": client.url, "client_headers": _snap(options.get("headers")),
+                        "client_cookies": _snap(options.get("cookies"))})
         return out
 
 
@@ -380,9 +397,46 @@ def _secret_dependent(revealed: Any, masked: Any) -> list[str]:
     return [] if revealed == masked else [str(revealed)]
 
 
-def _uncovered(expected: list[str], outputs: list[Any]) -> list[str]:
-    texts = _leaves(outputs)
-    return [value for value in expected if not any(value in text for text in texts)]
+@dataclass(frozen=True)
+class Expect:
+    """A value ours produces that ccxt's methods must produce too."""
+
+    value: str
+    # the server's token is an input, not work: only a frame, URL, header or
+    # request ccxt hands on counts, not the REST reply it returns or stores
+    emitted_only: bool = False
+
+
+@dataclass
+class Seen:
+    emitted: list[str]  # leaves of what was handed to the socket / REST, handshake headers
+    kept: list[str]  # leaves of return values and values stored in options
+
+
+def _seen(emitted: list[Any], kept: list[Any]) -> Seen:
+    return Seen(_leaves(emitted), _leaves(kept))
+
+
+def _uncovered(expected: list[Expect], seen: Seen) -> list[Expect]:
+    def found(e: Expect) -> bool:
+        return any(e.value in t for t in seen.emitted) or (
+            not e.emitted_only and any(e.value in t for t in seen.kept))
+    return [e for e in expected if not found(e)]
+
+
+def ours_request(capture: dict) -> bool:
+    """Whether our pre_auth makes a REST call for this entry."""
+    module = importlib.import_module(f"wsauth.{capture['entry']}")
+    used = capture["used"]
+    credentials = module.Credentials(**{k: v for k, v in capture["credentials"].items() if v is not None})
+    opts: dict[str, Any] = {"now_ms": used["now_ms"]}
+    if capture["market_type"] is not None:
+        opts["market_type"] = capture["market_type"]
+    for name in ("nonce", "token", "challenge", "request_id"):
+        if used[name] is not None:
+            opts[name] = used[name]
+    pre = module.pre_auth(credentials, opts=opts)
+    return pre is not None and pre.request is not None
 
 
 @dataclass
@@ -396,7 +450,7 @@ class Prepared:
     ccxt_prepare: list[Callable[[], Callable[[], Any]]]
     reset: Callable[[], None]
     reset_level: int
-    expected: list[str]
+    expected: list[Expect]
     replay: _Replay
 
 
@@ -410,7 +464,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _ours(capture: dict, expected: list[str]) -> tuple[list[str], Callable[[], Any], dict, Any]:
+def _ours(capture: dict, expected: list[Expect]) -> tuple[list[str], Callable[[], Any], dict, Any]:
     used = capture["used"]
     module = importlib.import_module(f"wsauth.{capture['entry']}")
     credentials = module.Credentials(**{k: v for k, v in capture["credentials"].items() if v is not None})
@@ -430,7 +484,8 @@ def _ours(capture: dict, expected: list[str]) -> tuple[list[str], Callable[[], A
     }
     # the callbacks whose output carries a value derived from the secret (a
     # challenge request that only names the key is not the auth build)
-    calls = [name for name in _CALLBACKS if produced[name] is not None and len(_uncovered(expected, [_plain(produced[name])])) < len(expected)]
+    calls = [name for name in _CALLBACKS if produced[name] is not None
+             and len(_uncovered(expected, _seen([_plain(produced[name])], []))) < len(expected)]
     use = tuple(calls)
     # one closure per combination, so that the timed call does no dispatch
     if use == ("pre_auth",):
@@ -479,17 +534,21 @@ def prepare(name: str, loop: asyncio.AbstractEventLoop, stack: contextlib.ExitSt
     common = dict(now_ms=used["now_ms"], nonce=used["nonce"], request_id=used["request_id"],
                   market_type=capture["market_type"], channel=used["channel"], symbols=used["symbols"],
                   token=used["token"], challenge=used["challenge"])
-    expected = _secret_dependent(plan(capture["entry"], creds, reveal=True, **common),
+    signed = _secret_dependent(plan(capture["entry"], creds, reveal=True, **common),
                                  plan(capture["entry"], creds, reveal=False, **common))
     token = used["token"]
-    if token:
-        # a URL or header that only carries the server's token (a listen key)
-        # counts as the token: ccxt returns or stores it where it appends it
-        expected = [token if token in value else value for value in expected]
-    if not expected:
-        # no signature at all: the key itself is the auth (sent in a frame or header)
-        expected = [creds["api_key"]]
-    expected = sorted(set(expected), key=expected.index)
+    values: list[Expect] = []
+    for value in signed:
+        # a URL, header or frame that carries the server's token (a listen
+        # key) counts as the token, which ccxt must hand on too
+        e = Expect(token, True) if token and token in value else Expect(value)
+        if e not in values:
+            values.append(e)
+    if ours_request(capture) or not values:
+        # a REST request with the bare key (a listen key's), or no signature at
+        # all: the key itself, handed on, is the auth
+        values.append(Expect(creds["api_key"]))
+    expected = values
     calls, ours, _opts, _module = _ours(capture, expected)
 
     entry = cap.ENTRIES[(kwargs["entry"], kwargs["market_type"])]
@@ -539,7 +598,10 @@ def _run_steps(replay: _Replay, preparers: list, profile_codes: set | None = Non
             inner.append(called)
     finally:
         replay.recording = False
-    return replay.emitted(clients_before) + [{"returned": returned}, replay.options_changed(before)], inner
+    changed = replay.options_changed(before)["options"]
+    # options['ws'] is what ccxt's next client opens its handshake with: handed on
+    handshake = {"options.ws": changed.pop("ws")} if "ws" in changed else {}
+    return _seen(replay.emitted(clients_before) + [handshake], [returned, changed]), inner
 
 
 async def _select(name, kwargs, calls, ours, expected, candidates, replay, stack) -> Prepared:
@@ -556,7 +618,7 @@ async def _select(name, kwargs, calls, ours, expected, candidates, replay, stack
 
     # 2. each candidate once on the fresh exchange: what it emits, what it calls
     codes = {step.code for step in candidates}
-    tried: list[tuple[Step, Callable, set, list]] = []
+    tried: list[tuple[Step, Callable, set, Seen]] = []
     for step in candidates:
         try:
             preparer = replay.callable_for(step)
@@ -578,7 +640,7 @@ async def _select(name, kwargs, calls, ours, expected, candidates, replay, stack
     depth = {step.code: sum(step.code in inner for _, _, inner, _ in tried) for step, _, _, _ in tried}
     tried.sort(key=lambda t: -depth[t[0].code])
     kept: list[tuple[Step, Callable]] = []
-    covered: set[str] = set()
+    covered: set[Expect] = set()
     for step, preparer, _inner, outputs in tried:
         adds = {v for v in expected if v not in covered and not _uncovered([v], outputs)}
         if adds:
@@ -587,7 +649,8 @@ async def _select(name, kwargs, calls, ours, expected, candidates, replay, stack
     missing = [v for v in expected if v not in covered]
     if missing:
         seen = "; ".join(f"{s.label()} [{', '.join(s.why)}] at {s.owner}" for s in candidates) or "none"
-        raise EntryError(f"no ccxt method found that emits {missing[:3]} (candidates: {seen})")
+        raise EntryError(f"no ccxt method found that emits {[e.value for e in missing[:3]]} "
+                         f"(candidates: {seen})")
 
     # 3. the least reset between calls under which three calls in a row each
     # emit them all; then drop a kept method that another kept one still calls
@@ -612,6 +675,8 @@ async def _select(name, kwargs, calls, ours, expected, candidates, replay, stack
         replay.reset(level)
         _, inner = _run_steps(replay, preparers, kept_codes)
         twice = {code for i, called in enumerate(inner) for code in called if code is not kept[i][0].code}
+        if os.environ.get("WSAUTH_BENCH_DEBUG"):
+            print("level", level, "kept", [s.name for s, _ in kept], "twice", [c.co_name for c in twice], file=sys.stderr)
         if not twice:
             break
         kept = [(s, p) for s, p in kept if s.code not in twice]
