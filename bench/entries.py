@@ -2,11 +2,13 @@
 entry) against ccxt 4.5.90's own method(s) for it, one ratio per entry.
 
 ours
-    The generated module's callbacks that produce something for this entry
-    (of ``pre_auth``, ``build_auth_message``, ``build_subscribe_auth``, the ones
-    that do not return None), called as ``wsauth.plan`` calls them, with the
-    scenario's credentials and ``opts`` pinning now_ms, nonce, request id,
-    market, token and challenge (tests/fixtures/ccxt/<entry>-1.json's inputs).
+    Of the generated module's ``pre_auth``, ``build_auth_message`` and
+    ``build_subscribe_auth``, those whose result carries what must match
+    (below; a challenge request that only names the key is left out), called as
+    ``wsauth.plan`` calls them, with the scenario's credentials and ``opts``
+    pinning now_ms, nonce, request id, market, token and challenge (the inputs
+    of tests/fixtures/ccxt/<entry>-1.json), so its per-call validation is
+    included.
 
 ccxt
     Found, not hand-picked. The entry's whole ccxt flow runs once as
@@ -15,34 +17,45 @@ ccxt
     ccxt's exchange code (``ccxt/pro/*.py``, ``ccxt/async_support/*.py``, not
     ``base/``). Wherever ccxt signs (``hmac``, ``rsa``, ``eddsa``, ``ecdsa``,
     ``jwt``), hands a frame to its socket (``watch``, ``watch_multiple``,
-    ``Client.send``) or calls REST (``fetch``), the innermost exchange method on
-    the stack is a candidate: the method that builds that signature, frame or
-    request (``sign`` for a REST call; ``authenticate``, ``subscribe_private``,
-    ``watch_private``... for a frame). Candidates that another candidate calls
-    are dropped, and of the rest only those whose output carries one of the
-    values ours signs are kept. Those methods are then called again, unmodified,
-    on a second exchange built like the capture's, with the recorded arguments:
-    a coroutine is driven step by step until it finishes or waits on an
-    unresolved future (the server's verdict), and then closed. The network edge
-    is replaced: ``watch``/``watch_multiple`` and ``Client.send`` return a
-    settled future, ``fetch`` returns the capture's canned reply (so a REST
-    call inside a kept method costs ccxt's ``fetch2`` bookkeeping and ``sign``,
-    not a socket).
+    ``Client.send``) or makes a REST call (``fetch``), the innermost exchange
+    method on the stack is a candidate (``sign``, ``authenticate``,
+    ``subscribe_private``, ``watch_balance``...). Each candidate is called
+    again, unmodified, with its recorded arguments, on a second exchange built
+    like the capture's; the network edge is replaced there: ``watch``,
+    ``watch_multiple`` and ``Client.send`` return a settled future, ``fetch``
+    returns the capture's canned reply (so a REST call inside a method costs
+    ccxt's ``request``/``fetch2`` bookkeeping and ``sign``, not a socket). A
+    coroutine is driven step by step until it returns or waits on an
+    unresolved future (the server's verdict), then closed; an exception after
+    the frame was handed on (ccxt reading the stub's empty result) ends the
+    call. Candidates are tried innermost first (``sign`` before the method that
+    calls it), and one is kept when it produces a value ours produces that the
+    ones kept before it do not. A kept method that another kept method still
+    calls in the steady state is dropped (it would be timed twice).
 
-Verification, before any timing: ours must equal the capture
-(tests/conformance.assert_matches_capture), and every value ours derives from
-the secret (what ``wsauth.plan`` masks: signatures, signed timestamps, tokens)
-must appear in what ccxt's replayed methods emit, on each of three consecutive
-replays. Between two calls, outside the timed window, the least state that
-makes the replay rebuild is reset: the capture's draw recorders always; then,
-only if needed, ccxt's ``options['ws']`` (a cached token) and its clients (a
-client that exists skips a signed handshake). The level used is reported.
+What must match: every value ours derives from the secret (what ``wsauth.plan``
+masks: signatures, signed timestamps, JWTs), found in what ccxt's kept methods
+hand on, return or store; the server's token (listen key, WS token), where ours
+puts it in a URL, header or frame, found in what ccxt hands on (not merely in
+the REST reply it returns); and the API key where ours makes a REST call (a
+listen key's request is signed by the key alone) or signs nothing at all. Ours
+is checked equal to the capture (tests/conformance.assert_matches_capture)
+and ccxt's kept methods must produce all of the above on each of three
+consecutive calls, before any timing.
 
-Timing: one call = ours' callbacks once, or ccxt's kept methods once, each
-timed alone with ``perf_counter_ns`` (the clock's own cost subtracted), gc off
-during a sample; samples of N calls alternate ours/ccxt (the order flips each
-sample); ratio = median over samples of (ours / ccxt). No JSON encoding on
-either side.
+State between two calls, reset outside the timed window: the capture's
+draw recorders (uuid, nonce, request id) and every ``options`` key the methods
+write (ccxt's nonce counter, a cached JWT or signature: ccxt would reuse them,
+ours builds each time, so ccxt is made to build each time too); and, only where
+ccxt signs a handshake when it creates the client (weex, extended, kucoin's
+negotiation...), its clients. The level used is reported per entry.
+
+Timing: one call = ours' callbacks once, or ccxt's kept methods once, timed
+alone with ``perf_counter_ns`` (the clock's own cost subtracted); gc off during
+a sample; samples of N calls alternate ours/ccxt, the order flipping each
+sample; ratio = median over samples of (ours / ccxt). No JSON encoding of the
+result on either side (ccxt encodes JSON inside a signature, e.g. a JWT, with
+orjson, its own dependency; ours with the standard library).
 """
 
 from __future__ import annotations
@@ -86,7 +99,7 @@ _CALLBACKS = ("pre_auth", "build_auth_message", "build_subscribe_auth")
 SETUP: dict[str, Callable[[Any], None]] = {
     "krakenfutures": lambda ex: ex.client(ex.urls["api"]["ws"]).future("challenge"),
 }
-RESET_LEVELS = ("draws + options written", "draws + options written + clients dropped")
+RESET_LEVELS = ("draws, options written", "draws, options written, clients dropped")
 _MISSING = object()
 
 
@@ -811,10 +824,33 @@ def measure(names: list[str], samples: int, sample_ms: float, progress: Callable
                 }
                 progress(f"  {name}: ours {timing['ours_us']:.1f} µs, ccxt {timing['ccxt_us']:.1f} µs, "
                          f"ratio {timing['ratio']:.2f}")
+                if timing["ratio"] > 1.0:
+                    progress(f"  {name}: MISS (ours slower than ccxt): profiling ours")
+                    rows[name]["profile_ours"] = _profile(p.ours, 5000)
         finally:
             asyncio.set_event_loop(None)
             loop.close()
     return {"clock_ns": clock_ns, "rows": rows, "uncaptured": uncaptured()}
+
+
+def _profile(fn: Callable[[], Any], calls: int) -> list[str]:
+    """cProfile of ours' callbacks (tottime), paths shortened."""
+    import cProfile
+    import io
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(calls):
+        fn()
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(10)
+    lines = [ln.rstrip() for ln in out.getvalue().splitlines()]
+    start = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("ncalls")), 0)
+    repo = str(Path(__file__).resolve().parents[1]) + os.sep
+    stdlib = os.path.dirname(os.__file__) + os.sep
+    return [ln.replace(repo, "").replace(stdlib, "<stdlib>/") for ln in lines[start:] if ln.strip()]
 
 
 def select(spec: str | None) -> list[str]:
@@ -867,6 +903,11 @@ def render(report: dict[str, Any], ccxt_version: str, samples: int, sample_ms: f
     if any(r.get("reset_between_calls") == RESET_LEVELS[1] for r in measured.values()):
         lines += ["¹ ccxt's clients are dropped between calls (untimed): its method signs only "
                   "when it creates the client.", ""]
+    profiled = {k: r["profile_ours"] for k, r in measured.items() if r.get("profile_ours")}
+    if profiled:
+        lines += ["#### cProfile of ours where ours is slower than ccxt (tottime; cProfile inflates calls)", ""]
+        for k, text in profiled.items():
+            lines += [f"{k}:", "", "```", *text, "```", ""]
     if report["uncaptured"]:
         lines += [f"Not compared (no ccxt {ccxt_version} counterpart in tests/reference/ccxt_capture.py; "
                   f"see tests/reference/RECIPES.md): {', '.join(report['uncaptured'])}.", ""]

@@ -1,15 +1,23 @@
-"""wsauth benchmark: per-frame cost and import footprint, against the floor and ccxt.
+"""wsauth benchmark: the auth build of every entry against ccxt, per-frame cost
+against the floor, import footprint, generator speed.
 
-    .venv/bin/python -m bench                  # default run, about a minute
-    .venv/bin/python -m bench --quick          # smoke run (fewer samples)
-    .venv/bin/python bench/run.py --out FILE   # same, JSON written to FILE
+    .venv/bin/python -m bench                        # everything (the generator part takes minutes)
+    .venv/bin/python -m bench --quick                # smoke run (fewer samples)
+    .venv/bin/python -m bench --only entries         # one section: entries|frames|imports|generator
+    .venv/bin/python -m bench --only entries --entries bybit,gate-spot
+    .venv/bin/python bench/run.py --out FILE         # same, JSON written to FILE
 
-It prints a markdown table (machine, command, results, pass/miss against the
-targets) and writes the numbers, raw samples included, as JSON
+It prints a markdown table per section (machine, command, results, pass/miss
+against the targets) and writes the numbers, raw samples included, as JSON
 (bench/results.json unless --out is given). It is not a test and asserts no
 time: it only reports.
 
-Per-frame cost, one entry per flow:
+Auth build per entry (``--only entries``): every entry-market the capture
+drives, ours against ccxt 4.5.90's own method(s) for it, one ratio each, a miss
+wherever ours is slower; see bench/entries.py for how ccxt's methods are found
+and driven and exactly what is timed.
+
+Per-frame cost against the floor (``--only frames``), one entry per flow:
 
     direct     bybit          build_auth_message   (the auth frame)
     inline     gate, spot     build_subscribe_auth (merged into the subscribe frame)
@@ -48,11 +56,18 @@ interleaved sample by sample in rotating order, garbage collection paused
 during a sample (gc.freeze() after setup); medians over the samples, and the
 ratios as the median of the per-sample ratios (adjacent samples are paired).
 
-Import footprint: fresh interpreters (subprocess), interleaved, the import
-timed inside the child with perf_counter_ns and peak RSS read in the child
-from getrusage(RUSAGE_SELF).ru_maxrss (KiB), against an empty interpreter of
-the same mode (normal startup with site, or ``-I -S``). Warm bytecode caches
-(one unrecorded warm-up run per condition).
+Import footprint (``--only imports``): ``import wsauth.bybit`` (the installed
+package) and a vendored lone copy of generated/wsauth/bybit.py (copied to a
+temporary folder, imported as the top-level module ``bybit`` under ``-I -S`` so
+that neither the package nor site-packages can be on the path), each against
+the floor ``import hmac, hashlib, json`` in the same interpreter mode; target
+within 2 ms and 1 MiB. Fresh interpreters (subprocess, through /bin/sh so that
+ru_maxrss is the child's own), interleaved round by round, medians over
+--import-runs: the import statement timed inside the child with
+perf_counter_ns (interpreter start-up excluded; ``-X importtime`` was not used:
+it reports no memory and its own bookkeeping inflates small imports) and the
+child's peak RSS from getrusage(RUSAGE_SELF).ru_maxrss (KiB; /proc VmHWM recorded as a
+cross-check). Warm bytecode caches (one unrecorded warm-up run per condition).
 """
 
 from __future__ import annotations
@@ -809,14 +824,14 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     parser.add_argument("--only", choices=SECTIONS, help="run one section only")
     parser.add_argument("--entries", metavar="A,B", help="restrict the per-entry section to these entries "
                         "(an id covers each of its markets; or id-market, e.g. gate-spot)")
-    parser.add_argument("--entry-samples", type=int, help="per-entry samples per side (default 21; quick 5)")
+    parser.add_argument("--entry-samples", type=int, help="per-entry samples per side (default 31; quick 5)")
     parser.add_argument("--entry-sample-ms", type=float, help="per-entry sample length (default 4; quick 1)")
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile of a flow that misses a target")
     args = parser.parse_args(argv)
     args.samples = args.samples or (9 if args.quick else 41)
     args.sample_ms = args.sample_ms or (3.0 if args.quick else 15.0)
     args.import_runs = args.import_runs or (4 if args.quick else 21)
-    args.entry_samples = args.entry_samples or (5 if args.quick else 21)
+    args.entry_samples = args.entry_samples or (5 if args.quick else 31)
     args.entry_sample_ms = args.entry_sample_ms or (1.0 if args.quick else 4.0)
     names = per_entry.select(args.entries)  # a bad --entries fails before anything runs
     if args.samples < 3 or args.import_runs < 1:
