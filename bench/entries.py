@@ -797,6 +797,7 @@ async def time_entry(p: Prepared, samples: int, sample_ms: float, clock_ns: floa
 
 
 def measure(names: list[str], samples: int, sample_ms: float, progress: Callable[[str], None]) -> dict[str, Any]:
+    started = time.perf_counter()
     clock_ns = _clock_cost()
     rows: dict[str, Any] = {}
     for name in names:
@@ -830,7 +831,8 @@ def measure(names: list[str], samples: int, sample_ms: float, progress: Callable
         finally:
             asyncio.set_event_loop(None)
             loop.close()
-    return {"clock_ns": clock_ns, "rows": rows, "uncaptured": uncaptured()}
+    return {"clock_ns": clock_ns, "rows": rows, "uncaptured": uncaptured(),
+            "elapsed_s": time.perf_counter() - started}
 
 
 def _profile(fn: Callable[[], Any], calls: int) -> list[str]:
@@ -878,7 +880,8 @@ def render(report: dict[str, Any], ccxt_version: str, samples: int, sample_ms: f
     lines = [
         f"### Auth build per entry: ours against ccxt {ccxt_version}'s own method(s) "
         f"({len(measured)} entry-markets; µs per call, median of {samples} interleaved samples of about "
-        f"{sample_ms:g} ms; ratio = median of per-sample ours/ccxt, [p25–p75])",
+        f"{sample_ms:g} ms; ratio = median of per-sample ours/ccxt, [p25–p75]; section took "
+        f"{report.get('elapsed_s', 0):.0f} s)",
         "",
     ]
     if misses:
