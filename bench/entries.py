@@ -73,6 +73,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any, Callable
 from unittest import mock
 
@@ -180,7 +181,7 @@ class _Recorder:
             }
 
     def note(self, why: str) -> None:
-        frame = sys._getframe(2)
+        frame: FrameType | None = sys._getframe(2)
         while frame is not None and frame not in self.snaps:
             frame = frame.f_back
         if frame is None:
@@ -336,7 +337,7 @@ class _Replay:
     def callable_for(self, step: Step) -> Callable[[], Callable[[], Any]]:
         """step -> a preparer; the preparer (untimed) resolves client arguments
         and returns the call to time."""
-        method = getattr(self.ex, step.name, None)
+        method: Any = getattr(self.ex, step.name, None)
         func = getattr(method, "__func__", None)
         if func is None or func.__code__ is not step.code:
             raise EntryError(f"{step.owner} {step.name} is not an exchange method the replay can call by name")
@@ -587,7 +588,7 @@ def prepare(name: str, loop: asyncio.AbstractEventLoop, stack: contextlib.ExitSt
     return loop.run_until_complete(_select(name, kwargs, calls, ours, expected, candidates, replay, stack))
 
 
-def _run_steps(replay: _Replay, preparers: list, profile_codes: set | None = None) -> tuple[list, list[set]]:
+def _run_steps(replay: _Replay, preparers: list, profile_codes: set | None = None) -> tuple[Seen, list[set]]:
     """One call of the kept methods, recording what they emit; with
     profile_codes, also which of those codes each one calls."""
     replay.outputs.clear()
@@ -807,6 +808,10 @@ def measure(names: list[str], samples: int, sample_ms: float, progress: Callable
             with contextlib.ExitStack() as stack:
                 try:
                     p = prepare(name, loop, stack)
+                except AssertionError as exc:
+                    rows[name] = {"error": f"ours differs from ccxt's capture: {str(exc)[:200]}"}
+                    progress(f"  {name}: NOT MEASURED: {rows[name]['error']}")
+                    continue
                 except (EntryError, cap.CaptureError) as exc:
                     rows[name] = {"error": str(exc)}
                     progress(f"  {name}: NOT MEASURED: {exc}")
@@ -831,6 +836,12 @@ def measure(names: list[str], samples: int, sample_ms: float, progress: Callable
         finally:
             asyncio.set_event_loop(None)
             loop.close()
+    misses = [f"{k} ({r['ratio']:.2f}x)" for k, r in rows.items() if "error" not in r and r["ratio"] > 1.0]
+    failed = [k for k, r in rows.items() if "error" in r]
+    if misses:
+        progress(f"entries: MISS: ours is slower than ccxt for {len(misses)}: {', '.join(misses)}")
+    if failed:
+        progress(f"entries: NOT MEASURED: {', '.join(failed)}")
     return {"clock_ns": clock_ns, "rows": rows, "uncaptured": uncaptured(),
             "elapsed_s": time.perf_counter() - started}
 
