@@ -52,8 +52,11 @@ negotiation...), its clients. The level used is reported per entry.
 
 Timing: one call = ours' callbacks once, or ccxt's kept methods once, timed
 alone with ``perf_counter_ns`` (the clock's own cost subtracted); gc off during
-a sample; samples of N calls alternate ours/ccxt, the order flipping each
-sample; ratio = median over samples of (ours / ccxt). No JSON encoding of the
+a sample; a sample = N calls (N so that the slower side's sample lasts about
+--entry-sample-ms) and its value the median of their times, so that a call the
+machine preempted does not move it; samples alternate ours/ccxt, the order
+flipping each sample; µs per call = median over samples; ratio = median over
+samples of (ours / ccxt) of adjacent samples. No JSON encoding of the
 result on either side (ccxt encodes JSON inside a signature, e.g. a JWT, with
 orjson, its own dependency; ours with the standard library).
 """
@@ -727,18 +730,18 @@ def _clock_cost(n: int = 20000) -> float:
     return statistics.median(best)
 
 
-def _sample_ours(fn: Callable[[], Any], n: int) -> int:
-    total = 0
+def _sample_ours(fn: Callable[[], Any], n: int) -> list[int]:
+    out = []
     for _ in range(n):
         t0 = perf_counter_ns()
         fn()
         t1 = perf_counter_ns()
-        total += t1 - t0
-    return total
+        out.append(t1 - t0)
+    return out
 
 
-def _sample_ccxt(p: Prepared, n: int) -> int:
-    total = 0
+def _sample_ccxt(p: Prepared, n: int) -> list[int]:
+    out = []
     reset = p.reset
     preparers = p.ccxt_prepare
     if len(preparers) == 1:
@@ -749,8 +752,8 @@ def _sample_ccxt(p: Prepared, n: int) -> int:
             t0 = perf_counter_ns()
             call()
             t1 = perf_counter_ns()
-            total += t1 - t0
-        return total
+            out.append(t1 - t0)
+        return out
     for _ in range(n):
         reset()
         calls = [prep() for prep in preparers]
@@ -758,14 +761,16 @@ def _sample_ccxt(p: Prepared, n: int) -> int:
         for call in calls:
             call()
         t1 = perf_counter_ns()
-        total += t1 - t0
-    return total
+        out.append(t1 - t0)
+    return out
 
 
-def _timed(fn: Callable[[int], int], n: int) -> int:
+def _timed(fn: Callable[[int], list[int]], n: int) -> float:
+    """One sample: the median of its n calls' times (a call the machine
+    preempted does not move it, as it would a mean)."""
     gc.disable()
     try:
-        return fn(n)
+        return statistics.median(fn(n))
     finally:
         gc.enable()
 
@@ -775,13 +780,13 @@ async def time_entry(p: Prepared, samples: int, sample_ms: float, clock_ns: floa
     theirs = lambda n: _sample_ccxt(p, n)  # noqa: E731
     for fn in (ours, theirs):  # warm up
         _timed(fn, 50)
-    per = max(_timed(ours, 200) / 200, _timed(theirs, 200) / 200)
+    per = max(_timed(ours, 200), _timed(theirs, 200))
     n = max(20, int(sample_ms * 1e6 / max(per, 1.0)))
     raw: dict[str, list[float]] = {"ours": [], "ccxt": []}
     for i in range(samples):
         order = (("ours", ours), ("ccxt", theirs)) if i % 2 == 0 else (("ccxt", theirs), ("ours", ours))
         for name, fn in order:
-            raw[name].append(max(_timed(fn, n) / n - clock_ns, 1.0))
+            raw[name].append(max(_timed(fn, n) - clock_ns, 1.0))
         await asyncio.sleep(0)  # what ccxt scheduled (nothing, normally) runs outside the samples
     ratios = [o / c for o, c in zip(raw["ours"], raw["ccxt"])]
     q = statistics.quantiles(ratios, n=4) if len(ratios) >= 2 else [ratios[0]] * 3
@@ -890,8 +895,8 @@ def render(report: dict[str, Any], ccxt_version: str, samples: int, sample_ms: f
     misses = {k: r for k, r in measured.items() if r["ratio"] > 1.0}
     lines = [
         f"### Auth build per entry: ours against ccxt {ccxt_version}'s own method(s) "
-        f"({len(measured)} entry-markets; µs per call, median of {samples} interleaved samples of about "
-        f"{sample_ms:g} ms; ratio = median of per-sample ours/ccxt, [p25–p75]; section took "
+        f"({len(measured)} entry-markets; µs per call: median over {samples} interleaved samples of about "
+        f"{sample_ms:g} ms of each sample's median call; ratio = median of per-sample ours/ccxt, [p25–p75]; section took "
         f"{report.get('elapsed_s', 0):.0f} s)",
         "",
     ]
