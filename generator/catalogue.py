@@ -10,55 +10,22 @@ import hashlib
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from . import values
+from .flows import FLOWS
 
-FLOWS = ("direct", "pre_auth", "inline", "challenge", "handshake")
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*\Z")
 HEADER_NAME = re.compile(r"[A-Za-z0-9_-]+\Z")  # HTTP token characters used in practice (LBank: echostr, signature_method)
 
-# The keys each part of a table may hold: (required, optional).
-KeySpec = tuple[set[str], set[str]]  # (required, optional)
-VARIANT_KEYS: KeySpec = (
-    {"flow", "reference", "ws_url", "reply"},
-    {
-        "reference_url", "environments", "market_types", "expires_after_ms", "nonce",
-        "signature", "auth_frame", "subscribe_auth", "rest", "ws_url_with_token",
-        "session_ttl_ms", "keepalive_ms", "keepalive", "close", "jwt", "ping_frame",
-        # How to open the socket: signed handshake headers, a signed URL.
-        "ws_headers", "socket_url", "socket_query", "payload",
-    },
-)
+KeySpec = tuple[set[str], set[str]]  # the keys a table may hold: (required, optional)
 ENTRY_KEYS: KeySpec = ({"default_market", "markets"}, set())
 # An exchange wsauth cannot do correctly: no module, the reason in the README.
 UNSUPPORTED_KEYS: KeySpec = ({"unsupported"}, {"reference_url"})
-SIGNATURE_KEYS: KeySpec = (
-    {"message", "hash", "encoding"},
-    {"key", "private_key", "prefix", "digest_first", "digest_first_encoding", "query"},
-)
-JWT_KEYS: KeySpec = ({"header", "claims"}, set())
-REST_KEYS: KeySpec = (
-    {"method", "url", "headers", "body", "token"},
-    {"error_code", "error_message", "url_query", "ws_url", "ping_interval"},
-)
-FOLLOW_UP_KEYS: KeySpec = ({"method", "headers", "body"}, set())  # keepalive / close
-REPLY_KEYS: KeySpec = ({"success", "failure", "reason"}, {"code", "ttl", "ttl_unit", "data", "request_id", "batched"})
-PAYLOAD_KEYS: KeySpec = ({"json", "separators", "encoding"}, set())
 HANDSHAKE = ("ws_headers", "socket_url", "socket_query")
 
-# What each flow's template renders, so what its table must and must not hold.
-FLOW_PARTS = {
-    "direct": ({"auth_frame"}, {"subscribe_auth", "rest", "ws_url_with_token", "keepalive", "close", "ping_frame"}),
-    "inline": ({"subscribe_auth"}, {"auth_frame", "rest", "ws_url_with_token", "keepalive", "close", "ping_frame"}),
-    # pre_auth: the token goes into the URL, each private subscribe or an auth frame.
-    "pre_auth": ({"rest"}, {"socket_url", "socket_query"}),
-    "challenge": ({"auth_frame", "subscribe_auth"}, {"rest", "ws_url_with_token", "keepalive", "close", "ping_frame"}),
-    # Nothing is sent to authenticate: the handshake's headers or URL are signed.
-    "handshake": (set(), {"auth_frame", "subscribe_auth", "rest", "ws_url_with_token", "keepalive", "close", "ping_frame"}),
-}
 HASHES = ("sha256", "sha384", "sha512")  # HMAC with credentials.secret (signature.key)
 # Signatures with credentials.private_key (signature.private_key), through the
 # optional cryptography package: Ed25519, RSA PKCS#1 v1.5 with SHA-256, and
@@ -71,8 +38,6 @@ KEY_FORMS = ("raw", "base64", "raw_base64")  # raw_base64: the base64 text of th
 # (Orderly's "ed25519:..." form).
 PRIVATE_KEY_FORMS = ("pem", "seed_base64", "seed_hex", "seed_base58")
 ENCODINGS = ("hex", "hex_upper", "base64", "hex_base64", "base64url")  # hex_base64: base64 of the hex text; base64url: unpadded, as in JWTs
-# random_hex: 16 random bytes as hex (LBank's echostr, a CDP JWT's nonce); uuid4: a random UUID (Bitstamp)
-NONCES = ("now_ms", "now_s", "increasing_ms", "random_hex", "uuid4")
 DIGESTS_FIRST = HASHES + ("md5",)  # the message's own digest, signed instead of it
 DIGEST_FIRST_ENCODINGS = ("raw", "hex_upper")  # hex_upper: LBank signs the upper-case hex MD5
 # The JWT "alg" each signature algorithm writes in the JWT header.
@@ -87,8 +52,8 @@ REFERENCES = ("ccxt", "docs")
 class Signature:
     message: str
     hash: str
-    key: str | None  # HMAC: how credentials.secret becomes the key
     encoding: str
+    key: str | None = None  # HMAC: how credentials.secret becomes the key
     prefix: str = ""
     digest_first: str | None = None
     digest_first_encoding: str = "raw"
@@ -160,11 +125,11 @@ class Variant:
     market: str | None  # None for a single-variant entry
     flow: str
     reference: str
-    reference_url: str | None
     ws_url: str
-    environments: dict[str, str]
-    market_types: list[str]
     reply: Reply
+    reference_url: str | None = None
+    environments: dict[str, str] = field(default_factory=dict)
+    market_types: list[str] = field(default_factory=list)
     expires_after_ms: int | None = None
     nonce: str | None = None
     signature: Signature | None = None
@@ -182,6 +147,11 @@ class Variant:
     socket_query: dict[str, str] | None = None  # {socket_query}: URL-encoded, in this order
     payload: Payload | None = None
     jwt: Jwt | None = None
+    # The value graph, built once here and read by the renderer: the values
+    # each derived value reads (beyond values.VALUES' own needs), and the
+    # values each part of the table names.
+    needs: dict[str, list[str]] = field(default_factory=dict)
+    parts: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ws_headers_need_token(self) -> bool:
@@ -228,6 +198,25 @@ class Unsupported:
     id: str
     reason: str
     reference_url: str | None = None
+
+
+def _schema(record: type, not_keys: frozenset[str] = frozenset()) -> KeySpec:
+    """The keys a catalogue table may hold, read from the record it becomes:
+    a field without a default is required. One home: add a field, and the
+    schema, the checks and the renderer all see it."""
+    found = [f for f in fields(record) if f.name not in not_keys]
+    required = {f.name for f in found if f.default is MISSING and f.default_factory is MISSING}
+    return required, {f.name for f in found} - required
+
+
+# A variant's market comes from its table's place; needs and parts are derived.
+VARIANT_KEYS = _schema(Variant, frozenset({"market", "needs", "parts"}))
+SIGNATURE_KEYS = _schema(Signature)
+JWT_KEYS = _schema(Jwt)
+REST_KEYS = _schema(Rest)
+FOLLOW_UP_KEYS = _schema(FollowUp)  # keepalive / close
+REPLY_KEYS = _schema(Reply)
+PAYLOAD_KEYS = _schema(Payload)
 
 
 class CatalogueError(Exception):
@@ -612,11 +601,10 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
     before = len(check.problems)
     complete = check.keys(table, data, VARIANT_KEYS)
     flow = data.get("flow")
-    if "flow" in data and check.choice(table, "flow", flow, FLOWS):
-        needed, forbidden = FLOW_PARTS[str(flow)]
-        for key in sorted(needed - set(data)):
+    if "flow" in data and check.choice(table, "flow", flow, tuple(FLOWS)):
+        for key in sorted(FLOWS[str(flow)].needs - set(data)):
             check.error(table, None, f"flow {flow!r} needs {key!r}")
-        for key in sorted(forbidden & set(data)):
+        for key in sorted(FLOWS[str(flow)].forbids & set(data)):
             check.error(table, key, f"flow {flow!r} does not use {key!r}")
     if "reference" in data:
         check.choice(table, "reference", data["reference"], REFERENCES)
@@ -642,7 +630,7 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         if key in data and check.typed(table, key, data[key], int) and data[key] <= 0:
             check.error(table, key, "must be positive")
     if "nonce" in data:
-        check.choice(table, "nonce", data["nonce"], NONCES)
+        check.choice(table, "nonce", data["nonce"], tuple(values.NONCES))
 
     # Which values each part names, and what the derived values read.
     uses: dict[str, list[str]] = {}
@@ -659,7 +647,8 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         valid &= jwt is not None
         if jwt_names is not None:
             derived["jwt_input"] = jwt_names
-            derived["jwt"] = ["jwt_input", "signature"]
+    if data.get("nonce") in values.NONCES:
+        derived["nonce"] = list(values.NONCES[data["nonce"]].needs)
     if "rest" in data:
         rest, found = _rest(check, table, data["rest"])
         if rest is not None:
@@ -746,6 +735,8 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         socket_query=dict(data["socket_query"]) if "socket_query" in data else None,
         payload=payload,
         jwt=jwt,
+        needs=derived,
+        parts=uses,
     )
 
 

@@ -17,42 +17,121 @@ from typing import Iterable, Mapping
 @dataclass(frozen=True)
 class Value:
     type: str  # the Python type of the local variable
-    needs: tuple[str, ...] = ()  # values its definition reads
+    needs: tuple[str, ...] = ()  # values its definition reads (derived ones: see Variant.needs)
+    # The statement(s) defining it inside a callback: Jinja text rendered with
+    # ``v`` (the Variant), ``config`` (reads a Config field) and the filters.
+    # Helpers it calls live in templates/helpers/ and reach only the modules
+    # that call them (generator/prune.py); so do the imports.
+    code: str = ""
     subscribe_only: bool = False  # only known inside build_subscribe_auth
 
 
+@dataclass(frozen=True)
+class Nonce:
+    """A source of the catalogue's ``nonce`` key. A caller's opts["nonce"]
+    always wins, so that every output is reproducible."""
+
+    code: str
+    needs: tuple[str, ...] = ()
+
+
+NONCES: Mapping[str, Nonce] = {
+    "now_ms": Nonce('nonce = _option_id(options, "nonce", now_ms)', ("now_ms",)),
+    "now_s": Nonce('nonce = _option_id(options, "nonce", now_ms // 1000)', ("now_ms",)),
+    # Strictly increasing per API key, process-wide.
+    "increasing_ms": Nonce(
+        'nonce = _option_id(options, "nonce", 0) if "nonce" in options else _next_nonce(api_key, now_ms)',
+        ("now_ms", "api_key"),
+    ),
+    # 16 random bytes as hex (LBank's echostr, a CDP JWT's nonce).
+    "random_hex": Nonce('nonce = _option_id(options, "nonce", 0) if "nonce" in options else _secrets.token_hex(16)'),
+    # A random UUID (Bitstamp).
+    "uuid4": Nonce('nonce = _option_id(options, "nonce", 0) if "nonce" in options else str(_uuid.uuid4())'),
+}
+# The values whose definition reads the callback's options.
+READS_OPTIONS = frozenset({"now_ms", "nonce", "request_id", "token", "challenge"})
+
+_SIGN = '{{ v.prefix or "_" }}sign'
+
 # Listed in definition order: every value comes after the values it needs.
 VALUES: Mapping[str, Value] = {
-    "api_key": Value("str"),
-    "secret": Value("str"),  # for exchanges that take the secret itself in a frame
-    "password": Value("str"),
-    "uid": Value("str"),
-    "now_ms": Value("int"),
-    "now_s": Value("int", ("now_ms",)),
-    "expires_ms": Value("int", ("now_ms",)),
-    "expires_s": Value("int", ("now_ms",)),
-    "iso_s": Value("str", ("now_ms",)),
-    "iso_ms": Value("str", ("now_ms",)),  # ISO 8601 UTC with milliseconds and "Z"
-    "nonce": Value("int | str", ("now_ms", "api_key")),
-    "request_id": Value("int | str", ("now_ms",)),
-    "token": Value("str"),
-    "challenge": Value("str", subscribe_only=True),
-    "channel": Value("str", subscribe_only=True),
-    "symbols_csv": Value("str", subscribe_only=True),
-    "ws_url": Value("str"),
-    "ws_host": Value("str"),
-    "ws_path": Value("str"),
-    "rest_path": Value("str"),
-    "query": Value("str"),  # needs: the fields of signature.query
-    "socket_query": Value("str"),  # needs: the fields of socket_query, in catalogue order
-    "payload": Value("str"),  # needs: the fields of payload.json
-    "body": Value("str"),  # needs: the fields of rest.body
-    "jwt_input": Value("str"),  # needs: the fields of jwt.header and jwt.claims
-    "body_base64": Value("str", ("body",)),  # base64 of the body's UTF-8 (WhiteBIT's X-TXC-PAYLOAD)
-    "signature": Value("str"),  # needs: the fields of the signed message
+    "api_key": Value("str", code='api_key = _credential(credentials.api_key, "api_key")'),
+    # For exchanges that take the secret itself in a frame.
+    "secret": Value("str", code='secret = _credential(credentials.secret, "secret")'),
+    "password": Value("str", code='password = _credential(credentials.password, "password")'),
+    "uid": Value("str", code='uid = _credential(credentials.uid, "uid")'),
+    "now_ms": Value("int", code="now_ms = _now_ms(options)"),
+    "now_s": Value("int", ("now_ms",), "now_s = now_ms // 1000"),
+    "expires_ms": Value("int", ("now_ms",), 'expires_ms = now_ms + {{ config("expires_after_ms") }}'),
+    "expires_s": Value("int", ("now_ms",), 'expires_s = (now_ms + {{ config("expires_after_ms") }}) // 1000'),
+    "iso_s": Value("str", ("now_ms",), "iso_s = _iso_seconds(now_ms)"),
+    # ISO 8601 UTC with milliseconds and "Z".
+    "iso_ms": Value("str", ("now_ms",), "iso_ms = _iso_milliseconds(now_ms)"),
+    # Needs: what its source reads (NONCES).
+    "nonce": Value("int | str", code="{{ nonces[v.nonce].code }}"),
+    "request_id": Value("int | str", ("now_ms",), 'request_id = _option_id(options, "request_id", now_ms)'),
+    "token": Value("str", code='token = _option_text(options, "token")'),
+    "challenge": Value("str", code='challenge = _option_text(options, "challenge")', subscribe_only=True),
+    "channel": Value(
+        "str",
+        code='if not isinstance(channel, str) or not channel:\n    raise _fail("build_subscribe_auth needs the channel it signs")',
+        subscribe_only=True,
+    ),
+    "symbols_csv": Value(
+        "str",
+        code=(
+            "if isinstance(symbols, str):\n"
+            "    # A str is a Sequence[str] to mypy, and would sign \"B,T,C\".\n"
+            '    raise _fail("symbols must be a list of market ids, not one string")\n'
+            'symbols_csv = ",".join(symbols or ())'
+        ),
+        subscribe_only=True,
+    ),
+    "ws_url": Value("str", code="ws_url = config.ws_url"),
+    "ws_host": Value("str", code="ws_host = _url_parts(config.ws_url)[0]"),
+    "ws_path": Value("str", code="ws_path = _url_parts(config.ws_url)[1]"),
+    "rest_path": Value("str", code='rest_path = _url_parts({{ config("rest_url") }})[1]'),
+    # Needs: the fields of signature.query. Sorted by name, as exchanges sign it.
+    "query": Value(
+        "str",
+        code=(
+            "query = _urlencode(({% for key, value in v.signature.query | dictsort(case_sensitive=true) %}"
+            "({{ key | pyrepr }}, {{ value | pytext }}), {% endfor %}))"
+        ),
+    ),
+    # Needs: the fields of socket_query; URL-encoded in the catalogue's order.
+    "socket_query": Value(
+        "str",
+        code=(
+            "socket_query = _urlencode(({% for key, value in v.socket_query.items() %}"
+            "({{ key | pyrepr }}, {{ value | pytext }}), {% endfor %}))"
+        ),
+    ),
+    # Needs: the fields of payload.json.
+    "payload": Value(
+        "str",
+        code=(
+            "{% if v.payload.separators == 'compact' %}"
+            'payload = _json.dumps({{ v.payload.json | pyliteral }}, separators=(",", ":"), ensure_ascii=False)'
+            "{% else %}payload = _json.dumps({{ v.payload.json | pyliteral }}){% endif %}"
+            "{% if v.payload.encoding == 'base64' %}{{ '\\n' }}"
+            "payload = _binascii.b2a_base64(payload.encode(), newline=False).decode(){% endif %}"
+        ),
+    ),
+    # Needs: the fields of rest.body.
+    "body": Value("str", code="body = {{ v.rest.body | pytext }}"),
+    # Base64 of the body's UTF-8 (WhiteBIT's X-TXC-PAYLOAD).
+    "body_base64": Value("str", ("body",), "body_base64 = _binascii.b2a_base64(body.encode(), newline=False).decode()"),
+    # Needs: the fields of jwt.header and jwt.claims.
+    "jwt_input": Value(
+        "str",
+        code='jwt_input = _b64url_json({{ v.jwt.header | pyliteral }}) + "." + _b64url_json({{ v.jwt.claims | pyliteral }})',
+    ),
+    # Needs: the fields of the signed message.
+    "signature": Value("str", code=f"signature = {_SIGN}(credentials, {{{{ signed_bytes }}}})"),
     # The password (passphrase) signed with the signature table's recipe: KuCoin's API key v2.
-    "signed_password": Value("str", ("password",)),
-    "jwt": Value("str"),  # needs: jwt_input and signature
+    "signed_password": Value("str", ("password",), f"signed_password = {_SIGN}(credentials, password.encode())"),
+    "jwt": Value("str", ("jwt_input", "signature"), 'jwt = jwt_input + "." + signature'),
 }
 
 
@@ -181,3 +260,20 @@ def closure(names: Iterable[str], extra_needs: Mapping[str, Iterable[str]]) -> l
         ready = next(n for n in order if n in wanted and n not in done and needs[n] <= set(done))
         done.append(ready)
     return done
+
+
+# The imports the vocabulary's code and the templates' signers call on (the
+# helpers' own are in templates/helpers/); generator/prune.py drops the ones a
+# module does not use.
+CODE_IMPORTS = (
+    "import base64 as _base64",
+    "import binascii as _binascii",
+    "import hashlib as _hashlib",
+    "import hmac as _hmac",
+    "import json as _json",
+    "import secrets as _secrets",
+    "import uuid as _uuid",
+    "from collections.abc import Sequence as _Sequence",
+    "from functools import lru_cache as _lru_cache",
+    "from urllib.parse import urlencode as _urlencode",
+)

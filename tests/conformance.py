@@ -88,6 +88,19 @@ REQUEST_IDS: dict[tuple[str, str], str] = {
 }
 
 
+# Fields of ccxt's private subscribe that belong to its authentication although
+# no credential, token, challenge or clock moves them, so that neither the
+# differential test's swaps nor the signed-clock rule (subscribe_auth_fields)
+# can find them: ours must supply each, equal. (entry, path) -> why.
+SUBSCRIBE_AUTH_CONSTANTS: dict[tuple[str, tuple[str, ...]], str] = {
+    ("gate", ("auth", "method")): (
+        "the credential kind, set beside KEY and SIGN in the auth object of every "
+        "private subscribe (ccxt 4.5.90 pro/gate.py subscribe_private)"
+    ),
+    ("gateeu", ("auth", "method")): "Gate's inline auth on Gate EU's hosts (pro/gateeu.py subclasses pro/gate.py)",
+}
+
+
 def _without_request_ids(entry: str, frames: list[Any]) -> list[Any]:
     keys = [key for (name, key) in REQUEST_IDS if name == entry]
     return [{k: v for k, v in frame.items() if k not in keys} if isinstance(frame, dict) else frame for frame in frames]
@@ -159,16 +172,68 @@ def assert_matches_capture(capture: dict[str, Any]) -> None:
     entry = capture["entry"]
     assert _without_request_ids(entry, got["frames"]) == _without_request_ids(entry, expected["frames"])
     fields = got["subscribe_auth"]
+    for frame in expected["subscribe_frames"]:
+        # Both ways: every authentication field ccxt sends, we add ...
+        required = subscribe_auth_fields(entry, frame, capture["used"]["now_ms"], signed=fields is not None)
+        missing = uncovered(required, fields)
+        assert missing == set(), f"ccxt's subscribe authenticates with fields ours lacks: {sorted(missing)}"
     if fields is None:
         return
     assert expected["subscribe_frames"], "we add auth fields to a subscribe ccxt never sends"
     for frame in expected["subscribe_frames"]:
-        # Every field we add is exactly what ccxt put there.
+        # ... and every field we add is exactly what ccxt put there.
         assert merged(frame, fields) == frame
 
 
+def subscribe_auth_fields(entry: str, frame: object, now_ms: int, *, signed: bool) -> set[tuple[str, ...]]:
+    """The fields of one ccxt subscribe frame that a capture alone shows to be
+    authentication: the constants of SUBSCRIBE_AUTH_CONSTANTS (each must be in
+    the frame) and, in a frame that carries a signature (``signed``), a field
+    holding the frozen clock (seconds or milliseconds, number or text): the
+    signed timestamp. Fields that move with a credential, the token or the
+    challenge are found by test_differential's swaps."""
+    out = set()
+    for (name, path), _why in SUBSCRIBE_AUTH_CONSTANTS.items():
+        if name == entry:
+            assert _at(frame, path) is not _ABSENT, f"{entry}: ccxt's subscribe no longer sends {path}"
+            out.add(path)
+    if signed:
+        clock = {now_ms, now_ms // 1000, str(now_ms), str(now_ms // 1000)}
+        out |= {path for path, value in _leaves(frame) if not isinstance(value, bool) and value in clock}
+    return out
+
+
+def uncovered(paths: set[tuple[str, ...]], fields: dict[str, Any] | None) -> set[tuple[str, ...]]:
+    """The paths that ``fields`` (build_subscribe_auth's) does not supply. A
+    list we supply (backpack's signature array) replaces ccxt's whole list."""
+    covered = leaf_paths(fields) if fields is not None else set()
+    return {path for path in paths if not any(path[: len(mine)] == mine for mine in covered)}
+
+
+_ABSENT = object()
+
+
+def _at(data: object, path: tuple[str, ...]) -> object:
+    for key in path:
+        if isinstance(data, dict) and key in data:
+            data = data[key]
+        elif isinstance(data, list) and key.isdigit() and int(key) < len(data):
+            data = data[int(key)]
+        else:
+            return _ABSENT
+    return data
+
+
+def _leaves(data: object, at: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
+    if isinstance(data, dict):
+        return [leaf for k, v in data.items() for leaf in _leaves(v, (*at, str(k)))]
+    if isinstance(data, list):
+        return [leaf for i, v in enumerate(data) for leaf in _leaves(v, (*at, str(i)))]
+    return [(at, data)]
+
+
 def secret_dependent_paths(a: object, b: object, at: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
-    """Where two captures that differ only in their secrets differ."""
+    """Where two captures that differ in one input (a secret, a key, a token) differ."""
     if isinstance(a, dict) and isinstance(b, dict):
         return {p for k in a.keys() | b.keys() for p in secret_dependent_paths(a.get(k), b.get(k), (*at, str(k)))}
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):

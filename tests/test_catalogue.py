@@ -13,7 +13,8 @@ from types import ModuleType
 import jinja2
 import pytest
 
-from generator.catalogue import FLOWS, CatalogueError, load, load_all
+from generator.catalogue import CatalogueError, load, load_all
+from generator.flows import FLOWS
 from generator.render import TEMPLATES, environment
 from generator.tree import PACKAGE_FILES, render_tree
 from tests.conformance import import_file
@@ -561,27 +562,28 @@ def test_check_reports_the_file_of_a_removed_entry_as_stale(rendered: tuple[Path
     assert generator("--catalogue", catalogue, "--out", out, "--check").returncode == 0
 
 
-# --- the pattern templates ----------------------------------------------------
+# --- the flow templates -------------------------------------------------------
 
-PATTERNS = sorted((TEMPLATES / "patterns").glob("*.py.jinja"))
+FLOW_TEMPLATES = sorted((TEMPLATES / "flows").glob("*.py.jinja"))
 CALLBACKS = {
-    "pre_auth": ("v", "cb"),
-    "build_auth_message": ("v", "cb"),
-    "build_subscribe_auth": ("v", "cb"),
-    "handle_auth_response": ("v",),
+    "pre_auth": ("vm", "cb"),
+    "build_auth_message": ("vm", "cb"),
+    "build_subscribe_auth": ("vm", "cb"),
+    "handle_auth_response": ("vm",),
 }
 
 
-@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)
-def test_pattern_defines_exactly_the_four_callbacks(pattern: Path) -> None:
-    module = environment().get_template(f"patterns/{pattern.name}").module
+@pytest.mark.parametrize("template", FLOW_TEMPLATES, ids=lambda p: p.name)
+def test_flow_template_defines_exactly_the_four_callbacks(template: Path) -> None:
+    module = environment().get_template(f"flows/{template.name}").make_module({"model": None, "define": None})
     macros = {name: value for name, value in vars(module).items() if isinstance(value, jinja2.runtime.Macro)}
     assert {name: tuple(m.arguments) for name, m in macros.items()} == CALLBACKS
 
 
-def test_every_flow_has_a_pattern_and_every_pattern_is_a_flow() -> None:
-    assert len(PATTERNS) >= 4
-    assert sorted(p.name.removesuffix(".py.jinja") for p in PATTERNS) == sorted(FLOWS)
+def test_every_flow_has_a_template_and_every_template_is_a_flow() -> None:
+    assert len(FLOW_TEMPLATES) >= 4
+    assert sorted(p.name.removesuffix(".py.jinja") for p in FLOW_TEMPLATES) == sorted(FLOWS)
+    assert all(FLOWS[name].template == f"flows/{name}.py.jinja" for name in FLOWS)
 
 
 # --- rest.url_query: a REST call signed over its query string -----------------

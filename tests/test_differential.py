@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
 
-from tests.conformance import assert_matches_capture, leaf_paths, ours, secret_dependent_paths
+from tests.conformance import assert_matches_capture, ours, secret_dependent_paths, uncovered
 from tests.reference import ccxt_capture
 
 SCENARIOS = {s["name"]: s["kwargs"] for s in ccxt_capture.SCENARIOS}
@@ -48,21 +49,31 @@ def test_live_capture_equals_our_module(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(n for n, kw in SCENARIOS.items() if n.endswith("-1")))
 def test_subscribe_auth_covers_every_secret_dependent_field(name: str) -> None:
-    """Whatever ccxt's subscribe frame derives from the secret, our
-    build_subscribe_auth must supply: capture again with only the secret
-    changed and every field that moved must be one of ours."""
+    """Whatever ccxt's subscribe frame derives from the credentials, the token
+    or the challenge, our build_subscribe_auth must supply: capture again with
+    one of them changed at a time, and every field that moved must be one of
+    ours (and, by assert_matches_capture, equal to ccxt's)."""
     kwargs = SCENARIOS[name]
-    credentials = kwargs["credentials"]
-    if "private_key" in credentials:  # the other set's key of the same kind (scenario -2: same clock)
-        swapped = dict(credentials, private_key=SCENARIOS[name[:-1] + "2"]["credentials"]["private_key"])
-    else:
-        swapped = dict(credentials, secret=_other_secret(credentials["secret"]))
-    other = dict(kwargs, credentials=swapped)
-    first, second = ccxt_capture.capture(**kwargs), ccxt_capture.capture(**other)
+    first = ccxt_capture.capture(**kwargs)
     moved = set()
-    for a, b in zip(first["subscribe_frames"], second["subscribe_frames"], strict=True):
-        moved |= secret_dependent_paths(a, b)
-    fields = ours(first)["subscribe_auth"]
-    covered = leaf_paths(fields) if fields is not None else set()
-    # A list we supply (backpack's signature array) replaces ccxt's whole list.
-    assert {path for path in moved if not any(path[: len(mine)] == mine for mine in covered)} == set()
+    for other in _one_input_changed(name):
+        second = ccxt_capture.capture(**other)
+        for a, b in zip(first["subscribe_frames"], second["subscribe_frames"], strict=True):
+            moved |= secret_dependent_paths(a, b)
+    assert uncovered(moved, ours(first)["subscribe_auth"]) == set()
+
+
+def _one_input_changed(name: str) -> list[dict[str, Any]]:
+    """The scenario's inputs with the secret (or private key), the API key, the
+    password, the token or the challenge changed, one at a time; the new value
+    is the other credential set's (scenario -2: same clock) or of the same kind."""
+    kwargs, other = SCENARIOS[name], SCENARIOS[name[:-1] + "2"]
+    credentials, others = kwargs["credentials"], other["credentials"]
+    if "private_key" in credentials:
+        changed = [dict(credentials, private_key=others["private_key"])]
+    else:
+        changed = [dict(credentials, secret=_other_secret(credentials["secret"]))]
+    changed += [dict(credentials, **{key: others[key]}) for key in ("api_key", "password") if credentials.get(key) is not None]
+    out = [dict(kwargs, credentials=c) for c in changed]
+    out += [dict(kwargs, **{key: other[key]}) for key in ("token", "challenge") if kwargs.get(key) is not None]
+    return out

@@ -50,7 +50,7 @@ from tests.fakes.scripted import ScriptedFake, leaves, same, scripted_fake
 from tests.reference.ccxt_capture import CLOCKS_MS as CCXT_CLOCKS_MS
 from tests.reference.ccxt_capture import CREDENTIALS as CCXT_CREDENTIALS
 from tests.reference.ccxt_capture import ENTRIES as CCXT_SCENARIOS
-from tests.reference.ccxt_capture import private_key
+from tests.reference.ccxt_capture import private_key, serve_rest
 from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
 from wsauth.plan import plan
 from wsauth.session import AuthenticationFailed, AuthTimeout, Backoff, Session, Subscription, config_with
@@ -139,7 +139,7 @@ class Case:
             return None
         key = (self.reference["entry"], self.reference["market_type"])
         scenario = CCXT_SCENARIOS.get(key)
-        if scenario is None or scenario.rest is None:
+        if scenario is None or not scenario.rest:
             pytest.fail(f"{self.stem}: the capture has a REST call but ccxt_capture serves no reply for {key}")
         call = self.reference["rest"][0]
         used = self.reference["used"]
@@ -149,7 +149,7 @@ class Case:
             token=used["token"], nonce=used["nonce"], request_id=used["request_id"],
             challenge=used["challenge"], now_ms=int(time.time() * 1000),
         )
-        return scenario.rest(call["method"], call["url"], call["headers"], call["body"], served)
+        return serve_rest(scenario, call["method"], call["url"], served)
 
     def subscriptions(self) -> tuple[list[Subscription], list[bool]]:
         """ccxt's subscribe frames without what depends on the credentials

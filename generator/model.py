@@ -1,0 +1,225 @@
+"""The typed model of one generated module, computed once from a validated
+catalogue entry. Every decision the output depends on is a field or property
+here; the templates only turn it into text.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+
+from . import values
+from .catalogue import Entry, Signature, Variant
+from .flows import FLOWS, Flow
+
+CALLBACKS = ("pre_auth", "build_auth_message", "build_subscribe_auth")
+CREDENTIALS = ("api_key", "secret", "password", "uid", "private_key")
+# How a signature is described in a module's docstring.
+_HASH_WORDS = {
+    "sha256": "HMAC-SHA256", "sha384": "HMAC-SHA384", "sha512": "HMAC-SHA512",
+    "ed25519": "Ed25519", "rsa_sha256": "RSA PKCS#1 v1.5 with SHA-256", "es256": "ECDSA P-256 with SHA-256 (RFC 6979)",
+}
+_ENCODING_WORDS = {
+    "hex": "hex", "hex_upper": "upper-case hex", "base64": "base64",
+    "hex_base64": "base64 of the hex text", "base64url": "unpadded base64url",
+}
+_KEY_WORDS = {"raw": "credentials.secret", "base64": "the base64-decoded credentials.secret",
+              "raw_base64": "the base64 text of credentials.secret"}
+
+
+@dataclass(frozen=True)
+class Callback:
+    """What one generated callback computes before it returns."""
+
+    name: str
+    defines: list[str]  # values, in definition order
+    credentials: list[str]  # credential fields it reads, each checked where read
+    returns: str  # the Python return type
+
+    reads_options: bool = False  # its body reads opts beyond validating them
+
+    @property
+    def used(self) -> bool:
+        return self.returns != "None"
+
+
+def _show(value: object) -> str:
+    """A catalogue value quoted on one line, for a docstring."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class VariantModel:
+    """One way of authenticating (a whole exchange, or one market) as code."""
+
+    v: Variant
+
+    @property
+    def flow(self) -> Flow:
+        return FLOWS[self.v.flow]
+
+    @property
+    def name_prefix(self) -> str:
+        """Of the public callbacks' private twins ("" in a single-market module)."""
+        return self.v.prefix
+
+    @property
+    def helper_prefix(self) -> str:
+        """Of its private helpers (_sign, _private_key …)."""
+        return self.v.prefix or "_"
+
+    @property
+    def opens_socket(self) -> str | None:
+        """What pre_auth returns a PreAuth for: a REST call, a signed handshake, or nothing."""
+        if self.v.rest is not None:
+            return "rest"
+        return "handshake" if self.v.handshake else None
+
+    @property
+    def greets(self) -> bool:
+        """The socket states its verdict on connect (KuCoin's welcome, on the
+        socket its REST reply names): no frame asks for one."""
+        rest = self.v.rest
+        names_socket = rest is not None and (rest.ws_url is not None or rest.ping_interval is not None)
+        return names_socket and bool(self.v.reply.success) and not self.v.auth_frame and not self.v.subscribe_auth
+
+    @cached_property
+    def callbacks(self) -> dict[str, Callback]:
+        parts = self.v.parts
+        named = {
+            "rest": ("rest", "keepalive", "close", "ping_frame", "ws_url_with_token", "ws_headers"),
+            "handshake": ("ws_headers", "socket_url"),
+            None: (),
+        }[self.opens_socket]
+        uses = {
+            "pre_auth": [name for part in named for name in parts.get(part, [])],
+            "build_auth_message": parts.get("auth_frame", []),
+            "build_subscribe_auth": parts.get("subscribe_auth", []),
+        }
+        returns = {
+            "pre_auth": "PreAuth" if self.opens_socket else "None",
+            "build_auth_message": "dict[str, object]" if self.v.auth_frame else "None",
+            "build_subscribe_auth": "dict[str, object]" if self.v.subscribe_auth else "None",
+        }
+        result = {}
+        for name, used in uses.items():
+            defines = values.closure(used, self.v.needs) if used else []
+            if name == "pre_auth":
+                defines = [d for d in defines if d != "token"]  # optional there: see flows/pre_auth
+            signs_with = "private_key" if self.asymmetric else "secret"
+            reads = set(CREDENTIALS) & set(defines)
+            if {"signature", "signed_password"} & set(defines):
+                reads.add(signs_with)
+            reads_options = bool(values.READS_OPTIONS & set(defines)) or (
+                name == "pre_auth" and bool(self.v.ws_url_with_token or self.v.ws_headers_need_token)
+            )
+            result[name] = Callback(name, defines, [f for f in CREDENTIALS if f in reads], returns[name], reads_options)
+        return result
+
+    @property
+    def asymmetric(self) -> bool:
+        return self.v.signature is not None and self.v.signature.asymmetric
+
+    @property
+    def credentials(self) -> list[str]:
+        read = {field for cb in self.callbacks.values() for field in cb.credentials}
+        return [field for field in CREDENTIALS if field in read]
+
+    def description(self) -> list[str]:
+        """What it signs and sends, in words, from the catalogue."""
+        v = self.v
+        lines = [f"Flow: {v.flow}, {self.flow.summary}."]
+        if v.signature is not None:
+            lines.append(_signing_words(v.signature, jwt=v.jwt is not None))
+        if v.rest is not None:
+            lines.append(f"First: {v.rest.method} {_show(v.rest.url)}, the token read from {_show(v.rest.token)}.")
+        if v.ws_headers:
+            lines.append(f"Handshake headers: {', '.join(sorted(v.ws_headers))}.")
+        if v.socket_url:
+            lines.append(f"Socket: {_show(v.socket_url)}.")
+        if v.auth_frame:
+            lines.append(f"Auth frame: {_show(v.auth_frame)}.")
+        if v.subscribe_auth:
+            lines.append(f"In each private subscribe: {_show(v.subscribe_auth)}.")
+        return lines
+
+
+def _signing_words(s: Signature, *, jwt: bool) -> str:
+    key = "credentials.private_key" if s.asymmetric else _KEY_WORDS[str(s.key)]
+    message = _show(s.prefix + s.message)
+    if s.digest_first:
+        message = f"the {s.digest_first} digest of {_show(s.message)}" + (f" after {_show(s.prefix)}" if s.prefix else "")
+    what = "a JWT over its header and claims" if jwt else message
+    return f"Signs {what}: {_HASH_WORDS[s.hash]} with {key}, {_ENCODING_WORDS[s.encoding]}."
+
+
+@dataclass(frozen=True)
+class ModuleModel:
+    """A whole module: its variants and what the module around them needs."""
+
+    entry: Entry
+
+    @cached_property
+    def variants(self) -> list[VariantModel]:
+        return [VariantModel(v) for v in self.entry.variants]
+
+    @property
+    def multi(self) -> bool:
+        return self.entry.multi_market
+
+    @property
+    def has_pre_auth(self) -> bool:
+        """The module defines PreAuth, RestRequest and ExchangeError."""
+        return any(vm.opens_socket for vm in self.variants)
+
+    @property
+    def secret_optional(self) -> bool:
+        """Only credentials.private_key signs: Credentials.secret defaults to ""."""
+        return all("secret" not in vm.credentials for vm in self.variants) and any(vm.asymmetric for vm in self.variants)
+
+    @property
+    def pattern(self) -> str:
+        return "+".join(sorted({v.flow for v in self.entry.variants}))
+
+    @property
+    def reference(self) -> str:
+        return "+".join(dict.fromkeys(v.reference for v in self.entry.variants))
+
+    @property
+    def market_types(self) -> list[str]:
+        if self.multi:
+            return [str(v.market) for v in self.entry.variants]
+        return list(self.entry.variants[0].market_types)
+
+    @property
+    def environments(self) -> list[str]:
+        return sorted({name for v in self.entry.variants for name in v.environments})
+
+    @property
+    def credentials(self) -> list[str]:
+        read = {field for vm in self.variants for field in vm.credentials}
+        return [field for field in CREDENTIALS if field in read]
+
+    def dispatches(self, name: str) -> bool:
+        """Some market's variant of this callback returns something."""
+        return any(vm.callbacks[name].used for vm in self.variants)
+
+    def dispatch_returns(self, name: str) -> str:
+        kinds = {vm.callbacks[name].returns for vm in self.variants}
+        return " | ".join(sorted(kinds, key=lambda kind: (kind == "None", kind)))
+
+    def description(self) -> list[str]:
+        lines = []
+        for vm in self.variants:
+            if self.multi:
+                lines.append(f"Market {vm.v.market}:")
+                lines += [f"  {line}" for line in vm.description()]
+            else:
+                lines += vm.description()
+        lines.append(f"Credentials: {', '.join(self.credentials) or 'none'}.")
+        if self.market_types:
+            lines.append(f"Market types: {', '.join(self.market_types)}.")
+        if self.environments:
+            lines.append(f"Environments: {', '.join(self.environments)}.")
+        return lines

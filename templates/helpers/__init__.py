@@ -1,0 +1,1 @@
+"""Helper source pasted into generated modules (see base.py)."""

@@ -1,0 +1,305 @@
+"""What every module holds: its records, its input checks, its reply readers.
+
+Real source, type-checked where it stands (``mypy --strict templates/helpers``).
+The generator pastes everything below the ``# ---`` line into each module and
+then drops what that module does not use; the stand-ins above it exist only so
+that this file stands on its own.
+"""
+
+from __future__ import annotations
+
+import json as _json
+import time as _time
+from collections.abc import Mapping as _Mapping
+
+EXCHANGE: _Final[str] = "example"
+MARKET_TYPES: _Final[tuple[str, ...]] = ()
+DEFAULT_MARKET: _Final[str] = ""
+# --- pasted into each module below this line ---
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final as _Final, Literal as _Literal, Protocol as _Protocol, TypedDict as _TypedDict, TypeVar as _TypeVar, cast as _cast, dataclass_transform as _dataclass_transform
+
+    _T = _TypeVar("_T")
+    # Reply patterns: each a mapping of key paths to what a verdict holds there.
+    _Patterns = tuple[dict[tuple[str, ...], object], ...]
+
+    class Opts(_TypedDict, total=False):
+        now_ms: int
+        nonce: int | str
+        request_id: int | str
+        market_type: str
+        token: str
+        challenge: str
+
+    class ReplyState(_TypedDict, total=False):
+        request_id: int | str
+        market_type: str
+
+    # The few methods of cryptography's key classes used here (typed without it).
+    class _PublicKey(_Protocol):
+        def public_bytes_raw(self) -> bytes: ...
+
+    class _Ed25519Key(_Protocol):
+        def sign(self, data: bytes, /) -> bytes: ...
+        def public_key(self) -> _PublicKey: ...
+
+    class _RsaKey(_Protocol):
+        def sign(self, data: bytes, padding: object, algorithm: object, /) -> bytes: ...
+
+    class _Curve(_Protocol):
+        @property
+        def name(self) -> str: ...
+
+    class _EcKey(_Protocol):
+        @property
+        def curve(self) -> _Curve: ...
+        def sign(self, data: bytes, signature_algorithm: object, /) -> bytes: ...
+
+    @_dataclass_transform(frozen_default=True, kw_only_default=True)
+    def _record(cls: type[_T]) -> type[_T]: ...
+
+else:  # the checker's types; at run time plain dicts (importing typing costs ~6 ms)
+    Opts = ReplyState = dict
+
+    def _cast(kind: object, value: object) -> object:  # typing.cast, without importing typing
+        return value
+
+    def _record(cls: type) -> type:
+        return _slotted_record(cls)
+
+
+class WsAuthInputError(ValueError):
+    """Bad input, reported before anything is signed or sent; never holds a secret."""
+
+
+def _slotted_record(cls: type) -> type:
+    """What @dataclass(frozen=True, slots=True, kw_only=True) makes of a class
+    (the checker sees exactly that, through dataclass_transform), without
+    importing dataclasses, which costs ~10 ms: keyword-only, immutable,
+    compared by value. repr() shows only the fields in _SHOWN: never a secret."""
+    own = vars(cls)
+    names = tuple(own.get("__annotations__", {}))
+    defaults = {name: own[name] for name in names if name in own}
+    shown = own.get("_SHOWN", names)
+
+    def init(self: object, **fields: object) -> None:
+        wrong = sorted(fields.keys() - names) + sorted(set(names) - defaults.keys() - fields.keys())
+        if wrong:
+            raise TypeError(f"{cls.__name__}() takes keyword arguments {names}: not {wrong[0]!r}")
+        for name in names:
+            object.__setattr__(self, name, fields.get(name, defaults.get(name)))
+
+    def frozen(self: object, name: str, value: object) -> None:
+        raise AttributeError(f"{cls.__name__} is immutable")
+
+    def show(self: object) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
+        return f"{cls.__name__}({fields}{', ...' if len(shown) < len(names) else ''})"
+
+    def values(self: object) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in names)
+
+    made = {
+        "__init__": init, "__setattr__": frozen, "__repr__": show, "__slots__": names,
+        "__eq__": lambda self, other: type(other) is type(self) and values(self) == values(other),
+        "__hash__": lambda self: hash(values(self)),
+    }
+    body = {key: value for key, value in own.items() if key not in defaults and key not in ("__dict__", "__weakref__")}
+    return type(cls.__name__, cls.__bases__, {**made, **body})
+
+
+@_record
+class AuthReply:
+    """The server's verdict: its text, its code, the session lifetime it states."""
+
+    _SHOWN = ("ok", "reason", "code", "ttl_ms")
+    ok: bool
+    reason: str | None = None
+    code: str | None = None
+    ttl_ms: int | None = None
+    data: object = None
+
+
+@_record
+class Config:
+    """Where to connect and the exchange's constants; None where unused."""
+
+    ws_url: str
+    environments: _Mapping[str, str]
+    rest_url: str | None = None
+    expires_after_ms: int | None = None
+    session_ttl_ms: int | None = None
+    keepalive_ms: int | None = None
+    # No frame acknowledges a signed subscribe: the server answers one only to
+    # refuse it ("refusals") or never ("never"); wsauth.session reads it.
+    unanswered_subscribes: _Literal["refusals", "never"] | None = None
+
+
+_OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {
+    "now_ms": (int,), "nonce": (int, str), "request_id": (int, str),
+    "market_type": (str,), "token": (str,), "challenge": (str,),
+}
+
+
+def _fail(what: str) -> WsAuthInputError:
+    return WsAuthInputError(f"{EXCHANGE}: {what}")
+
+
+def _options(opts: Opts | None) -> Opts:
+    if opts is None:
+        return {}
+    if type(opts) is not dict and not isinstance(opts, _Mapping):  # dict: the fast path
+        raise _fail("opts must be a mapping")
+    if not opts.keys() <= _OPTION_TYPES.keys():
+        unknown = sorted(set(opts) - _OPTION_TYPES.keys())
+        raise _fail(f"unknown option {unknown[0]!r}; known: {', '.join(_OPTION_TYPES)}")
+    # Each value's type is checked where it is read (_now_ms, _option_*).
+    market = opts.get("market_type")
+    if market is not None and (type(market) is not str or market not in MARKET_TYPES):
+        known = ", ".join(MARKET_TYPES) or "none"
+        raise _fail(f"market_type {market!r} is not one of: {known}")
+    return opts
+
+
+def _credential(value: str | None, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise _fail(f"credentials.{name} is missing or empty")
+    if value[0].isspace() or value[-1].isspace():
+        raise _fail(f"credentials.{name} has leading or trailing whitespace")
+    return value
+
+
+def _wrong_type(name: str) -> WsAuthInputError:
+    kinds = " or ".join(kind.__name__ for kind in _OPTION_TYPES[name])
+    return _fail(f"opts[{name!r}] must be {kinds}")
+
+
+def _option_text(options: Opts, name: str) -> str:
+    value = options.get(name)
+    if value is None:
+        raise _fail(f"opts[{name!r}] is needed (what the server or the REST call returned)")
+    if type(value) is not str:
+        raise _wrong_type(name)
+    if not value:
+        raise _fail(f"opts[{name!r}] is empty")
+    return value
+
+
+def _option_id(options: Opts, name: str, default: int) -> int | str:
+    """A nonce or request id: the caller's, or the default."""
+    value = options.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise _wrong_type(name)
+    return value
+
+
+def _now_ms(options: Opts) -> int:
+    value = options.get("now_ms")
+    if value is None:
+        return _time.time_ns() // 1_000_000
+    if type(value) is not int:
+        raise _wrong_type("now_ms")
+    return value
+
+
+def _configured(value: _T | None, name: str) -> _T:
+    if value is None:
+        raise _fail(f"config.{name} is not set for this market")
+    return value
+
+
+def _market(market: object) -> str:
+    if market is None:
+        return DEFAULT_MARKET
+    if not isinstance(market, str) or market not in MARKET_TYPES:
+        raise _fail(f"market_type {market!r} is not one of: {', '.join(MARKET_TYPES)}")
+    return market
+
+
+def _market_config(config: _Mapping[str, Config], market: str) -> Config:
+    if market not in config:
+        raise _fail(f"config has no entry for market_type {market!r}")
+    return config[market]
+
+
+def _json_object(response: object) -> _Mapping[str, object] | None:
+    if isinstance(response, (bytes, bytearray)):
+        try:
+            response = bytes(response).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if isinstance(response, str):
+        try:
+            response = _json.loads(response)
+        except (ValueError, RecursionError):
+            return None
+    return response if isinstance(response, _Mapping) else None
+
+
+def _json_batch(response: object) -> list[_Mapping[str, object]]:
+    """The messages of a frame that carries a JSON array of them (or one)."""
+    if isinstance(response, (bytes, bytearray, str)):
+        try:
+            response = _json.loads(bytes(response).decode("utf-8") if not isinstance(response, str) else response)
+        except (ValueError, RecursionError):
+            return []
+    if isinstance(response, _Mapping):
+        return [response]
+    if isinstance(response, list):
+        return [item for item in response if isinstance(item, _Mapping)]
+    return []
+
+
+def _get(frame: _Mapping[str, object], path: tuple[str, ...]) -> object:
+    value: object = frame
+    for key in path:
+        if not isinstance(value, _Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _same(value: object, expected: object) -> bool:
+    # JSON true is not 1 and "0" is not 0: compare types too.
+    return type(value) is type(expected) and value == expected
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _first_text(frame: _Mapping[str, object], paths: tuple[tuple[str, ...], ...]) -> str | None:
+    for path in paths:
+        text = _text(_get(frame, path))
+        if text:
+            return text
+    return None
+
+
+def _lifetime_ms(value: object, scale: int) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        lifetime = int(float(value) * scale)
+    except (ValueError, OverflowError):
+        return None
+    return lifetime if lifetime > 0 else None
+
+
+def _matches(frame: _Mapping[str, object], patterns: _Patterns) -> bool:
+    """True when every path of one pattern holds what it expects: a value
+    (type and all), a tuple of such values, or {"present": true|false}."""
+    return any(all(_holds(_get(frame, path), expected) for path, expected in pattern.items()) for pattern in patterns)
+
+
+def _holds(value: object, expected: object) -> bool:
+    if isinstance(expected, dict):
+        return (value is not None) is expected["present"]
+    if isinstance(expected, tuple):
+        return any(_same(value, one) for one in expected)
+    return _same(value, expected)
