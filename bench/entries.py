@@ -296,9 +296,7 @@ class _Replay:
         async def fetch(url, method="GET", headers=None, body=None):
             if self.recording:
                 outputs.append({"rest": {"url": url, "method": method, "headers": _snap(headers), "body": body}})
-            if entry.rest is None:
-                raise cap.CaptureError(f"{entry.entry}: unexpected REST call")
-            return entry.rest(method, url, headers, body, session)
+            return cap.serve_rest(entry, method, url, session)
 
         ex.watch = watch
         ex.watch_multiple = watch_multiple
@@ -474,6 +472,9 @@ class Prepared:
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    slots = [n for k in type(value).__mro__ for n in getattr(k, "__slots__", ()) if not n.startswith("__")]
+    if slots and not isinstance(value, (str, bytes, int, float, tuple, list, dict)):
+        return {n: _plain(getattr(value, n, None)) for n in slots}
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -622,6 +623,8 @@ def _run_steps(replay: _Replay, preparers: list, profile_codes: set | None = Non
 
 
 async def _select(name, kwargs, calls, ours, expected, candidates, replay, stack) -> Prepared:
+    # ccxt sets its loop when it opens its HTTP session, which is stubbed here
+    replay.ex.asyncio_loop = asyncio.get_running_loop()
     await replay.ex.load_markets()  # the markets task, settled once
     replay.start()
     settled = replay.settled
