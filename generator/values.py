@@ -112,7 +112,7 @@ VALUES: Mapping[str, Value] = {
         "str",
         code=(
             "{% if v.payload.separators == 'compact' %}"
-            'payload = _json.dumps({{ v.payload.json | pyliteral }}, separators=(",", ":"), ensure_ascii=False)'
+            "payload = _COMPACT_TEXT.encode({{ v.payload.json | pyliteral }})"
             "{% else %}payload = _json.dumps({{ v.payload.json | pyliteral }}){% endif %}"
             "{% if v.payload.encoding == 'base64' %}{{ '\\n' }}"
             "payload = _binascii.b2a_base64(payload.encode(), newline=False).decode(){% endif %}"
@@ -125,7 +125,7 @@ VALUES: Mapping[str, Value] = {
     # Needs: the fields of jwt.header and jwt.claims.
     "jwt_input": Value(
         "str",
-        code='jwt_input = _b64url_json({{ v.jwt.header | pyliteral }}) + "." + _b64url_json({{ v.jwt.claims | pyliteral }})',
+        code='jwt_input = {{ v.jwt.header | b64url_json }} + "." + {{ v.jwt.claims | b64url_json }}',
     ),
     # Needs: the fields of the signed message.
     "signature": Value("str", code=f"signature = {_SIGN}(credentials, {{{{ signed_bytes }}}})"),

@@ -83,12 +83,17 @@ def _slotted_record(cls: type) -> type:
     defaults = {name: own[name] for name in names if name in own}
     shown = own.get("_SHOWN", names)
 
+    fieldset = frozenset(names)
+    put = object.__setattr__  # past the frozen __setattr__ below
+
     def init(self: object, **fields: object) -> None:
-        wrong = sorted(fields.keys() - names) + sorted(set(names) - defaults.keys() - fields.keys())
-        if wrong:
-            raise TypeError(f"{cls.__name__}() takes keyword arguments {names}: not {wrong[0]!r}")
+        values = {**defaults, **fields}
+        if values.keys() != fieldset:  # an unknown field, or a required one missing
+            unknown, missing = sorted(fields.keys() - fieldset), sorted(fieldset - values.keys())
+            problem = f"got an unexpected keyword argument {unknown[0]!r}" if unknown else f"missing keyword argument {missing[0]!r}"
+            raise TypeError(f"{cls.__name__}() {problem}")
         for name in names:
-            object.__setattr__(self, name, fields.get(name, defaults.get(name)))
+            put(self, name, values[name])
 
     def frozen(self: object, name: str, value: object) -> None:
         raise AttributeError(f"{cls.__name__} is immutable")

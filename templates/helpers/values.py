@@ -48,7 +48,11 @@ def _next_nonce(api_key: str, now: int) -> int:
         return nonce
 
 
+# json.dumps with other than default arguments builds an encoder per call: one each, once.
+_COMPACT_JSON: _Final = _json.JSONEncoder(separators=(",", ":"))
+_COMPACT_TEXT: _Final = _json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def _b64url_json(data: object) -> str:
     """One JWT part: compact JSON, base64url without padding."""
-    text = _json.dumps(data, separators=(",", ":"))
-    return _base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+    return _base64.urlsafe_b64encode(_COMPACT_JSON.encode(data).encode()).rstrip(b"=").decode()

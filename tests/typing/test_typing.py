@@ -46,6 +46,16 @@ def test_generator_passes_mypy_strict() -> None:
     assert result.returncode == 0, result.stdout
 
 
+def test_the_helper_source_passes_mypy_strict_where_it_stands() -> None:
+    # What the generator pastes into modules (templates/helpers/) is source
+    # the checker reads before it is ever rendered.
+    from generator.render import HELPERS
+
+    helpers = [f"templates/helpers/{name}.py" for name in HELPERS]
+    result = mypy(*helpers, cwd=PACKAGE.parent.parent, site_packages=True)
+    assert result.returncode == 0, result.stdout
+
+
 def test_each_module_alone_passes_mypy_strict(vendored: Path) -> None:
     # The modules never import one another, so one run over the folder checks
     # each as a lone file.
