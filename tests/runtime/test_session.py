@@ -212,6 +212,21 @@ async def test_the_lifetime_ending_reauthenticates_on_the_same_socket(leaks: Lea
 
 
 @run
+async def test_renewal_comes_at_80_percent_of_the_stated_lifetime_before_it_ends(leaks: Leaks) -> None:
+    # Deribit states a 2 s lifetime: the second login must come at 1.6 s,
+    # well before the session ends (at 90 % or after expiry it would not).
+    async with fake(leaks, "deribit", session_ttl_s=2.0) as server:
+        async with session(deribit, server, subscriptions=[DERIBIT_ORDERS]):
+            loop = asyncio.get_running_loop()
+            first = loop.time()
+            while server.auth_ok < 2 and loop.time() - first < 4:
+                await asyncio.sleep(0.01)
+            renewed_after = loop.time() - first
+    assert server.auth_ok >= 2
+    assert 1.5 <= renewed_after < 1.75, renewed_after
+
+
+@run
 async def test_a_session_the_server_ends_is_rebuilt_with_its_subscriptions(leaks: Leaks) -> None:
     # Bybit states no lifetime; the fake closes the socket after it: the
     # session reconnects and runs the whole sequence, subscriptions included.
