@@ -139,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     dry = commands.add_parser("plan", help="print, as JSON, what one module would send (nothing is sent)")
     dry.add_argument("exchange", metavar="EXCHANGE", help="a catalogue id (wsauth list)")
     dry.add_argument("--credentials", required=True, metavar="FILE.json", help="a JSON object of credential fields")
+    dry.add_argument("--environment", metavar="E", help="one of the exchange's environments (testnet, demo …: wsauth list)")
     dry.add_argument("--now-ms", type=_now_ms, metavar="N", help="the clock, in milliseconds since 1970")
     dry.add_argument("--nonce", type=_id, metavar="N", help="the nonce to sign (default: the clock)")
     dry.add_argument("--request-id", type=_id, metavar="ID", help="the request id of the auth frame")
@@ -167,6 +168,7 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
             exchange, credentials_file(args.credentials, exchange), now_ms=args.now_ms, nonce=args.nonce,
             request_id=args.request_id, market_type=args.market_type, channel=args.channel,
             symbols=args.symbols, token=args.token, challenge=args.challenge, reveal=args.reveal,
+            environment=args.environment,
         )
     except ValueError as exc:  # the module's WsAuthInputError: never holds a secret
         message = re.sub(r"opts\[(['\"])(\w+)\1\]", lambda m: "--" + m.group(2).replace("_", "-"), str(exc))

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from types import ModuleType
 
 from . import EXCHANGES, UNSUPPORTED
-from .seam import C, Exchange, Opts, bind
+from .seam import C, Exchange, Opts, bind, config_with
 from .steps import Attempt
 
 MASK = "***"
@@ -120,8 +120,11 @@ def plan(
     token: str | None = None,
     challenge: str | None = None,
     reveal: bool = False,
+    environment: str | None = None,
 ) -> dict[str, object]:
-    bound = bind(load(exchange), market=market_type)
+    module = load(exchange)
+    config = None if environment is None else config_with(module, environment=environment, market_type=market_type)
+    bound = bind(module, config, market=market_type)
     # Pin the clock and nonce so that both renderings below agree on them.
     pinned_now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     opts: Opts = {"now_ms": pinned_now, "nonce": pinned_now if nonce is None else nonce}

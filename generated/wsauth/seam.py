@@ -365,6 +365,16 @@ def _environment(exchange: Exchange[C], environment: str | None, changes: dict[s
     if environment not in environments:
         known = ", ".join(environments) or "none"
         raise ValueError(f"{exchange.name}: no environment {environment!r} (known: {known})")
+    # An environment is whole or refused: the catalogue names the socket of
+    # each environment, not its REST host, so a module that makes REST calls
+    # would send a test key to the production host. Refused, unless the
+    # caller names that host too.
+    rest_url = exchange.config.rest_url
+    if rest_url is not None and "rest_url" not in changes:
+        raise ValueError(
+            f"{exchange.name}: environment {environment!r} names only its socket; the REST calls would still go to "
+            f"{rest_url.partition('://')[2].partition('/')[0]} (production): pass rest_url= for {environment!r} as well"
+        )
     return {"ws_url": environments[environment], **changes}
 
 
