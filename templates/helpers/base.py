@@ -151,11 +151,15 @@ def _fail(what: str) -> WsAuthInputError:
     return WsAuthInputError(f"{EXCHANGE}: {what}")
 
 
-def _options(opts: Opts | None) -> Opts:
+def _options(opts: Opts | None, config: object = None) -> Opts:
+    """The options, checked; and, where given, that the config is this
+    module's (a dict passed where config goes is options in the wrong place)."""
+    if config is not None and not isinstance(config, Config):
+        raise TypeError(_misplaced("config", "this module's Config (CONFIG, or config_with(...))", config))
     if opts is None:
         return {}
     if type(opts) is not dict and not isinstance(opts, _Mapping):  # dict: the fast path
-        raise _fail("opts must be a mapping")
+        raise TypeError(_misplaced("opts", "a mapping of options (now_ms, nonce ...)", opts))
     if not opts.keys() <= _OPTION_TYPES.keys():
         unknown = sorted(set(opts) - _OPTION_TYPES.keys())
         raise _fail(f"unknown option {unknown[0]!r}; known: {', '.join(_OPTION_TYPES)}")
@@ -234,9 +238,21 @@ def _market(market: object) -> str:
     return market
 
 
+def _misplaced(name: str, expected: str, given: object) -> str:
+    return f"{EXCHANGE}: {name} must be {expected}, not {type(given).__name__}; pass options as opts=..."
+
+
+def _configs(config: object) -> None:
+    """A multi-market module's config is a mapping of market type to Config."""
+    if not isinstance(config, _Mapping) or not all(isinstance(one, Config) for one in config.values()):
+        raise TypeError(_misplaced("config", "this module's CONFIG (one Config per market type)", config))
+
+
 def _market_config(config: _Mapping[str, Config], market: str) -> Config:
     if market not in config:
         raise _fail(f"config has no entry for market_type {market!r}")
+    if not isinstance(config[market], Config):
+        raise TypeError(_misplaced(f"config[{market!r}]", "this module's Config", config[market]))
     return config[market]
 
 
