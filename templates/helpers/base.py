@@ -248,12 +248,13 @@ def _configs(config: object) -> None:
         raise TypeError(_misplaced("config", "this module's CONFIG (one Config per market type)", config))
 
 
-def _market_config(config: _Mapping[str, Config], market: str) -> Config:
-    if market not in config:
-        raise _fail(f"config has no entry for market_type {market!r}")
-    if not isinstance(config[market], Config):
-        raise TypeError(_misplaced(f"config[{market!r}]", "this module's Config", config[market]))
-    return config[market]
+def _market_config(config: object, market: str) -> Config:
+    """The chosen market's Config (checked here, where it is read: the fast path)."""
+    one = config.get(market) if isinstance(config, _Mapping) else None
+    if isinstance(one, Config):
+        return one
+    _configs(config)
+    raise _fail(f"config has no entry for market_type {market!r}")
 
 
 def _json_object(response: object) -> _Mapping[str, object] | None:
