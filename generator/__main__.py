@@ -11,6 +11,7 @@ import difflib
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .catalogue import CatalogueError, Entry, load_all
@@ -54,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"not in {args.catalogue}: {', '.join(unknown)}", file=sys.stderr)
             return 2
     cache = Cache(None if args.no_cache else args.catalogue.resolve().parent / ".generator-cache")
-    files = render_tree(entries, only=set(args.exchange or ()), cache=cache, unsupported=unsupported)
+    files = render_tree(
+        entries, only=set(args.exchange or ()), cache=cache, unsupported=unsupported, progress=_progress(entries)
+    )
 
     changed = []
     for relative, text in sorted(files.items()):
@@ -84,6 +87,18 @@ def main(argv: list[str] | None = None) -> int:
         (args.out / relative).unlink()
     _summary(entries, args.exchange, changed, stale, cache, time.perf_counter() - started)
     return 0
+
+
+def _progress(entries: list[Entry]) -> Callable[[str], None]:
+    """One line on stderr per file rendered, with a count (two files per entry)."""
+    total = 2 * len(entries)
+    done = [0]
+
+    def rendered(name: str) -> None:
+        done[0] += 1
+        print(f"rendered {name} ({min(done[0], total)}/{total})", file=sys.stderr, flush=True)
+
+    return rendered
 
 
 def _stale(out: Path, rendered: set[str]) -> list[str]:

@@ -140,6 +140,13 @@ def expected_key(s: Signature) -> str:
     return f"credentials.private_key must be {_KEY_KINDS[s.hash]} as {forms}"
 
 
+# The public callbacks' docstrings, the same in every module.
+CALLBACK_DOCS = {
+    "pre_auth": '"""What opens the socket: the signed REST call to make first (listen key,\n    token) or the signed handshake, as a PreAuth; None when nothing comes first."""',
+    "build_auth_message": '"""The signed frame to send once the socket is open; None when this exchange\n    (or market) authenticates otherwise."""',
+    "build_subscribe_auth": '"""The signed fields to merge into each private subscribe frame; None when\n    subscribes carry none."""',
+    "handle_auth_response": '"""The server\'s verdict in ``response`` (ok, reason, code, the lifetime it\n    states), or None for any other frame; a malformed frame never raises."""',
+}
 MARKER = "# --- pasted into each module below this line ---\n"
 HELPERS = ("base", "rest", "values", "keys")
 
@@ -190,6 +197,7 @@ def environment() -> jinja2.Environment:
         b64url_json=b64url_json,
     )
     env.globals.update(
+        docs=CALLBACK_DOCS,
         config=config,
         config_values=config_values,
         expected_key=expected_key,

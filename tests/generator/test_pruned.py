@@ -60,6 +60,15 @@ def test_no_constant_condition_and_records_built_by_keyword(path: Path) -> None:
             assert not node.args, f"{path.name}:{node.lineno}: {node.func.id} built with positional arguments"
 
 
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
+def test_every_public_function_and_class_has_a_docstring(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    assert ast.get_docstring(tree), f"{path.name}: no module docstring"
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+            assert ast.get_docstring(node), f"{path.name}: {node.name} has no docstring"
+
+
 def test_the_condition_check_sees_a_constant_condition() -> None:
     tree = ast.parse("if False:\n    pass\n")
     assert any(isinstance(n, ast.If) and isinstance(n.test, ast.Constant) for n in ast.walk(tree))
