@@ -22,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-RUNTIME_NAMES = ("session.py", "plan.py", "seam.py", "steps.py")
+RUNTIME_NAMES = ("session.py", "plan.py", "seam.py", "steps.py", "cli.py")
 
 
 def _unread_private_helpers(source: str) -> int:
