@@ -44,3 +44,17 @@ def fake_fail(what: str) -> FakeModuleError:
 def wallet(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     monkeypatch.setattr(WALLET, "_fail", fake_fail)
     yield WALLET
+
+
+def mypy_alone(folder: Path, *files: str) -> str:
+    """mypy --strict over files copied alone into a folder, nothing installed:
+    what vendoring a helper means. Its stdout, after asserting success."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--no-site-packages", *files],
+        cwd=folder, capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout

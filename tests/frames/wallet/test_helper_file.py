@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.frames.wallet.conftest import HELPER
+from tests.frames.wallet.conftest import HELPER, mypy_alone
 
 HELPERS = [HELPER, HELPER.with_name("stark.py")]
 STAND_INS = {"WsAuthInputError", "_fail", "_PROVIDED_BY_MODULE"}
@@ -20,22 +20,8 @@ STAND_INS = {"WsAuthInputError", "_fail", "_PROVIDED_BY_MODULE"}
 
 def test_mypy_strict_alone_with_nothing_installed(tmp_path: Path) -> None:
     shutil.copy(HELPER, tmp_path / "wallet.py")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-incremental",
-            "--no-site-packages",
-            "wallet.py",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "Success: no issues found in 1 source file" in done.stdout
+    stdout = mypy_alone(tmp_path, "wallet.py")
+    assert "Success: no issues found in 1 source file" in stdout
 
 
 def test_imports_only_the_standard_library(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.frames.wallet.conftest import WALLET, fake_fail
+from tests.frames.wallet.conftest import WALLET, fake_fail, mypy_alone
 from tests.paths import TEMPLATES
 
 HELPER = TEMPLATES / "helpers" / "stark.py"
@@ -180,22 +180,7 @@ def test_mypy_strict_alone_and_standard_library_only(tmp_path: Path) -> None:
     # Beside wallet.py (its _keccak256), nothing else.
     shutil.copy(HELPER, tmp_path / "stark.py")
     shutil.copy(HELPER.with_name("wallet.py"), tmp_path / "wallet.py")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-incremental",
-            "--no-site-packages",
-            "stark.py",
-            "wallet.py",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    mypy_alone(tmp_path, "stark.py", "wallet.py")
     probe = (
         "import sys; sys.path.insert(0, '.'); before = set(sys.modules)\n"
         "import stark; stark._pedersen(1, 2)\n"
