@@ -244,12 +244,16 @@ class PreAuthResult:
 def _sendable(exchange: str, what: str, url: str, headers: Mapping[str, str]) -> None:
     """HTTP and the WebSocket handshake carry ASCII only; a control character
     would forge a header. Checked here, so the error names what, never the value."""
-    if not all(text.isascii() and text.isprintable() for text in (url, *headers.values())):
-        raise Unsendable(exchange, _host(url), f"the {what} holds a non-ASCII or control character (check the credentials)")
+    unsendable = [name for name, text in (("URL", url), *headers.items()) if not (text.isascii() and text.isprintable())]
+    if unsendable:
+        where = "its URL" if unsendable[0] == "URL" else f"its header {unsendable[0]!r}"
+        raise Unsendable(
+            exchange, _host(url), f"the {what}: {where} holds a non-ASCII or control character (check the credentials)"
+        )
 
 
 async def _call(http: httpx.AsyncClient, request: RestRequest, exchange: str) -> httpx.Response:
-    _sendable(exchange, "REST call's URL or headers", request.url, request.headers)
+    _sendable(exchange, "REST call", request.url, request.headers)
     return await http.request(request.method, request.url, headers=dict(request.headers), content=request.body or None)
 
 
@@ -625,7 +629,7 @@ class Session(Generic[C]):
         url, headers = link.attempt.ws_url, link.attempt.ws_headers
         if url is None:
             raise self._fail(ConnectionLost, "no socket URL (the pre-auth gave no token)")
-        _sendable(self.exchange, "socket URL or handshake headers", url, headers or {})
+        _sendable(self.exchange, "socket handshake", url, headers or {})
         # The URL and the headers may be signed: neither is ever logged or
         # raised, nor kept as the __context__ of what is raised.
         refused: int | None = None
