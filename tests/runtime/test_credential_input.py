@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
+from tests.session_checks import Leaks, run
 from wsauth import bybit, deepcoin, kraken, lbank, okx, woo
 from wsauth.session import Session, Unsendable
 

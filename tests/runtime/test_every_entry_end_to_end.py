@@ -51,7 +51,7 @@ from tests.reference.ccxt_capture import CLOCKS_MS as CCXT_CLOCKS_MS
 from tests.reference.ccxt_capture import CREDENTIALS as CCXT_CREDENTIALS
 from tests.reference.ccxt_capture import ENTRIES as CCXT_SCENARIOS
 from tests.reference.ccxt_capture import private_key, serve_rest
-from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
+from tests.session_checks import Leaks, run
 from wsauth.plan import plan
 from wsauth.session import AuthenticationFailed, AuthTimeout, Backoff, PreAuthFailed, Session, Subscription, config_with
 from tests.paths import ROOT

@@ -21,7 +21,7 @@ import pytest
 
 from tests.fakes import start_fake
 from tests.paths import ROOT
-from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
+from tests.session_checks import Leaks, run
 from tests.reference.ccxt_capture import private_key
 from wsauth import (
     backpack, binance, binanceusdm, bingx, bitfinex, bullish, bybit, deribit, gate, hollaex, kraken, krakenfutures, kucoin,
