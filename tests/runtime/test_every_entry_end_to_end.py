@@ -76,6 +76,10 @@ WITHOUT_CCXT_CAPTURE = {
     "reference (tests/frames/test_published.py), and there is nothing of ccxt's to compare the session with",
     "gemini": "ccxt 4.5.90 computes Gemini's signed handshake headers and then drops them "
     "(exchanges.toml [gemini]): its capture would be a refused handshake, not a reference",
+    "bitopro": "ccxt 4.5.90 computes BitoPro's signed handshake headers and then drops them "
+    "(exchanges.toml [bitopro]); the docs' payload and signature vectors are the reference (tests/frames/test_published.py)",
+    "bitmart": "ccxt 4.5.90 has no BitMart WebSocket: the docs' published login request is the "
+    "reference (tests/frames/test_published.py)",
     "binance_ed25519_logon": "ccxt 4.5.90 has no session.logon: Binance's documented request is the "
     "reference (tests/frames/test_published.py), its signature verified with the public key",
     "coinbase_cdp_eddsa": "ccxt 4.5.90 cannot sign Coinbase Advanced Trade's WebSocket JWT with a CDP Ed25519 "
@@ -84,6 +88,8 @@ WITHOUT_CCXT_CAPTURE = {
 }
 # The private key each of those signs with (tests/fixtures/keys/keys.json), by the form its exchange issues.
 WITHOUT_CCXT_CAPTURE_KEYS = {"binance_ed25519_logon": "ed25519_pem", "coinbase_cdp_eddsa": "ed25519_seed_public_base64"}
+# The account identity each of those signs (Credentials.login), per credential set.
+WITHOUT_CCXT_CAPTURE_LOGINS = {"bitopro": {"A": "login-a@example.com", "B": "login-b@example.com"}}
 
 # Documented failure frames the catalogue deliberately does not take as the
 # verdict, and why: (stem, documented reason) -> why. The session must then
@@ -280,6 +286,8 @@ def _planned(entry_id: str, market: str | None, credentials: str, clock: int, re
     given = dict(CCXT_CREDENTIALS[credentials])
     if entry_id in WITHOUT_CCXT_CAPTURE_KEYS:
         given["private_key"] = private_key(credentials, WITHOUT_CCXT_CAPTURE_KEYS[entry_id])
+    if entry_id in WITHOUT_CCXT_CAPTURE_LOGINS:
+        given["login"] = WITHOUT_CCXT_CAPTURE_LOGINS[entry_id][credentials]
     now_ms = CCXT_CLOCKS_MS[clock]
     planned = plan(entry_id, given, now_ms=now_ms, request_id=request_id, market_type=market, reveal=True)
     if planned["rest"] or planned["subscribe_auth"] is not None:
