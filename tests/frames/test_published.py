@@ -25,7 +25,7 @@ def examples(exchange: str) -> list[dict[str, Any]]:
 
 
 def test_every_example_file_has_examples() -> None:
-    for exchange in ("binance", "binance_session_logon", "bitmart", "bitmex", "bitopro", "kraken", "krakenfutures"):
+    for exchange in ("binance", "binance_session_logon", "binanceus", "bitmart", "bitmex", "bitopro", "kraken", "krakenfutures"):
         assert examples(exchange)
 
 

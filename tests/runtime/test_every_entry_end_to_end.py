@@ -33,6 +33,7 @@ refusals are checked instead).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -80,6 +81,9 @@ WITHOUT_CCXT_CAPTURE = {
     "(exchanges.toml [bitopro]); the docs' payload and signature vectors are the reference (tests/frames/test_published.py)",
     "bitmart": "ccxt 4.5.90 has no BitMart WebSocket: the docs' published login request is the "
     "reference (tests/frames/test_published.py)",
+    "binanceus": "ccxt 4.5.90's WebSocket code sends Binance.US private-stream auth to Binance global's WS-API "
+    "host (exchanges.toml [binanceus]); the docs are the reference for the socket, and the listen-key call is "
+    "ccxt's own REST method, captured live below (REST_FROM_CCXT) and in tests/frames/test_binanceus_rest.py",
     "binance_ed25519_logon": "ccxt 4.5.90 has no session.logon: Binance's documented request is the "
     "reference (tests/frames/test_published.py), its signature verified with the public key",
     "coinbase_cdp_eddsa": "ccxt 4.5.90 cannot sign Coinbase Advanced Trade's WebSocket JWT with a CDP Ed25519 "
@@ -88,6 +92,12 @@ WITHOUT_CCXT_CAPTURE = {
 }
 # The private key each of those signs with (tests/fixtures/keys/keys.json), by the form its exchange issues.
 WITHOUT_CCXT_CAPTURE_KEYS = {"binance_ed25519_logon": "ed25519_pem", "coinbase_cdp_eddsa": "ed25519_seed_public_base64"}
+# Those whose pre-auth REST call is ccxt 4.5.90's own REST method (its WebSocket
+# code is not the reference): the reference's REST call is what that method
+# builds, recorded live with ccxt's network replaced, and the fake answers with
+# the documented reply (tests/fixtures/replies/, rest_success) carrying the
+# scenario's token: entry -> (ccxt class, method).
+REST_FROM_CCXT = {"binanceus": ("binanceus", "public_post_userdatastream")}
 # The account identity each of those signs (Credentials.login), per credential set.
 WITHOUT_CCXT_CAPTURE_LOGINS = {"bitopro": {"A": "login-a@example.com", "B": "login-b@example.com"}}
 
@@ -149,6 +159,9 @@ class Case:
     def rest_reply(self) -> Any:
         if not self.reference["rest"]:
             return None
+        if self.reference["entry"] in REST_FROM_CCXT:  # the documented answer, with the reference's token
+            (documented,) = reply_cases(self.stem, "rest_success")[:1]
+            return json.loads(json.dumps(documented["frame"]).replace(documented["token"], self.reference["used"]["token"]))
         key = (self.reference["entry"], self.reference["market_type"])
         scenario = CCXT_SCENARIOS.get(key)
         if scenario is None or not scenario.rest:
@@ -289,14 +302,38 @@ def _planned(entry_id: str, market: str | None, credentials: str, clock: int, re
     if entry_id in WITHOUT_CCXT_CAPTURE_LOGINS:
         given["login"] = WITHOUT_CCXT_CAPTURE_LOGINS[entry_id][credentials]
     now_ms = CCXT_CLOCKS_MS[clock]
-    planned = plan(entry_id, given, now_ms=now_ms, request_id=request_id, market_type=market, reveal=True)
-    if planned["rest"] or planned["subscribe_auth"] is not None:
+    token = rest = None
+    if entry_id in REST_FROM_CCXT:
+        token = hashlib.sha256(f"listenKey:{entry_id}-{credentials}-{clock}".encode()).hexdigest()
+        rest = [_ccxt_rest_call(entry_id, given, now_ms, token)]
+    planned = plan(entry_id, given, now_ms=now_ms, request_id=request_id, market_type=market, token=token, reveal=True)
+    if (planned["rest"] and rest is None) or planned["subscribe_auth"] is not None:
         pytest.fail(f"{entry_id}: a REST call or signed subscribes need a ccxt capture (or a documented one) to run here")
     used = {"now_ms": now_ms, "nonce": None, "request_id": request_id, "request_ids": [request_id], "uuids": [],
-            "channel": None, "symbols": [], "token": None, "challenge": None}
-    return {"entry": entry_id, "market_type": market, "credentials": dict(given), "rest": [],
+            "channel": None, "symbols": [], "token": token, "challenge": None}
+    return {"entry": entry_id, "market_type": market, "credentials": dict(given), "rest": rest or [],
             "ws_url": planned["ws_url"], "ws_headers": planned["ws_headers"], "frames": planned["frames"],
             "subscribe_frames": [], "used": used}
+
+
+def _ccxt_rest_call(entry_id: str, given: dict[str, Any], now_ms: int, token: str) -> dict[str, Any]:
+    """The REST call ccxt's own method makes (REST_FROM_CCXT), clock frozen, network replaced."""
+    import ccxt  # type: ignore[import-untyped]
+
+    name, method = REST_FROM_CCXT[entry_id]
+    exchange = getattr(ccxt, name)({"apiKey": given["api_key"], "secret": given["secret"]})
+    exchange.milliseconds = lambda: now_ms
+    sent: list[dict[str, Any]] = []
+
+    def fetch(url: str, verb: str = "GET", headers: Any = None, body: Any = None) -> Any:
+        sent.append({"method": verb, "url": url, "headers": dict(headers or {}), "body": body})
+        (documented,) = reply_cases(entry_id, "rest_success")[:1]
+        return json.loads(json.dumps(documented["frame"]).replace(documented["token"], token))
+
+    exchange.fetch = fetch
+    getattr(exchange, method)()
+    (call,) = sent
+    return call
 
 
 FLOWS = {(e.id, v.market): v.flow for e in load(ROOT / "exchanges.toml") for v in e.variants}
