@@ -54,3 +54,22 @@ async def test_a_refused_keepalive_brings_a_new_listen_key_and_socket(leaks: Lea
                 await asyncio.sleep(0.05)
             assert len(server.listen_keys) >= 2 and server.connections >= 2 and s.authenticated
     assert [call[0] for call in server.rest_seen][:3] == ["POST", "PUT", "POST"]
+
+
+@run
+async def test_the_fake_refuses_a_keepalive_without_the_current_key(leaks: Leaks) -> None:
+    # The fake's own rule, checked with a plain HTTP client (not the module).
+    import httpx
+
+    async with start_fake("binanceus", api_key=API_KEY, secret=SECRET, password=None) as server:
+        leaks.fakes.append(server)
+        form = {"X-MBX-APIKEY": API_KEY, "Content-Type": "application/x-www-form-urlencoded"}
+        async with httpx.AsyncClient(proxy=None, trust_env=False) as client:
+            key = (await client.post(server.rest_url, headers=form)).json()["listenKey"]
+            for body in ("", "listenKey=other", f"listenkey={key}"):
+                refused = await client.put(server.rest_url, headers=form, content=body)
+                assert (refused.status_code, refused.json()["code"]) == (400, -1125), body
+                assert (await client.post(server.rest_url, headers=form)).json()["listenKey"] == key  # still the one key
+            accepted = await client.put(server.rest_url, headers=form, content=f"listenKey={key}")
+            assert (accepted.status_code, accepted.json()) == (200, {})
+            assert (await client.put(server.rest_url, headers=form, params={"listenKey": key})).status_code == 200
