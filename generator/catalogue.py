@@ -159,6 +159,15 @@ class Variant:
         return self.ws_headers is not None and "token" in values.fields_in(self.ws_headers)
 
     @property
+    def follow_ups_need_token(self) -> bool:
+        """The keep-alive or close call carries what the REST call returned
+        (built once the token is known; None before)."""
+        return any(
+            call is not None and "token" in values.fields(call.body) + values.fields_in(call.headers)
+            for call in (self.keepalive, self.close)
+        )
+
+    @property
     def unanswered_subscribes(self) -> str | None:
         """Signed subscribes no frame acknowledges (no documented success
         reply): the server answers one only to refuse it ("refusals") or not
@@ -763,8 +772,12 @@ def _check_uses(
         check.error(table, None, "{jwt_input}/{jwt} need a jwt table")
     if "jwt" in data and "jwt" not in used:
         check.error(table, "jwt", "the JWT is built but never sent")
+    # The PreAuth is built again with the token only where the socket URL or
+    # its headers embed it (runtime/steps.py took_rest_reply): only then may
+    # the keep-alive and close calls name it (Binance.US's listenKey=).
+    rebuilt = "ws_url_with_token" in data or "token" in _expand(uses.get("ws_headers", []), derived)
     for part in ("keepalive", "close", "ping_frame"):
-        if "token" in uses.get(part, []):
+        if "token" in uses.get(part, []) and not (rebuilt and part != "ping_frame"):
             check.error(table, part, "cannot use {token}: it is built with the first call")
     ping_interval = isinstance(data.get("rest"), dict) and "ping_interval" in data["rest"]
     if "ping_frame" in data and not ping_interval:

@@ -14,7 +14,7 @@ from .catalogue import Entry, Signature, Variant
 from .flows import FLOWS, Flow
 
 CALLBACKS = ("pre_auth", "build_auth_message", "build_subscribe_auth")
-CREDENTIALS = ("api_key", "secret", "password", "uid", "private_key")
+CREDENTIALS = ("api_key", "secret", "password", "uid", "login", "private_key")
 # How a signature is described in a module's docstring.
 _HASH_WORDS = {
     "sha256": "HMAC-SHA256", "sha384": "HMAC-SHA384", "sha512": "HMAC-SHA512",

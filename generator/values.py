@@ -60,6 +60,8 @@ VALUES: Mapping[str, Value] = {
     "secret": Value("str", code='secret = _credential(credentials.secret, "secret")'),
     "password": Value("str", code='password = _credential(credentials.password, "password")'),
     "uid": Value("str", code='uid = _credential(credentials.uid, "uid")'),
+    # The account identity an exchange signs (BitoPro's e-mail).
+    "login": Value("str", code='login = _credential(credentials.login, "login")'),
     "now_ms": Value("int", code="now_ms = _now_ms(options)"),
     "now_s": Value("int", ("now_ms",), "now_s = now_ms // 1000"),
     "expires_ms": Value("int", ("now_ms",), 'expires_ms = now_ms + {{ config("expires_after_ms") }}'),

@@ -25,6 +25,7 @@ bybit          direct   /v5/private           accepted ``op=auth``
 deribit        direct   /ws/api/v2            accepted ``public/auth``
 bitfinex       direct   /ws/2                 accepted ``event=auth``
 binanceusdm    pre_auth /private/ws           handshake with a valid ``?listenKey=``
+binanceus      pre_auth /ws/<listenKey>       handshake with a valid key in the path
 bingx          pre_auth /market               handshake with a valid ``?listenKey=``
 binancemargin  pre_auth /ws-api/v3            accepted ``subscribe.listenToken`` frame
 kucoin         pre_auth /endpoint             handshake with a token it issued (welcome)
@@ -40,6 +41,7 @@ coinbase       inline   /                     private subscribe whose CDP JWT (E
 ============== ======== ===================== ========================================
 
 REST paths: binanceusdm ``/fapi/v1/listenKey`` (POST/PUT/DELETE),
+binanceus ``/api/v3/userDataStream`` (POST; PUT/DELETE with ``listenKey``),
 bingx ``/openApi/user/auth/userDataStream`` (POST, signed over its query string),
 binancemargin ``/sapi/v1/userListenToken`` (POST, API key only),
 kucoin ``/api/v1/bullet-private`` (POST, API key v2 headers; the reply names the socket),
@@ -112,6 +114,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from ._base import Fake
+from .binanceus import BinanceUsFake
 from .binanceusdm import BinanceUsdmFake
 from .binancemargin import BinanceMarginFake
 from .bingx import BingxFake
@@ -136,6 +139,7 @@ KINDS: dict[str, type[Fake]] = {
         DeribitFake,
         BitfinexFake,
         BinanceUsdmFake,
+        BinanceUsFake,
         BingxFake,
         BinanceMarginFake,
         KrakenFake,

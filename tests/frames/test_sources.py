@@ -172,7 +172,9 @@ MINUTES = re.compile(r"(\d+)\s*minutes")
 
 def _plan(entry: str, market: str) -> Any:
     module = importlib.import_module(f"wsauth.{entry}")
-    opts = {"market_type": market} if market else None
+    # A listen key the server issued: a keep-alive that names it (Binance.US)
+    # is built only once it is known.
+    opts = {"token": "listen-key-0123", **({"market_type": market} if market else {})}
     credentials = module.Credentials(api_key="key", secret="secret")
     return module.pre_auth(credentials, opts=opts)
 

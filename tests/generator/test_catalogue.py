@@ -671,6 +671,33 @@ def test_a_pre_auth_auth_frame_is_checked_like_any_frame(tmp_path: Path) -> None
     assert_reported(refused(path), path, 8, "demo", "auth_frame: '{tokn}': unknown value {tokn}")
 
 
+# --- a keep-alive that names the token (Binance.US's listenKey=) ---------------
+
+KEEPALIVE = edited(
+    "[demo.reply]",
+    'keepalive_ms = 1000\nkeepalive = { method = "PUT", headers = { X-Key = "{api_key}" }, body = "listenKey={token}" }\n[demo.reply]',
+    edited('ws_url = "wss://example.com/ws"\n', 'ws_url = "wss://example.com/ws"\nws_url_with_token = "{ws_url}/{token}"\n', REST),
+)
+
+
+def test_a_keepalive_may_name_the_token_where_the_socket_embeds_it(tmp_path: Path) -> None:
+    module = render_module(tmp_path, write(tmp_path, KEEPALIVE), "demo")
+    credentials = module.Credentials(api_key="k", secret="s")
+    first = module.pre_auth(credentials, opts={"now_ms": 1767225600123})
+    assert first.ws_url is None and first.keepalive is None  # before the REST call: no token yet
+    then = module.pre_auth(credentials, opts={"now_ms": 1767225600123, "token": "t-1"})
+    assert then.ws_url == "wss://example.com/ws/t-1"
+    assert (then.keepalive.method, then.keepalive.body, then.keepalive.headers) == ("PUT", "listenKey=t-1", {"X-Key": "k"})
+    assert then.keepalive_ms == 1000
+
+
+def test_a_keepalive_cannot_name_a_token_the_pre_auth_never_sees(tmp_path: Path) -> None:
+    # Without the token in the socket URL (or headers), the PreAuth is built
+    # once, before the REST call: a keep-alive naming it could never be sent.
+    path = write(tmp_path, edited('ws_url_with_token = "{ws_url}/{token}"\n', "", KEEPALIVE))
+    assert_reported(refused(path), path, 9, "demo", "keepalive: cannot use {token}: it is built with the first call")
+
+
 # --- the REST reply names the socket and its ping (KuCoin's bullet token) ------
 
 BULLET = """\

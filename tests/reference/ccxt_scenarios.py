@@ -304,12 +304,20 @@ OKX = Entry(
 
 BITGET = Entry(
     entry="bitget",
+    market_type="spot",
     call=WATCH_BALANCE,
     auth_frame={"op": "login"},
     channel="account",
     markets=(market("BTCUSDT", "BTC/USDT"),),
     replies=(Reply({"op": "login"}, ({"event": "login", "code": 0},)),),
 )
+# the classic accounts' other market types: the same login on the v2 socket,
+# a subscribe of their own instType
+BITGET_MARGIN = replace(BITGET, market_type="margin", call=Call("watch_balance", ({"marginMode": "cross"},)))
+BITGET_SWAP = replace(BITGET, market_type="swap", call=Call("watch_balance", ({"type": "swap"},)))
+BITGET_FUTURE = replace(BITGET, market_type="future", call=Call("watch_balance", ({"type": "future"},)))
+# ccxt 4.5.90's option uta=True: the unified trading account's v3 private socket
+BITGET_UTA = replace(BITGET, market_type="uta", call=Call("watch_balance", ({"uta": True},)))
 
 # --- deribit / bitfinex -------------------------------------------------------
 
@@ -955,7 +963,7 @@ UPBIT = Entry(
 
 ENTRIES: tuple[Entry, ...] = (
     BYBIT, replace(BYBIT, entry="bybiteu"), replace(BYBIT, entry="bybitid"),
-    OKX, replace(OKX, entry="myokx"), replace(OKX, entry="okxus"), BITGET,
+    OKX, replace(OKX, entry="myokx"), replace(OKX, entry="okxus"), BITGET, BITGET_MARGIN, BITGET_SWAP, BITGET_FUTURE, BITGET_UTA,
     DERIBIT, BITFINEX,
     HTX_SPOT, HTX_LINEAR,
     GATE_SPOT, GATE_SWAP, GATE_WSAPI,

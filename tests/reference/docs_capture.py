@@ -1,5 +1,6 @@
 """The third reference: what an exchange's published recipe sends, where
-neither ccxt nor an official SDK can be captured (BitMEX, Gemini).
+neither ccxt nor an official SDK can be captured (BitMEX, Gemini, BitoPro,
+BitMart, Binance.US).
 
 Each recipe below is the exchange's documented construction, written out here
 with the standard library and nothing of wsauth's (no module, catalogue or
@@ -71,40 +72,126 @@ def gemini(credentials: dict[str, str], now_ms: int) -> dict[str, Any]:
     return {"ws_url": "wss://api.gemini.com/v1/order/events", "ws_headers": headers, "frames": [], "nonce": now_ms}
 
 
-RECIPES: dict[str, Callable[[dict[str, str], int], dict[str, Any]]] = {"bitmex": bitmex, "gemini": gemini}
+def bitopro(credentials: dict[str, str], now_ms: int) -> dict[str, Any]:
+    """github.com/bitoex/bitopro-offical-api-docs README (commit 1150a3fe),
+    "Payload Generation SOP": {identity: USER_EMAIL, nonce: TIMESTAMP} as JSON,
+    base64 (its example payload is the compact JSON, identity first);
+    "signature = HMAC-SHA384(payload, api-secret).digest('hex')"; "Combine API
+    Key, Payload and Signature into a HTTP request header"; the socket is
+    ws/private/user_balance_stream.md's
+    wss://stream.bitopro.com:443/ws/v1/pub/auth/account-balance."""
+    document = json.dumps({"identity": credentials["login"], "nonce": now_ms}, separators=(",", ":"))
+    payload = base64.b64encode(document.encode()).decode()
+    signature = hmac.new(credentials["secret"].encode(), payload.encode(), hashlib.sha384).hexdigest()
+    headers = {"X-BITOPRO-APIKEY": credentials["api_key"], "X-BITOPRO-PAYLOAD": payload, "X-BITOPRO-SIGNATURE": signature}
+    return {"ws_url": "wss://stream.bitopro.com:443/ws/v1/pub/auth/account-balance", "ws_headers": headers, "frames": [], "nonce": now_ms}
+
+
+def _bitmart_sign(credentials: dict[str, str], now_ms: int) -> str:
+    """developer-pro.bitmart.com, both markets' login pages: sign = hex
+    HMAC-SHA256(secret, timestamp + "#" + memo + "#bitmart.WebSocket"), the
+    timestamp in milliseconds."""
+    message = f"{now_ms}#{credentials['password']}#bitmart.WebSocket"
+    return hmac.new(credentials["secret"].encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def bitmart_spot(credentials: dict[str, str], now_ms: int) -> dict[str, Any]:
+    """https://developer-pro.bitmart.com/en/ws/spot_ws/login.html:
+    {"op":"login","args":["<API_KEY>", "<timestamp>", "<sign>"]} on the private
+    channel wss://ws-manager-compress.bitmart.com/user?protocol=1.1."""
+    frame = {"op": "login", "args": [credentials["api_key"], str(now_ms), _bitmart_sign(credentials, now_ms)]}
+    return {"ws_url": "wss://ws-manager-compress.bitmart.com/user?protocol=1.1", "ws_headers": {}, "frames": [frame], "nonce": None}
+
+
+def bitmart_swap(credentials: dict[str, str], now_ms: int) -> dict[str, Any]:
+    """https://developer-pro.bitmart.com/en/futuresv2/ "[Private] Login":
+    {"action":"access","args":["<API_KEY>","<timestamp>","<sign>","<dev>"]}, dev
+    "web", on wss://openapi-ws-v2.bitmart.com/user?protocol=1.1."""
+    frame = {"action": "access", "args": [credentials["api_key"], str(now_ms), _bitmart_sign(credentials, now_ms), "web"]}
+    return {"ws_url": "wss://openapi-ws-v2.bitmart.com/user?protocol=1.1", "ws_headers": {}, "frames": [frame], "nonce": None}
+
+
+def binanceus(credentials: dict[str, str], now_ms: int) -> dict[str, Any]:
+    """github.com/binance-us/binance-us-api-docs user-data-stream.md: "POST
+    /api/v3/userDataStream" on https://api.binance.us with the X-MBX-APIKEY
+    header and nothing signed; the stream is "wss://stream.binance.us:9443",
+    "/ws/<listenKey>". The listen key is the server's: a fixed stand-in per
+    run, as the ccxt captures use."""
+    token = hashlib.sha256(f"listenKey:binanceus-{credentials['api_key']}-{now_ms}".encode()).hexdigest()
+    call = {"method": "POST", "url": "https://api.binance.us/api/v3/userDataStream",
+            "headers": {"X-MBX-APIKEY": credentials["api_key"]}, "body": ""}
+    return {"rest": [call], "token": token, "ws_url": f"wss://stream.binance.us:9443/ws/{token}", "ws_headers": {}, "frames": [], "nonce": None}
+
+
+# stem -> (entry, market, recipe, the credential fields it reads)
+RECIPES: dict[str, tuple[str, str | None, Callable[[dict[str, str], int], dict[str, Any]], tuple[str, ...]]] = {
+    "bitmex": ("bitmex", None, bitmex, ("api_key", "secret")),
+    "gemini": ("gemini", None, gemini, ("api_key", "secret")),
+    "bitopro": ("bitopro", None, bitopro, ("api_key", "secret", "login")),
+    "bitmart-spot": ("bitmart", "spot", bitmart_spot, ("api_key", "secret", "password")),
+    "bitmart-swap": ("bitmart", "swap", bitmart_swap, ("api_key", "secret", "password")),
+    "binanceus": ("binanceus", None, binanceus, ("api_key", "secret")),
+}
 SOURCES = {
     "bitmex": "https://www.bitmex.com/app/wsAPI#Authentication; signature per https://www.bitmex.com/app/apiKeysUsage",
     "gemini": "https://docs.gemini.com/websocket/order-events/websocket-request (Python example)",
+    "bitopro": "https://github.com/bitoex/bitopro-offical-api-docs/blob/1150a3fe976e1c32f8a8d00ac4ca5c11d22d7ad4/README.md#api-security-protocol",
+    "bitmart-spot": "https://developer-pro.bitmart.com/en/ws/spot_ws/login.html",
+    "bitmart-swap": "https://developer-pro.bitmart.com/en/futuresv2/ (WebSocket Subscription, [Private] Login)",
+    "binanceus": "https://github.com/binance-us/binance-us-api-docs/blob/master/user-data-stream.md",
 }
+# The account e-mail BitoPro signs (Credentials.login), per credential set.
+LOGINS = {"A": "login-a@example.com", "B": "login-b@example.com"}
+
+
+def _published(name: str) -> list[dict[str, Any]]:
+    examples: list[dict[str, Any]] = json.loads((PUBLISHED / f"{name}.json").read_text(encoding="utf-8"))
+    return examples
 
 
 def check_published_vectors() -> None:
-    """The BitMEX recipe reproduces BitMEX's own worked examples."""
-    for example in json.loads((PUBLISHED / "bitmex.json").read_text(encoding="utf-8")):
+    """The recipes reproduce the exchanges' own worked examples (BitMEX's
+    signatures, BitoPro's payload and signature, BitMart's login requests)."""
+    for example in _published("bitmex"):
         inputs = example["inputs"]
         moment = inputs.get("expires", inputs.get("nonce"))
         got = _bitmex_signature(example["secret"], inputs["verb"], inputs["path"], moment, inputs["data"])
         if got != example["expected"]:
             raise AssertionError(f"{example['name']}: the recipe gives {got}, BitMEX publishes {example['expected']}")
+    for example in _published("bitopro"):
+        inputs = example["inputs"]
+        given = {"api_key": "documented", "secret": example.get("secret", ""), "login": inputs["identity"]}
+        headers = bitopro(given, inputs["nonce"])["ws_headers"]
+        if headers["X-BITOPRO-PAYLOAD"] != example["expected_payload"]:
+            raise AssertionError(f"{example['name']}: the recipe's payload differs from BitoPro's published one")
+        if "expected" in example and headers["X-BITOPRO-SIGNATURE"] != example["expected"]:
+            raise AssertionError(f"{example['name']}: the recipe's signature differs from BitoPro's published one")
+    for example in _published("bitmart"):
+        given = {"api_key": example["api_key"], "secret": example["secret"], "password": example["memo"]}
+        recipe = bitmart_spot if example["market"] == "spot" else bitmart_swap
+        if recipe(given, example["now_ms"])["frames"] != [example["request"]]:
+            raise AssertionError(f"{example['name']}: the recipe's login differs from BitMart's published request")
 
 
-def capture(entry: str, number: int, credential_set: str, clock: int) -> dict[str, Any]:
-    credentials = {name: CREDENTIALS[credential_set][name] for name in ("api_key", "secret")}
+def capture(stem: str, credential_set: str, clock: int) -> dict[str, Any]:
+    entry, market, recipe, reads = RECIPES[stem]
+    given = {**CREDENTIALS[credential_set], "login": LOGINS[credential_set]}
+    credentials = {name: given[name] for name in reads}
     now_ms = CLOCKS_MS[clock]
-    sent = RECIPES[entry](credentials, now_ms)
+    sent = recipe(credentials, now_ms)
     return {
         "entry": entry,
-        "market_type": None,
-        "source": SOURCES[entry],
+        "market_type": market,
+        "source": SOURCES[stem],
         "credentials": credentials,
-        "rest": [],
+        "rest": sent.get("rest", []),
         "ws_url": sent["ws_url"],
         "ws_headers": sent["ws_headers"],
         "frames": sent["frames"],
         "subscribe_frames": [],
         "used": {
             "now_ms": now_ms, "nonce": sent["nonce"], "request_id": None, "request_ids": [], "uuids": [],
-            "channel": None, "symbols": [], "token": None, "challenge": None,
+            "channel": None, "symbols": [], "token": sent.get("token"), "challenge": None,
         },
     }
 
@@ -112,8 +199,8 @@ def capture(entry: str, number: int, credential_set: str, clock: int) -> dict[st
 def fixtures() -> dict[str, str]:
     check_published_vectors()
     return {
-        f"{entry}-{number}.json": json.dumps(capture(entry, number, credential_set, clock), indent=2, sort_keys=True) + "\n"
-        for entry in RECIPES
+        f"{stem}-{number}.json": json.dumps(capture(stem, credential_set, clock), indent=2, sort_keys=True) + "\n"
+        for stem in RECIPES
         for number, credential_set, clock in RUNS
     }
 

@@ -73,12 +73,23 @@ WITHOUT_CCXT_CAPTURE = {
     "reference (tests/frames/test_published.py), and there is nothing of ccxt's to compare the session with",
     "gemini": "ccxt 4.5.90 computes Gemini's signed handshake headers and then drops them "
     "(exchanges.toml [gemini]): its capture would be a refused handshake, not a reference",
+    "bitopro": "ccxt 4.5.90 computes BitoPro's signed handshake headers and then drops them "
+    "(exchanges.toml [bitopro]); the docs' payload and signature vectors are the reference (tests/frames/test_published.py)",
+    "bitmart": "ccxt 4.5.90 has no BitMart WebSocket: the docs' published login request is the "
+    "reference (tests/frames/test_published.py)",
+    "binanceus": "ccxt 4.5.90's WebSocket code sends Binance.US private-stream auth to Binance global's WS-API "
+    "host (exchanges.toml [binanceus]); the docs are the reference (tests/fixtures/docs), and the listen-key call "
+    "also equals ccxt's own REST method (tests/frames/test_binanceus_rest.py)",
     "binance_ed25519_logon": "ccxt 4.5.90 has no session.logon: Binance's documented request is the "
     "reference (tests/frames/test_published.py), its signature verified with the public key",
     "coinbase_cdp_eddsa": "ccxt 4.5.90 cannot sign Coinbase Advanced Trade's WebSocket JWT with a CDP Ed25519 "
     "key (pro/coinbase.py create_ws_auth); coinbase-advanced-py's capture (tests/frames/test_sdk_reference.py) and "
     "the fake that verifies the JWT with the public key (tests/runtime/test_cdp_jwt_fake.py) are its references",
 }
+# Those whose pre-auth REST reply is not a ccxt scenario's: the fake answers
+# with the documented reply (tests/fixtures/replies/, rest_success) carrying
+# the capture's token.
+DOCUMENTED_REST_REPLY = {"binanceus"}
 
 # Documented failure frames the catalogue deliberately does not take as the
 # verdict, and why: (stem, documented reason) -> why. The session must then
@@ -138,6 +149,9 @@ class Case:
     def rest_reply(self) -> Any:
         if not self.reference["rest"]:
             return None
+        if self.reference["entry"] in DOCUMENTED_REST_REPLY:  # the documented answer, with the reference's token
+            (documented,) = reply_cases(self.stem, "rest_success")[:1]
+            return json.loads(json.dumps(documented["frame"]).replace(documented["token"], self.reference["used"]["token"]))
         key = (self.reference["entry"], self.reference["market_type"])
         scenario = CCXT_SCENARIOS.get(key)
         if scenario is None or not scenario.rest:
