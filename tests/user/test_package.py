@@ -4,7 +4,7 @@ the runtime extras and the `wsauth` command and nothing of the generator or
 the tests.
 
 Both are built the way `python -m build` builds them (the sdist from the
-tree, the wheel from the unpacked sdist), with this environment's setuptools
+project's files, the wheel from the unpacked sdist), with this environment's setuptools
 (pinned in requirements/dev.txt): no build isolation, no network.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email
 import email.message
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -40,8 +41,14 @@ def run(*args: str, cwd: Path) -> str:
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(the sdist, the wheel built from the unpacked sdist)."""
     out = tmp_path_factory.mktemp("dist")
+    # From a copy of the project's files: setuptools would add whatever a
+    # stale egg-info's SOURCES.txt in the tree still lists.
+    tree = out / "tree"
+    for name in project_files(untracked=True):
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, tree / name)
     backend = "import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))"
-    sdist = out / run(sys.executable, "-c", backend, str(out), cwd=ROOT).strip().splitlines()[-1]
+    sdist = out / run(sys.executable, "-c", backend, str(out), cwd=tree).strip().splitlines()[-1]
     with tarfile.open(sdist) as tar:
         tar.extractall(out, filter="data")
     run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(out),
