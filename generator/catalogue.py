@@ -147,6 +147,9 @@ class Variant:
     socket_query: dict[str, str] | None = None  # {socket_query}: URL-encoded, in this order
     payload: Payload | None = None
     jwt: Jwt | None = None
+    # The socket greets first (KuCoin's UTA welcome): the auth frame is sent
+    # only once the greeting has arrived (direct flow only: generator/flows.py).
+    auth_after_greeting: bool = False
     # The value graph, built once here and read by the renderer: the values
     # each derived value reads (beyond values.VALUES' own needs), and the
     # values each part of the table names.
@@ -640,6 +643,9 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
             check.error(table, key, "must be positive")
     if "nonce" in data:
         check.choice(table, "nonce", data["nonce"], tuple(values.NONCES))
+    greeting = data.get("auth_after_greeting", True)
+    if check.typed(table, "auth_after_greeting", greeting, bool) and not greeting:
+        check.error(table, "auth_after_greeting", "false is the default: leave the key out")
 
     # Which values each part names, and what the derived values read.
     uses: dict[str, list[str]] = {}
@@ -744,6 +750,7 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         socket_query=dict(data["socket_query"]) if "socket_query" in data else None,
         payload=payload,
         jwt=jwt,
+        auth_after_greeting=data.get("auth_after_greeting", False),
         needs=derived,
         parts=uses,
     )

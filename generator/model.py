@@ -84,6 +84,13 @@ class VariantModel:
         names_socket = rest is not None and (rest.ws_url is not None or rest.ping_interval is not None)
         return names_socket and bool(self.v.reply.success) and not self.v.auth_frame and not self.v.subscribe_auth
 
+    @property
+    def auth_after_greeting(self) -> bool:
+        """The socket greets on connect and the auth frame waits for that
+        greeting (KuCoin's UTA push): Config.auth_after_greeting, read by
+        wsauth.session. Unlike ``greets``, the greeting is not the verdict."""
+        return self.v.auth_after_greeting
+
     @cached_property
     def callbacks(self) -> dict[str, Callback]:
         parts = self.v.parts
@@ -139,7 +146,8 @@ class VariantModel:
         if v.socket_url:
             lines.append(f"Socket: {_show(v.socket_url)}.")
         if v.auth_frame:
-            lines.append(f"Auth frame: {_show(v.auth_frame)}.")
+            after = " (sent once the socket's greeting has arrived)" if self.auth_after_greeting else ""
+            lines.append(f"Auth frame{after}: {_show(v.auth_frame)}.")
         if v.subscribe_auth:
             lines.append(f"In each private subscribe: {_show(v.subscribe_auth)}.")
         return lines

@@ -120,6 +120,7 @@ def config_values(variant: Variant) -> list[tuple[str, object]]:
         ("session_ttl_ms", variant.session_ttl_ms),
         ("keepalive_ms", variant.keepalive_ms),
         ("unanswered_subscribes", variant.unanswered_subscribes),
+        ("auth_after_greeting", True if variant.auth_after_greeting else None),
     ]
     return [(name, value) for name, value in found if value is not None]
 

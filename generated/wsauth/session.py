@@ -353,6 +353,9 @@ class _Connection(Generic[C]):
         self.socket: ClientConnection | None = None
         self.tasks: list[asyncio.Task[None]] = []
         self.verdict: asyncio.Future[AuthReply] | None = None
+        # The socket's first frame, where the auth frame waits for it
+        # (Attempt.auth_after_greeting); the session's, never the caller's.
+        self.greeting: asyncio.Future[None] | None = None
         self.authenticated_at: float | None = None
 
     def __repr__(self) -> str:
@@ -548,8 +551,12 @@ class Session(Generic[C]):
             greets = pre is not None and pre.greets  # the socket states its verdict on connect
             if greets:
                 link.verdict = asyncio.get_running_loop().create_future()
+            if attempt.auth_after_greeting:  # the socket greets first; the auth frame waits for it
+                link.greeting = asyncio.get_running_loop().create_future()
             await self._open(link)
             verdict = await self._wait_verdict(link) if greets else None
+            if link.greeting is not None:
+                await self._wait_greeting(link)
             frame = attempt.auth_message()
             if frame is not None:
                 verdict = await self._ask(link, frame)
@@ -688,12 +695,24 @@ class Session(Generic[C]):
             raise AuthenticationFailed(self.exchange, _host(self._exchange.config.ws_url), reply.reason, reply.code)
         return reply
 
+    async def _wait_greeting(self, link: _Connection[C]) -> None:
+        """The socket's greeting (its first frame), before the auth frame."""
+        assert link.greeting is not None
+        try:
+            await asyncio.wait_for(asyncio.shield(link.greeting), self.auth_timeout_s)
+        except TimeoutError:
+            raise self._fail(AuthTimeout, f"no greeting within {self.auth_timeout_s:g} s") from None
+
     async def _read(self, link: _Connection[C], socket: ClientConnection) -> None:
-        """Every frame: the verdict when one is awaited, a lost authentication
-        when the server says so, otherwise the caller's."""
+        """Every frame: the greeting when one is awaited, the verdict when one
+        is awaited, a lost authentication when the server says so, otherwise
+        the caller's."""
         lost: SessionError = self._fail(ConnectionLost, "the socket closed before the verdict")
         try:
             async for raw in socket:
+                if link.greeting is not None and not link.greeting.done():
+                    link.greeting.set_result(None)  # the first frame: the session's, not the caller's
+                    continue
                 reply = self._exchange.handle_auth_response(raw, link.attempt.state)
                 if reply is not None and link.verdict is not None and not link.verdict.done():
                     link.verdict.set_result(reply)
@@ -712,8 +731,9 @@ class Session(Generic[C]):
                 )
         finally:
             self.authenticated = False
-            if link.verdict is not None and not link.verdict.done():
-                link.verdict.set_exception(lost)
+            for awaited in (link.verdict, link.greeting):
+                if awaited is not None and not awaited.done():
+                    awaited.set_exception(lost)
 
     # -- staying authenticated -----------------------------------------------
 

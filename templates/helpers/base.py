@@ -139,6 +139,9 @@ class Config:
     # No frame acknowledges a signed subscribe: the server answers one only to
     # refuse it ("refusals") or never ("never"); wsauth.session reads it.
     unanswered_subscribes: _Literal["refusals", "never"] | None = None
+    # The socket greets on connect (KuCoin's UTA welcome): the auth frame is
+    # sent only once the greeting has arrived; wsauth.session reads it.
+    auth_after_greeting: bool = False
 
 
 _OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {

@@ -29,6 +29,7 @@ binanceus      pre_auth /ws/<listenKey>       handshake with a valid key in the 
 bingx          pre_auth /market               handshake with a valid ``?listenKey=``
 binancemargin  pre_auth /ws-api/v3            accepted ``subscribe.listenToken`` frame
 kucoin         pre_auth /endpoint             handshake with a token it issued (welcome)
+kucoin_uta     direct   /                     accepted ``op=auth`` sent after its welcome
 lbank          pre_auth /ws/V2/               private subscribe with a key it issued (unanswered)
 kraken         pre_auth /v2                   accepted token-carrying private subscribe
 gate           inline   /ws/v4/ (/v4/ws/usdt) accepted auth-carrying (un)subscribe
@@ -129,6 +130,7 @@ from .kraken import KrakenFake
 from .hollaex import HollaexFake
 from .krakenfutures import KrakenFuturesFake
 from .kucoin import KucoinFake
+from .kucoinuta import KucoinUtaFake
 from .lbank import LbankFake
 from .weex import WeexFake
 
@@ -146,6 +148,7 @@ KINDS: dict[str, type[Fake]] = {
         GateFake,
         KrakenFuturesFake,
         KucoinFake,
+        KucoinUtaFake,
         LbankFake,
         WeexFake,
         HollaexFake,

@@ -1070,3 +1070,26 @@ def test_a_jwt_signs_the_handshake_header(tmp_path: Path) -> None:
     without = edited('jwt = { header = { alg = "HS256", typ = "JWT" }, claims = { access_key = "{api_key}", nonce = "{nonce}", timestamp = "{now_ms}" } }\n', "", text)
     path = write(tmp_path, without)
     assert_reported(refused(path), path, 1, "demo", "{jwt_input}/{jwt} need a jwt table")
+
+
+def test_waiting_for_the_greeting_belongs_to_the_direct_flow(tmp_path: Path) -> None:
+    path = write(tmp_path, edited("[demo.reply]", "auth_after_greeting = true\n[demo.reply]", REST))
+    assert_reported(refused(path), path, 8, "demo", "auth_after_greeting: flow 'pre_auth' does not use 'auth_after_greeting'")
+    path = write(tmp_path, edited("[other.reply]", "auth_after_greeting = true\n[other.reply]", OTHER.lstrip()))
+    assert_reported(refused(path), path, 7, "other", "flow 'inline' does not use 'auth_after_greeting'")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [("false", "false is the default: leave the key out"), ('"yes"', "expected bool, got str")]
+)
+def test_waiting_for_the_greeting_is_true_or_absent(tmp_path: Path, value: str, text: str) -> None:
+    path = write(tmp_path, edited("[demo.reply]", f"auth_after_greeting = {value}\n[demo.reply]"))
+    assert_reported(refused(path), path, 8, "demo", text)
+
+
+def test_a_direct_flow_that_waits_for_the_greeting_says_so_in_its_config(tmp_path: Path) -> None:
+    (entry,) = load(write(tmp_path, edited("[demo.reply]", "auth_after_greeting = true\n[demo.reply]")))
+    (variant,) = entry.variants
+    assert variant.auth_after_greeting
+    (plain,) = load(write(tmp_path, GOOD))
+    assert not plain.variants[0].auth_after_greeting

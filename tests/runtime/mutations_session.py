@@ -22,8 +22,12 @@ LOCK_OLD = '''        async with self._signing():
             greets = pre is not None and pre.greets  # the socket states its verdict on connect
             if greets:
                 link.verdict = asyncio.get_running_loop().create_future()
+            if attempt.auth_after_greeting:  # the socket greets first; the auth frame waits for it
+                link.greeting = asyncio.get_running_loop().create_future()
             await self._open(link)
             verdict = await self._wait_verdict(link) if greets else None
+            if link.greeting is not None:
+                await self._wait_greeting(link)
             frame = attempt.auth_message()
             if frame is not None:
                 verdict = await self._ask(link, frame)'''
@@ -34,8 +38,12 @@ LOCK_MUT = '''        async with self._signing():
         greets = pre is not None and pre.greets  # the socket states its verdict on connect
         if greets:
             link.verdict = asyncio.get_running_loop().create_future()
+        if attempt.auth_after_greeting:  # the socket greets first; the auth frame waits for it
+            link.greeting = asyncio.get_running_loop().create_future()
         await self._open(link)
         verdict = await self._wait_verdict(link) if greets else None
+        if link.greeting is not None:
+            await self._wait_greeting(link)
         async with self._signing():
             frame = attempt.auth_message()
             if frame is not None:

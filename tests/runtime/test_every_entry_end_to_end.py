@@ -82,6 +82,9 @@ WITHOUT_CCXT_CAPTURE = {
     "also equals ccxt's own REST method (tests/frames/test_binanceus_rest.py)",
     "binance_ed25519_logon": "ccxt 4.5.90 has no session.logon: Binance's documented request is the "
     "reference (tests/frames/test_published.py), its signature verified with the public key",
+    "kucoin_uta": "ccxt 4.5.90 reaches KuCoin's UTA push socket only with a bullet token (kucoin market uta); "
+    "the signed op auth frame after the welcome is kucoin-universal-sdk's (tests/frames/test_sdk_reference.py), "
+    "and tests/runtime/test_greeting_first.py's fake verifies it independently",
     "coinbase_cdp_eddsa": "ccxt 4.5.90 cannot sign Coinbase Advanced Trade's WebSocket JWT with a CDP Ed25519 "
     "key (pro/coinbase.py create_ws_auth); coinbase-advanced-py's capture (tests/frames/test_sdk_reference.py) and "
     "the fake that verifies the JWT with the public key (tests/runtime/test_cdp_jwt_fake.py) are its references",
@@ -139,6 +142,7 @@ class Case:
     failure: list[dict[str, Any]]
     not_auth: list[Any]
     flow: str  # the catalogue's
+    greeting: list[Any]  # the documented greeting the socket sends first (KuCoin's UTA welcome)
     market_type: str | None = None  # told to the session; the variant's market by default
 
     @property
@@ -253,6 +257,8 @@ class Case:
         leaks.secrets |= {given[name] for name in ("secret", "password", "private_key") if given.get(name)}
         stage_of, _ = self.stages()
         base = urlsplit((self.module.CONFIG[self.market] if self.market else self.module.CONFIG).ws_url)
+        # A socket that greets first (Config.auth_after_greeting) sends its documented greeting on connect.
+        settings["on_connect"] = [*self.greeting, *settings.get("on_connect", [])]
         return scripted_fake(
             reference=self.reference,
             variance=self.variance,
@@ -308,12 +314,16 @@ def case_for(entry_id: str, market: str | None, reference: str) -> Case:
         pytest.fail(f"{stem}: captures 1 and 3 must share the credentials and differ in the clock")
     if other["credentials"] == reference_capture["credentials"]:
         pytest.fail(f"{stem}: captures 1 and 2 must differ in the credentials")
-    found = {kind: reply_cases(stem, kind) for kind in ("success", "failure", "not_auth")}
+    found = {kind: reply_cases(stem, kind) for kind in ("success", "failure", "not_auth", "greeting")}
     if not any(found.values()):
         pytest.fail(f"{stem}: no documented replies; add tests/fixtures/replies/<name>.json listing {stem!r} in its entries")
+    module = import_module(f"wsauth.{entry_id}")
+    greets_first = (module.CONFIG[market] if market is not None else module.CONFIG).auth_after_greeting
+    if greets_first != bool(found["greeting"]):
+        pytest.fail(f"{stem}: auth_after_greeting is {greets_first} but {len(found['greeting'])} greeting(s) documented")
     return Case(
         stem=stem,
-        module=import_module(f"wsauth.{entry_id}"),
+        module=module,
         market=market,
         reference=reference_capture,
         variance=variance,
@@ -322,6 +332,7 @@ def case_for(entry_id: str, market: str | None, reference: str) -> Case:
         failure=found["failure"],
         not_auth=[c["frame"] for c in found["not_auth"]],
         flow=FLOWS[(entry_id, market)],
+        greeting=[c["frame"] for c in found["greeting"]],
     )
 
 
