@@ -23,6 +23,8 @@ kind           flow     ws path               what counts as one ``auth_ok``
 ============== ======== ===================== ========================================
 bybit          direct   /v5/private           accepted ``op=auth``
 deribit        direct   /ws/api/v2            accepted ``public/auth``
+derive         direct   /v3/ws                accepted ``public/login`` (signer recovered: a key of the wallet)
+nado           direct   /v1/subscribe         accepted ``authenticate`` (EIP-712 signer recovered: the sender's wallet)
 bitfinex       direct   /ws/2                 accepted ``event=auth``
 binanceusdm    pre_auth /private/ws           handshake with a valid ``?listenKey=``
 binanceus      pre_auth /ws/<listenKey>       handshake with a valid key in the path
@@ -124,6 +126,7 @@ from .bitfinex import BitfinexFake
 from .bybit import BybitFake
 from .coinbase import CoinbaseFake
 from .deribit import DeribitFake
+from .derive import DeriveFake
 from .gemini import GeminiFake
 from .gate import GateFake
 from .kraken import KrakenFake
@@ -132,6 +135,7 @@ from .krakenfutures import KrakenFuturesFake
 from .kucoin import KucoinFake
 from .kucoinuta import KucoinUtaFake
 from .lbank import LbankFake
+from .nado import NadoFake
 from .weex import WeexFake
 
 KINDS: dict[str, type[Fake]] = {
@@ -139,6 +143,8 @@ KINDS: dict[str, type[Fake]] = {
     for cls in (
         BybitFake,
         DeribitFake,
+        DeriveFake,
+        NadoFake,
         BitfinexFake,
         BinanceUsdmFake,
         BinanceUsFake,
