@@ -807,7 +807,7 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         typed_data, typed_names = _typed_data(check, table, data["typed_data"], "snip12" if signs in STARK_ALGORITHMS else "eip712")
         valid &= typed_data is not None
         if signs not in ("eip712",) + STARK_ALGORITHMS:
-            check.error(table, "typed_data", "only an eip712 or snip12 signature signs typed data")
+            check.error(f"{table}.typed_data", None, "only an eip712 or snip12 signature signs typed data")
         elif typed_names is not None and signature is not None:
             derived["signature"] = derived.get("signature", []) + typed_names
     elif signs in ("eip712",) + STARK_ALGORITHMS:
@@ -816,9 +816,9 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         stark_key, key_names = _typed_data(check, table, data["stark_key"], "eip712", "stark_key")
         valid &= stark_key is not None
         if signs not in STARK_ALGORITHMS:
-            check.error(table, "stark_key", "only a snip12 signature signs with a STARK key")
+            check.error(f"{table}.stark_key", None, "only a snip12 signature signs with a STARK key")
         if key_names:
-            check.error(table, "stark_key", "the STARK key is one per wallet key: its typed data names no value")
+            check.error(f"{table}.stark_key", None, "the STARK key is one per wallet key: its typed data names no value")
     elif signs in STARK_ALGORITHMS:
         check.error(table, None, "a snip12 signature needs a stark_key table: what the wallet key signs to give the STARK key")
     jwt = None

@@ -34,7 +34,7 @@ MISTAKES = {
     "an EIP-712 type": ('{ name = "timestamp", type = "felt" }', '{ name = "timestamp", type = "uint64" }', "typed_data", "starkx.typed_data", "is not a SNIP-12 (revision 0) type"),
     "a domain without its version": ('chainId = "SN_X", version = 1 }', 'chainId = "SN_X" }', "typed_data", "starkx.typed_data", "a StarkNetDomain holds name, chainId, version"),
     "no stark_key": ("stark_key = {", "# stark_key = {", None, "starkx", "needs a stark_key table"),
-    "a stark_key that names a value": ('message = { action = "STARK Key" }', 'message = { action = "{now_s}" }', "stark_key", "starkx", "names no value"),
+    "a stark_key that names a value": ('message = { action = "STARK Key" }', 'message = { action = "{now_s}" }', "stark_key", "starkx.stark_key", "names no value"),
     "an HMAC encoding": ('encoding = "felt_pair_hex"', 'encoding = "hex"', "signature", "starkx.signature", "encoded as one of felt_pair_hex"),
     "a PEM key": ('private_key = ["hex"]', 'private_key = ["pem"]', "signature", "starkx.signature", "a snip12 key (secp256k1) is hex"),
     "an account on EIP-712 typed data": ('message = { action = "STARK Key" } }', 'message = { action = "STARK Key" }, account = "0x1" }', "stark_key", "starkx.stark_key", "only SNIP-12 typed data has an account"),
