@@ -139,8 +139,9 @@ class ParadexFake(Fake):
 
     def __init__(self, *args: Any, **knobs: Any) -> None:
         super().__init__(*args, **knobs)
-        self.account = int(self.api_key, 16)
-        self.public_key = int(self.secret, 16)
+        # Anything else (a test's generic key) is an account never onboarded.
+        self.account = _felt(self.api_key)
+        self.public_key = _felt(self.secret)
         self.tokens: set[str] = set()
 
     def _rest_error(self, status: int) -> Any:
@@ -155,7 +156,7 @@ class ParadexFake(Fake):
         expiration = header(headers, "PARADEX-SIGNATURE-EXPIRATION") or ""
         if signature:
             self._note(signature)
-        if _felt(account) != self.account:
+        if self.account is None or self.public_key is None or _felt(account) != self.account:
             return _refused("NOT_ONBOARDED", "User has never called /onboarding endpoint", 400)
         now_s = self.now_ms() // 1000
         if not timestamp.isdigit() or abs(int(timestamp) - now_s) > self.max_skew_s:
