@@ -6,9 +6,9 @@ Starknet address; and the account's spellings that are the same account."""
 from __future__ import annotations
 
 import pytest
+from wsauth import paradex
 
 from tests.reference.ccxt_scenarios import PARADEX_CREDENTIALS
-from wsauth import paradex
 
 OPTS: paradex.Opts = {"now_ms": 1767225600123}
 ETH_KEY, ACCOUNT = PARADEX_CREDENTIALS["A"]["private_key"], PARADEX_CREDENTIALS["A"]["uid"]
