@@ -36,6 +36,12 @@ ALGORITHMS = ("ed25519", "rsa_sha256", "es256")
 # message text, or over the EIP-712 digest of the typed_data table; through
 # the optional coincurve (the wallet extra), else cryptography.
 WALLET_ALGORITHMS = ("eip191", "eip712")
+# STARK-curve signatures (helpers/stark.py): ECDSA with StarkWare's RFC 6979
+# nonce, drawn as ccxt 4.5.90 draws it, over the SNIP-12 (revision 0,
+# Pedersen) hash of the typed_data table, bound to its account; the STARK key
+# is StarkWare's grind of the r of credentials.private_key's (a secp256k1 key,
+# hex) EIP-712 signature of the stark_key table (Paradex's "STARK Key").
+STARK_ALGORITHMS = ("snip12",)
 KEY_FORMS = ("raw", "base64", "raw_base64")  # raw_base64: the base64 text of the secret is the key
 # How credentials.private_key may be written: PEM (PKCS#8 or traditional,
 # optionally encrypted with credentials.password, literal \n accepted), or an
@@ -49,6 +55,9 @@ ENCODINGS = ("hex", "hex_upper", "base64", "hex_base64", "base64url")  # hex_bas
 # lower-case hex digits each, then v (27 or 28) as two hex digits, upper case
 # (1B/1C: derive, polymarket, aster) or lower case (1b/1c: nado).
 WALLET_ENCODINGS = ("rsv_v_upper", "rsv_v_lower")
+# A STARK signature as StarkNet clients send it: the JSON list ["0x<r>","0x<s>"],
+# each felt in lower-case hex without leading zeros (ccxt's json([hex(r), hex(s)])).
+STARK_ENCODINGS = ("felt_pair_hex",)
 DIGESTS_FIRST = HASHES + ("md5",)  # the message's own digest, signed instead of it
 DIGEST_FIRST_ENCODINGS = ("raw", "hex_upper")  # hex_upper: LBank signs the upper-case hex MD5
 # The JWT "alg" each signature algorithm writes in the JWT header.
@@ -78,23 +87,32 @@ class Signature:
 
     @property
     def asymmetric(self) -> bool:
-        return self.hash in ALGORITHMS + WALLET_ALGORITHMS
+        return self.hash in ALGORITHMS + WALLET_ALGORITHMS + STARK_ALGORITHMS
 
     @property
     def wallet(self) -> bool:
         """Signed with a secp256k1 (Ethereum) key: helpers/wallet.py."""
         return self.hash in WALLET_ALGORITHMS
 
+    @property
+    def stark(self) -> bool:
+        """Signed with a STARK key derived from a secp256k1 key: helpers/stark.py
+        (beside helpers/wallet.py)."""
+        return self.hash in STARK_ALGORITHMS
+
 
 @dataclass(frozen=True)
 class TypedData:
-    """EIP-712 typed data (signature.hash = "eip712"): the domain and message
-    are templates; types maps each struct name to its fields, in order."""
+    """EIP-712 typed data (signature.hash = "eip712", and a snip12 signature's
+    stark_key), or SNIP-12 revision 0 typed data (what a snip12 signature
+    signs): the domain and message are templates; types maps each struct name
+    to its fields, in order."""
 
     domain: dict[str, Any]
     types: dict[str, list[dict[str, str]]]
     primary_type: str
     message: dict[str, Any]
+    account: str | None = None  # SNIP-12 only: the account the message is bound to (a template)
 
 
 @dataclass(frozen=True)
@@ -182,7 +200,10 @@ class Variant:
     # The socket greets first (KuCoin's UTA welcome): the auth frame is sent
     # only once the greeting has arrived (direct flow only: generator/flows.py).
     auth_after_greeting: bool = False
-    typed_data: TypedData | None = None  # what an eip712 signature signs
+    typed_data: TypedData | None = None  # what an eip712 or snip12 signature signs
+    # snip12: the EIP-712 typed data whose signature by credentials.private_key
+    # gives the STARK key (constants only)
+    stark_key: TypedData | None = None
     # The value graph, built once here and read by the renderer: the values
     # each derived value reads (beyond values.VALUES' own needs), and the
     # values each part of the table names.
@@ -265,6 +286,10 @@ PAYLOAD_KEYS = _schema(Payload)
 TYPED_DATA_KEYS = _schema(TypedData)
 # EIP-712's domain fields and their types (a domain holds a subset, in this order).
 EIP712_DOMAIN = {"name": "string", "version": "string", "chainId": "uint256", "verifyingContract": "address", "salt": "bytes32"}
+# SNIP-12 revision 0: the StarkNetDomain fields, in the order they are hashed,
+# and the field types helpers/stark.py encodes (a felt, a felt array, a struct).
+SNIP12_DOMAIN = ("name", "chainId", "version")
+SNIP12_TYPE = re.compile(r"(?:felt|[A-Z][A-Za-z0-9_]*)\*?\Z")
 EIP712_TYPE = re.compile(r"(?:u?int(?:8|16|24|32|40|48|56|64|72|80|88|96|104|112|120|128|136|144|152|160|168|176|184|192|200|208|216|224|232|240|248|256)?|bytes(?:[1-9]|[12][0-9]|3[0-2])?|address|bool|string|[A-Z][A-Za-z0-9_]*)(?:\[[0-9]*\])*\Z")
 
 
@@ -446,10 +471,12 @@ def _signature(check: _Checker, table: str, data: object) -> tuple[Signature | N
     data = check.table(table, "signature", data, SIGNATURE_KEYS)
     if data is None:
         return None, {}
-    check.choice(sub, "hash", data["hash"], HASHES + ALGORITHMS + WALLET_ALGORITHMS)
+    check.choice(sub, "hash", data["hash"], HASHES + ALGORITHMS + WALLET_ALGORITHMS + STARK_ALGORITHMS)
     wallet = data["hash"] in WALLET_ALGORITHMS
+    stark = data["hash"] in STARK_ALGORITHMS
+    typed = data["hash"] in ("eip712",) + STARK_ALGORITHMS  # signs the typed_data table
     forms: tuple[str, ...] = ()
-    if data["hash"] in ALGORITHMS + WALLET_ALGORITHMS:
+    if data["hash"] in ALGORITHMS + WALLET_ALGORITHMS + STARK_ALGORITHMS:
         if "key" in data:
             check.error(sub, "key", f"{data['hash']} signs with credentials.private_key: use private_key, not key")
         if "private_key" not in data:
@@ -463,20 +490,20 @@ def _signature(check: _Checker, table: str, data: object) -> tuple[Signature | N
             check.error(sub, None, "missing key 'key'")
         else:
             check.choice(sub, "key", data["key"], KEY_FORMS)
-    if check.choice(sub, "encoding", data["encoding"], ENCODINGS + WALLET_ENCODINGS):
+    if check.choice(sub, "encoding", data["encoding"], ENCODINGS + WALLET_ENCODINGS + STARK_ENCODINGS):
         if data["hash"] in ALGORITHMS and data["encoding"] not in ("hex", "base64", "base64url"):
             check.error(sub, "encoding", f"a {data['hash']} signature is encoded as hex, base64 or base64url")
-        if wallet != (data["encoding"] in WALLET_ENCODINGS):
-            want = ", ".join(WALLET_ENCODINGS) if wallet else ", ".join(ENCODINGS)
+        elif (wallet, stark) != (data["encoding"] in WALLET_ENCODINGS, data["encoding"] in STARK_ENCODINGS):
+            want = ", ".join(WALLET_ENCODINGS if wallet else STARK_ENCODINGS if stark else ENCODINGS)
             check.error(sub, "encoding", f"a {data['hash']} signature is encoded as one of {want}")
     if "delegates" in data and check.typed(sub, "delegates", data["delegates"], bool) and not wallet:
         check.error(sub, "delegates", "only a wallet signature (eip191, eip712) has a wallet to delegate from")
-    if data["hash"] == "eip712" and "message" in data:
-        check.error(sub, "message", "an eip712 signature signs the typed_data table, not a message")
-    elif data["hash"] != "eip712" and "message" not in data:
+    if typed and "message" in data:
+        check.error(sub, "message", f"an {data['hash']} signature signs the typed_data table, not a message")
+    elif not typed and "message" not in data:
         check.error(sub, None, "missing key 'message'")
-    if wallet:
-        for key in ("digest_first", "query") + (("prefix",) if data["hash"] == "eip712" else ()):
+    if wallet or stark:
+        for key in ("digest_first", "query") + (("prefix",) if typed else ()):
             if key in data:
                 check.error(sub, key, f"not used by a {data['hash']} signature")
     if "digest_first" in data:
@@ -521,7 +548,7 @@ def _key_forms(check: _Checker, table: str, algorithm: str, forms: object) -> tu
     for form in forms:
         if not check.choice(table, "private_key", form, PRIVATE_KEY_FORMS):
             continue
-        if algorithm in WALLET_ALGORITHMS:
+        if algorithm in WALLET_ALGORITHMS + STARK_ALGORITHMS:
             if form not in WALLET_KEY_FORMS:
                 check.error(table, "private_key", f"a {algorithm} key (secp256k1) is {', '.join(WALLET_KEY_FORMS)}")
         elif form in WALLET_KEY_FORMS:
@@ -570,18 +597,27 @@ def _jwt(check: _Checker, table: str, data: object, signature: object) -> tuple[
     return Jwt(dict(header), dict(data["claims"])), names
 
 
-def _typed_data(check: _Checker, table: str, data: object) -> tuple[TypedData | None, list[str] | None]:
-    """The EIP-712 typed data an eip712 signature signs, and the names its
-    domain and message read."""
-    sub = table + ".typed_data"
-    data = check.table(table, "typed_data", data, TYPED_DATA_KEYS)
+def _typed_data(
+    check: _Checker, table: str, data: object, standard: str = "eip712", key: str = "typed_data"
+) -> tuple[TypedData | None, list[str] | None]:
+    """The typed data a signature signs (``standard``: "eip712", or "snip12"
+    for SNIP-12 revision 0, bound to its ``account``), and the names its
+    domain, message and account read."""
+    sub = f"{table}.{key}"
+    data = check.table(table, key, data, TYPED_DATA_KEYS)
     if data is None:
         return None, None
+    snip12 = standard == "snip12"
+    pattern, domain_fields = (SNIP12_TYPE, SNIP12_DOMAIN) if snip12 else (EIP712_TYPE, tuple(EIP712_DOMAIN))
     ok = check.typed(sub, "primary_type", data["primary_type"], str)
+    if snip12 != ("account" in data):
+        check.error(sub, "account", "a SNIP-12 message is bound to an account: give it" if snip12 else "only SNIP-12 typed data has an account")
+        ok = False
     types = data["types"]
     if check.typed(sub, "types", types, dict):
-        if "EIP712Domain" in types:
-            check.error(sub, "types", "EIP712Domain comes from the domain's fields: do not list it")
+        for builtin in ("EIP712Domain", "StarkNetDomain"):
+            if builtin in types:
+                check.error(sub, "types", f"{builtin} comes from the domain's fields: do not list it")
         for name, struct in types.items():
             if not re.fullmatch(r"[A-Z][A-Za-z0-9_]*", name):
                 check.error(sub, "types", f"{name!r} is not a struct name")
@@ -593,8 +629,9 @@ def _typed_data(check: _Checker, table: str, data: object) -> tuple[TypedData | 
                 if not isinstance(item, dict) or set(item) != {"name", "type"} or not all(isinstance(v, str) for v in item.values()):
                     check.error(sub, "types", f"{name!r}: each field is {{ name = \"...\", type = \"...\" }}")
                     ok = False
-                elif not EIP712_TYPE.match(item["type"]) or (item["type"][:1].isupper() and item["type"].partition("[")[0] not in types):
-                    check.error(sub, "types", f"{name!r}.{item['name']}: {item['type']!r} is not an EIP-712 type")
+                elif not pattern.match(item["type"]) or (item["type"][:1].isupper() and item["type"].partition("[")[0].rstrip("*") not in types):
+                    kind = "a SNIP-12 (revision 0)" if snip12 else "an EIP-712"
+                    check.error(sub, "types", f"{name!r}.{item['name']}: {item['type']!r} is not {kind} type")
                     ok = False
     else:
         ok = False
@@ -602,18 +639,25 @@ def _typed_data(check: _Checker, table: str, data: object) -> tuple[TypedData | 
         check.error(sub, "primary_type", f"{data['primary_type']!r} is not one of the types")
         ok = False
     names: list[str] | None = []
-    for key in ("domain", "message"):
-        if not check.typed(sub, key, data[key], dict):
+    for part in ("domain", "message"):
+        if not check.typed(sub, part, data[part], dict):
             names = None
             continue
-        found = check.template(sub, key, data[key])
+        found = check.template(sub, part, data[part])
         names = None if found is None or names is None else names + found
+    if snip12 and "account" in data:
+        account = check.text(sub, "account", data["account"])
+        names = None if account is None or names is None else names + account
     domain = data["domain"]
     if isinstance(domain, dict):
-        for key in domain:
-            if key not in EIP712_DOMAIN:
-                check.error(sub, "domain", f"{key!r} is not an EIP-712 domain field ({', '.join(EIP712_DOMAIN)})")
+        for field_name in domain:
+            if field_name not in domain_fields:
+                kind = "a SNIP-12 StarkNetDomain" if snip12 else "an EIP-712 domain"
+                check.error(sub, "domain", f"{field_name!r} is not {kind} field ({', '.join(domain_fields)})")
                 ok = False
+        if snip12 and ok and sorted(domain) != sorted(domain_fields):
+            check.error(sub, "domain", f"a StarkNetDomain holds {', '.join(domain_fields)}")
+            ok = False
     if ok and isinstance(data["message"], dict):
         fields_of = [item["name"] for item in types[data["primary_type"]]]
         if sorted(data["message"]) != sorted(fields_of):
@@ -621,7 +665,10 @@ def _typed_data(check: _Checker, table: str, data: object) -> tuple[TypedData | 
             ok = False
     if names is None or not ok:
         return None, None
-    typed = TypedData(dict(domain), {name: [dict(item) for item in struct] for name, struct in types.items()}, data["primary_type"], dict(data["message"]))
+    typed = TypedData(
+        dict(domain), {name: [dict(item) for item in struct] for name, struct in types.items()},
+        data["primary_type"], dict(data["message"]), data.get("account"),
+    )
     return typed, names
 
 
@@ -769,17 +816,26 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         signature, found = _signature(check, table, data["signature"])
         derived |= found
         valid &= signature is not None
-    typed_data = None
-    eip712 = isinstance(data.get("signature"), dict) and data["signature"].get("hash") == "eip712"
+    typed_data = stark_key = None
+    signs = data["signature"].get("hash") if isinstance(data.get("signature"), dict) else None
     if "typed_data" in data:
-        typed_data, typed_names = _typed_data(check, table, data["typed_data"])
+        typed_data, typed_names = _typed_data(check, table, data["typed_data"], "snip12" if signs in STARK_ALGORITHMS else "eip712")
         valid &= typed_data is not None
-        if not eip712:
-            check.error(f"{table}.typed_data", None, "only an eip712 signature signs typed data")
+        if signs not in ("eip712",) + STARK_ALGORITHMS:
+            check.error(f"{table}.typed_data", None, "only an eip712 or snip12 signature signs typed data")
         elif typed_names is not None and signature is not None:
             derived["signature"] = derived.get("signature", []) + typed_names
-    elif eip712:
-        check.error(table, None, "an eip712 signature needs a typed_data table: what it signs")
+    elif signs in ("eip712",) + STARK_ALGORITHMS:
+        check.error(table, None, f"an {signs} signature needs a typed_data table: what it signs")
+    if "stark_key" in data:
+        stark_key, key_names = _typed_data(check, table, data["stark_key"], "eip712", "stark_key")
+        valid &= stark_key is not None
+        if signs not in STARK_ALGORITHMS:
+            check.error(f"{table}.stark_key", None, "only a snip12 signature signs with a STARK key")
+        if key_names:
+            check.error(f"{table}.stark_key", None, "the STARK key is one per wallet key: its typed data names no value")
+    elif signs in STARK_ALGORITHMS:
+        check.error(table, None, "a snip12 signature needs a stark_key table: what the wallet key signs to give the STARK key")
     jwt = None
     if "jwt" in data:
         jwt, jwt_names = _jwt(check, table, data["jwt"], data.get("signature"))
@@ -876,6 +932,7 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         jwt=jwt,
         auth_after_greeting=data.get("auth_after_greeting", False),
         typed_data=typed_data,
+        stark_key=stark_key,
         needs=derived,
         parts=uses,
     )
@@ -899,6 +956,8 @@ def _check_uses(
     signature = data.get("signature")
     if used & {"address", "wallet_subaccount"} and not (isinstance(signature, dict) and signature.get("hash") in WALLET_ALGORITHMS):
         check.error(table, None, "{address}/{wallet_subaccount} are the wallet key's: they need a wallet signature (eip191, eip712)")
+    if "starknet_account" in used and not (isinstance(signature, dict) and signature.get("hash") in STARK_ALGORITHMS):
+        check.error(table, None, "{starknet_account} is the account a STARK key signs for: it needs a snip12 signature")
     if "nonce" in used and "nonce" not in data:
         check.error(table, None, "{nonce} needs a nonce source (nonce = ...)")
     if "nonce" in data and "nonce" not in used:

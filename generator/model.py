@@ -22,11 +22,13 @@ _HASH_WORDS = {
     "sha256": "HMAC-SHA256", "sha384": "HMAC-SHA384", "sha512": "HMAC-SHA512",
     "ed25519": "Ed25519", "rsa_sha256": "RSA PKCS#1 v1.5 with SHA-256", "es256": "ECDSA P-256 with SHA-256 (RFC 6979)",
     "eip191": "EIP-191 personal_sign (secp256k1, RFC 6979)", "eip712": "EIP-712 (secp256k1, RFC 6979)",
+    "snip12": "STARK-curve ECDSA over its SNIP-12 (revision 0, Pedersen) hash (StarkWare's RFC 6979 nonce, drawn as ccxt 4.5.90 draws it)",
 }
 _ENCODING_WORDS = {
     "hex": "hex", "hex_upper": "upper-case hex", "base64": "base64",
     "hex_base64": "base64 of the hex text", "base64url": "unpadded base64url",
     "rsv_v_upper": "0x r s v (v as 1B/1C)", "rsv_v_lower": "0x r s v (v as 1b/1c)",
+    "felt_pair_hex": 'the JSON list ["0x<r>","0x<s>"]',
 }
 _KEY_WORDS = {"raw": "credentials.secret", "base64": "the base64-decoded credentials.secret",
               "raw_base64": "the base64 text of credentials.secret"}
@@ -140,6 +142,11 @@ class VariantModel:
         return self.v.signature is not None and self.v.signature.wallet
 
     @property
+    def stark(self) -> bool:
+        """Signs with a STARK key derived from a secp256k1 wallet key (helpers/stark.py)."""
+        return self.v.signature is not None and self.v.signature.stark
+
+    @property
     def derives_address(self) -> bool:
         """Some callback reads the key's address ({address}, {wallet_subaccount})."""
         return any(_FROM_PRIVATE_KEY & set(cb.defines) for cb in self.callbacks.values())
@@ -179,6 +186,12 @@ def _signing_words(s: Signature, *, jwt: bool) -> str:
     key = "credentials.private_key" if s.asymmetric else _KEY_WORDS[str(s.key)]
     if s.hash == "eip712":
         return f"Signs the typed data: {_HASH_WORDS[s.hash]} with {key}, {_ENCODING_WORDS[s.encoding]}."
+    if s.stark:
+        return (
+            f"Signs the typed data: {_HASH_WORDS[s.hash]} with the STARK key ground from {key}'s EIP-712 "
+            f"signature of the stark_key typed data (NOT constant-time: pure-Python STARK curve), "
+            f"{_ENCODING_WORDS[s.encoding]}."
+        )
     message = _show(s.prefix + s.message)
     if s.digest_first:
         message = f"the {s.digest_first} digest of {_show(s.message)}" + (f" after {_show(s.prefix)}" if s.prefix else "")
@@ -241,8 +254,20 @@ class ModuleModel:
 
     @property
     def wallet(self) -> bool:
-        """Carries helpers/wallet.py: signs with a wallet key or reads a wallet address."""
-        return any(vm.wallet or "wallet_address" in vm.credentials for vm in self.variants)
+        """Carries helpers/wallet.py: signs with a wallet key (or a STARK key
+        derived from one) or reads a wallet address."""
+        return any(vm.wallet or vm.stark or "wallet_address" in vm.credentials for vm in self.variants)
+
+    @property
+    def stark(self) -> bool:
+        """Carries helpers/stark.py: signs with a STARK key."""
+        return any(vm.stark for vm in self.variants)
+
+    @property
+    def valid_uid(self) -> str:
+        """A well-formed credentials.uid for the generated tests: a Starknet
+        account address where a STARK key signs for one, else any account id."""
+        return "0x" + "123456789abcdef" * 4 + "0" if self.stark else "uid-42"
 
     @property
     def api_key_optional(self) -> bool:
@@ -253,7 +278,7 @@ class ModuleModel:
     @property
     def extra(self) -> str | None:
         """The wsauth extra signing needs beyond the standard library."""
-        if any(vm.wallet for vm in self.variants):
+        if any(vm.wallet or vm.stark for vm in self.variants):
             return "wallet"
         return "keys" if any(vm.asymmetric for vm in self.variants) else None
 

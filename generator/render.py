@@ -100,9 +100,15 @@ def _constant(data: object) -> object:
 
 def signed_bytes(v: Variant) -> str:
     """The bytes a signature signs: the prefix, then the message or its
-    digest; for EIP-712, the digest of the typed data."""
+    digest; for EIP-712, the digest of the typed data; for SNIP-12, the
+    typed data's message hash (a felt)."""
     s = v.signature
     assert s is not None
+    if s.stark:
+        t = v.typed_data
+        assert t is not None and t.account is not None
+        account = f"_snip12_felt({values.text(t.account)}, 'account')"
+        return f"_snip12_message_hash({values.literal(t.domain)}, {pyrepr(t.types)}, {pyrepr(t.primary_type)}, {values.literal(t.message)}, {account})"
     if v.typed_data is not None:
         t = v.typed_data
         return f"_eip712_digest({values.literal(t.domain)}, {pyrepr(t.types)}, {pyrepr(t.primary_type)}, {values.literal(t.message)})"

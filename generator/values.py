@@ -72,6 +72,10 @@ VALUES: Mapping[str, Value] = {
     # bytes, then the subaccount name (credentials.uid, "default" when not
     # given) in at most 12 bytes, zero-padded; 0x and lower-case hex.
     "wallet_subaccount": Value("str", ("address",), "wallet_subaccount = _wallet_subaccount(address, credentials.uid)"),
+    # The Starknet account a STARK key signs for (Paradex's account address),
+    # credentials.uid as StarkNet writes it: 0x and lower-case hex without
+    # leading zeros (checked: hex below 2^251). See helpers/stark.py.
+    "starknet_account": Value("str", ("uid",), 'starknet_account = _starknet_address(uid, "credentials.uid")'),
     "now_ms": Value("int", code="now_ms = _now_ms(options)"),
     "now_s": Value("int", ("now_ms",), "now_s = now_ms // 1000"),
     "expires_ms": Value("int", ("now_ms",), 'expires_ms = now_ms + {{ config("expires_after_ms") }}'),

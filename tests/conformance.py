@@ -68,6 +68,10 @@ NOT_AUTHENTICATION: dict[tuple[str, str, str], str] = {
     ("bingx", "rest_headers", "X-SOURCE-KEY"): "ccxt's broker id at BingX; not part of the signed request",
     ("mexc", "rest_headers", "source"): "ccxt's broker id at MEXC; not part of the signed request",
     ("deepcoin", "rest_headers", "appid"): "ccxt's app id at Deepcoin (broker attribution); not signed",
+    ("paradex", "rest_headers", "PARADEX-PARTNER"): (
+        "ccxt's broker attribution at Paradex (options.broker 'CCXT'); not signed, "
+        "and not among the headers Paradex's Get JWT documents"
+    ),
     ("kucoin", "rest_headers", "KC-API-PARTNER"): _KUCOIN_PARTNER,
     ("kucoin", "rest_headers", "KC-API-PARTNER-SIGN"): _KUCOIN_PARTNER,
     ("kucoin", "rest_headers", "KC-API-PARTNER-VERIFY"): _KUCOIN_PARTNER,
@@ -84,6 +88,14 @@ NOT_AUTHENTICATION: dict[tuple[str, str, str], str] = {
 # Sockets we open where the exchange's current documentation says, not where
 # ccxt 4.5.90 does: entry -> (ccxt's URL, ours, why).
 DOCUMENTED_URLS: dict[str, tuple[str, str, str]] = {
+    "paradex": (
+        "wss://ws.api.prod.paradex.trade/v1?sbeSchemaId=1&sbeSchemaVersion=3",
+        "wss://ws.api.prod.paradex.trade/v1",
+        "Paradex's WebSocket introduction (docs.paradex.trade/ws/general-information/introduction) "
+        "names 'wss://ws.api.prod.paradex.trade/v1'; ccxt asks for Simple Binary Encoding on the "
+        "data channels, which the docs require 'for public channel payloads' only (as of 21 "
+        "September 2026): private channels stay JSON, what a session's caller reads",
+    ),
     "alpaca_crypto": (
         "wss://stream.data.alpaca.markets/v1beta2/crypto",
         "wss://stream.data.alpaca.markets/v1beta3/crypto/us",

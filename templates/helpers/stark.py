@@ -266,13 +266,16 @@ def _stark_grind_key(key_seed: int) -> int:
     limit = _STARK_N
     bound = (1 << 256) - (1 << 256) % limit
     seed = key_seed.to_bytes(max(1, (key_seed.bit_length() + 7) // 8), "big")
-    index = 0
-    while True:
+
+    def draw(index: int) -> int:
         salt = index.to_bytes(max(1, (index.bit_length() + 7) // 8), "big")
-        key = int.from_bytes(_hashlib.sha256(seed + salt).digest(), "big")
-        if key < bound:
-            return key % limit
+        return int.from_bytes(_hashlib.sha256(seed + salt).digest(), "big")
+
+    index, key = 0, draw(0)
+    while key >= bound:  # refused: the next index
         index += 1
+        key = draw(index)
+    return key % limit
 
 
 def _stark_nonce(
@@ -301,16 +304,21 @@ def _stark_nonce(
     k = _hmac.new(k, v + b"\x01" + bx, _hashlib.sha256).digest()
     v = _hmac.new(k, v, _hashlib.sha256).digest()
     blocks = 2 if ccxt_draw else 1
-    while True:
+
+    def draw() -> int:
+        nonlocal v
         t = b""
         for _ in range(blocks):
             v = _hmac.new(k, v, _hashlib.sha256).digest()
             t += v
-        candidate = bits2int(t)
-        if 1 <= candidate < n:
-            return candidate
+        return bits2int(t)
+
+    candidate = draw()
+    while not 1 <= candidate < n:  # refused: RFC 6979's next draw
         k = _hmac.new(k, v + b"\x00", _hashlib.sha256).digest()
         v = _hmac.new(k, v, _hashlib.sha256).digest()
+        candidate = draw()
+    return candidate
 
 
 def _stark_sign(
@@ -325,18 +333,23 @@ def _stark_sign(
         raise _fail("a STARK signature is over a message hash below 2^251")
     if not 0 < private_key < n:
         raise _fail("a STARK private key must be between 1 and the curve order - 1")
-    while True:
-        k = _stark_nonce(msg_hash, private_key, seed, ccxt_draw)
-        seed = 1 if seed is None else seed + 1
+
+    def attempt(k: int) -> tuple[int, int] | None:
         point = _stark_affine(_stark_multiply(k, _STARK_G))
         assert point is not None  # 0 < k < n
         r = point[0]  # StarkWare's variant: r = x, not x mod n
         if not 1 <= r < bound or (msg_hash + r * private_key) % n == 0:
-            continue
+            return None
         w = k * pow(msg_hash + r * private_key, -1, n) % n
         if not 1 <= w < bound:
-            continue
+            return None
         return (r, pow(w, -1, n))
+
+    signature = None
+    while signature is None:  # a refused nonce: the next seed
+        signature = attempt(_stark_nonce(msg_hash, private_key, seed, ccxt_draw))
+        seed = 1 if seed is None else seed + 1
+    return signature
 
 
 def _stark_verify(msg_hash: int, r: int, s: int, public_key: int) -> bool:
@@ -518,3 +531,17 @@ def _stark_account_address(
         ]
     )
     return raw % _L2_ADDRESS_BOUND
+
+
+def _starknet_address(text: str, field: str) -> str:
+    """A Starknet account address as StarkNet writes it (0x, lower-case hex,
+    no leading zeros), from hex with or without 0x and leading zeros. The
+    message names the field and the form, never the value."""
+    expected = f"{field} must be a Starknet account address: 0x and at most 64 hex digits, below 2^251"
+    digits = text[2:] if text[:2] in ("0x", "0X") else text
+    if not 0 < len(digits) <= 64 or not set(digits) <= set("0123456789abcdefABCDEF"):
+        raise _fail(expected)
+    value = int(digits, 16)
+    if not 0 < value < _L2_ADDRESS_BOUND:
+        raise _fail(expected)
+    return hex(value)

@@ -41,6 +41,7 @@ hollaex        handshake /stream              handshake with a valid signed quer
 bullish        pre_auth /trading-api/v1/private-data  handshake with an issued JWT_COOKIE
 gemini         handshake /v1/order/events     handshake with valid signed X-GEMINI-* headers, nonce above the last
 coinbase       inline   /                     private subscribe whose CDP JWT (EdDSA or ES256) verifies
+paradex        pre_auth /v1                   ``auth`` frame with a JWT it issued for a verified STARK signature
 ============== ======== ===================== ========================================
 
 REST paths: binanceusdm ``/fapi/v1/listenKey`` (POST/PUT/DELETE),
@@ -50,7 +51,9 @@ binancemargin ``/sapi/v1/userListenToken`` (POST, API key only),
 kucoin ``/api/v1/bullet-private`` (POST, API key v2 headers; the reply names the socket),
 lbank ``/v2/subscribe/get_key.do`` (POST, signed over an MD5 digest),
 kraken ``/0/private/GetWebSocketsToken`` (POST), bullish
-``/trading-api/v1/users/hmac/login`` (GET). Secrets for kraken and
+``/trading-api/v1/users/hmac/login`` (GET), paradex ``/v1/auth`` (POST,
+STARK-signed headers; ``api_key`` is the account address, ``secret`` its STARK
+public key). Secrets for kraken and
 krakenfutures must be base64 (ValueError otherwise); coinbase's ``secret`` is
 the PEM of the CDP key's public half (Ed25519 or P-256).
 
@@ -136,6 +139,7 @@ from .kucoin import KucoinFake
 from .kucoinuta import KucoinUtaFake
 from .lbank import LbankFake
 from .nado import NadoFake
+from .paradex import ParadexFake
 from .weex import WeexFake
 
 KINDS: dict[str, type[Fake]] = {
@@ -161,6 +165,7 @@ KINDS: dict[str, type[Fake]] = {
         BullishFake,
         GeminiFake,
         CoinbaseFake,
+        ParadexFake,
     )
 }
 

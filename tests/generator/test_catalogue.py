@@ -1148,7 +1148,7 @@ def test_eip712_needs_its_typed_data_and_only_eip712_has_one(tmp_path: Path) -> 
     path = write(tmp_path, WALLET[:start] + WALLET[end:])
     assert_reported(refused(path), path, 1, "wallet", "needs a typed_data table")
     path = write(tmp_path, edited('hash = "eip712", private_key', 'message = "{now_ms}", hash = "eip191", private_key', WALLET))
-    assert_reported(refused(path), path, 7, "wallet.typed_data", "only an eip712 signature signs typed data")
+    assert_reported(refused(path), path, 7, "wallet.typed_data", "only an eip712 or snip12 signature signs typed data")
 
 
 def test_a_wallet_address_needs_a_wallet_key(tmp_path: Path) -> None:

@@ -1055,6 +1055,54 @@ LIGHTER = Entry(
     },
 )
 
+# --- a STARK key derived from a wallet key: paradex ---------------------------
+
+# What ccxt 4.5.90's paradex reads from GET /v1/system/config, preset in
+# ex.options so that no such call is made: the production chain ids (the
+# Ethereum chain id is the "STARK Key" message's, the Starknet chain id the
+# /v1/auth domain's), and the account class hashes ccxt derives the account
+# address with (paradex-py's and ccxt's own testnet fixture values; our module
+# is given the address as credentials.uid: see exchanges.toml).
+PARADEX_SYSTEM_CONFIG = {
+    "l1_chain_id": "1",
+    "starknet_chain_id": "PRIVATE_SN_PARACLEAR_MAINNET",
+    "paraclear_account_hash": "0x41cb0280ebadaa75f996d8d92c6f265f6d040bb3ba442e5f86a554f1765244e",
+    "paraclear_account_proxy_hash": "0x3530cc4759d78042f1b543bf797f5f3d647cde0388c33734cf91b7f7b9314a9",
+}
+# The wallet sets, and the account ccxt's retrieve_account derives for each key
+# under PARADEX_SYSTEM_CONFIG; set B's written with its leading zeros (64
+# digits), as a user may paste it: ccxt's header has none, nor has ours.
+PARADEX_ACCOUNTS = {
+    "A": "0x76fed851b21797495189ccee85fb6e8a10b9be30461653b9a68cab124237bc5",
+    "B": "0x07030c4f36d67963293169059164ff6ea88bcba2f0ba560a397755ed6482f1d4",
+}
+PARADEX_CREDENTIALS = {name: {**creds, "uid": PARADEX_ACCOUNTS[name]} for name, creds in wallet_credentials().items()}
+
+# ccxt 4.5.90 paradex.py authenticate_rest (POST /v1/auth, its JWT) and
+# pro/paradex.py authenticate (the JWT in a JSON-RPC auth frame).
+PARADEX = Entry(
+    entry="paradex",
+    call=WATCH_ORDERS,
+    auth_frame={"method": "auth"},
+    channel="orders.ALL",
+    markets=(market("BTC-USD-PERP", "BTC/USD:USDC", "swap"),),
+    options={"systemConfig": PARADEX_SYSTEM_CONFIG},
+    credentials=PARADEX_CREDENTIALS,
+    private_key_key="privateKey",
+    uid_key="paradexAccountAddress",  # no ccxt setting: ccxt derives the address, ours is given it
+    rest=(RestReply("/v1/auth", {"jwt_token": Given("token")}),),
+    # the auth reply (docs.paradex.trade/ws/general-information/authentication)
+    replies=(Reply({"method": "auth"}, ({"jsonrpc": "2.0", "result": {"node_id": "a1b2c3d4e5f6g7h8"}, "id": Echo(("id",))},)),),
+    request_id_counter=("requestId",),
+    tokens=(
+        "eyJhbGciOiJFUzM4NCJ9.eyJzdWIiOiIweDEifQ.capture-jwt-1",
+        "eyJhbGciOiJFUzM4NCJ9.eyJzdWIiOiIweDIifQ.capture-jwt-2",
+        "eyJhbGciOiJFUzM4NCJ9.eyJzdWIiOiIweDMifQ.capture-jwt-3",
+        "eyJhbGciOiJFUzM4NCJ9.eyJzdWIiOiIweDQifQ.capture-jwt-4",
+    ),
+)
+
+
 ENTRIES: tuple[Entry, ...] = (
     BYBIT, replace(BYBIT, entry="bybiteu"), replace(BYBIT, entry="bybitid"),
     OKX, replace(OKX, entry="myokx"), replace(OKX, entry="okxus"), BITGET, BITGET_MARGIN, BITGET_SWAP, BITGET_FUTURE, BITGET_UTA,
@@ -1078,4 +1126,5 @@ ENTRIES: tuple[Entry, ...] = (
     EXTENDED, BULLISH,
     WOOFIPRO, replace(WOOFIPRO, entry="modetrade"), UPBIT, replace(UPBIT, entry="bithumb"),
     DERIVE, NADO, POLYMARKET, LIGHTER,
+    PARADEX,
 )
