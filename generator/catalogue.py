@@ -97,7 +97,11 @@ class Rest:
     url: str
     headers: dict[str, str]
     body: str
-    token: str  # where the reply holds the token
+    token: str | None = None  # where the reply's JSON holds the token
+    # Or: the reply headers that carry the session (GRVT's Set-Cookie and
+    # X-Grvt-Account-Id), put on the handshake as they came (a Set-Cookie as
+    # the Cookie its cookie pairs make).
+    token_headers: list[str] | None = None
     error_code: str | None = None  # where an error reply holds its code
     error_message: str | None = None  # and its message
     url_query: str | None = None  # the URL's query string (after "?"), a template: signed requests
@@ -508,7 +512,12 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
         return None, {}
     check.choice(sub, "method", data["method"], ("GET", "POST", "PUT"))
     check.url(sub, "url", data["url"], ("https://", "http://"))
-    check.keypath(sub, "token", data["token"])
+    if ("token" in data) == ("token_headers" in data):
+        check.error(sub, None, "the token comes from the reply's JSON (token) or from its headers (token_headers): one of them")
+    if "token" in data:
+        check.keypath(sub, "token", data["token"])
+    if "token_headers" in data:
+        _token_headers(check, sub, data["token_headers"])
     for key in ("error_code", "error_message", "ws_url", "ping_interval"):
         if key in data:
             check.keypath(sub, key, data[key])
@@ -523,12 +532,31 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
         where = "headers" if "token" in headers else "body" if "token" in body else "url_query"
         check.error(sub, where, "cannot use {token}: it is what the call returns")
     rest = Rest(
-        data["method"], data["url"], dict(data["headers"]), data["body"], data["token"],
+        data["method"], data["url"], dict(data["headers"]), data["body"], data.get("token"),
+        list(data["token_headers"]) if "token_headers" in data else None,
         data.get("error_code"), data.get("error_message"), data.get("url_query"),
         data.get("ws_url"), data.get("ping_interval"),
     )
     # The body is always sent: what it names is used even when no header signs it.
     return rest, {"rest": headers + url_query + ["body"], "body": body}
+
+
+def _token_headers(check: _Checker, table: str, names: object) -> None:
+    """Reply header names, at least one, none twice (HTTP names ignore case)."""
+    if not check.typed(table, "token_headers", names, list) or not names:
+        if names == []:
+            check.error(table, "token_headers", "names no header")
+        return
+    assert isinstance(names, list)
+    seen: set[str] = set()
+    for name in names:
+        if not check.typed(table, "token_headers", name, str):
+            continue
+        if not HEADER_NAME.match(name):
+            check.error(table, "token_headers", f"{name!r} is not a header name")
+        elif name.lower() in seen:
+            check.error(table, "token_headers", f"{name!r} is named twice")
+        seen.add(name.lower())
 
 
 def _headers(check: _Checker, table: str, headers: object, key: str = "headers") -> list[str] | None:
@@ -751,9 +779,10 @@ def _check_uses(
         check.error(table, None, "{signed_password} is signed with the signature table's recipe: there is none")
     if "signature" in data and "signature" not in used:
         check.error(table, "signature", "the signature is computed but never sent")
-    if used & {"expires_ms", "expires_s"} and "expires_after_ms" not in data:
-        check.error(table, None, "{expires_ms}/{expires_s} need expires_after_ms")
-    if "expires_after_ms" in data and not used & {"expires_ms", "expires_s"}:
+    expiries = {"expires_ms", "expires_s", "expires_ns"}
+    if used & expiries and "expires_after_ms" not in data:
+        check.error(table, None, "{expires_ms}/{expires_s}/{expires_ns} need expires_after_ms")
+    if "expires_after_ms" in data and not used & expiries:
         check.error(table, "expires_after_ms", "set but never used")
     if "nonce" in used and "nonce" not in data:
         check.error(table, None, "{nonce} needs a nonce source (nonce = ...)")
@@ -763,6 +792,10 @@ def _check_uses(
         check.error(table, None, "{jwt_input}/{jwt} need a jwt table")
     if "jwt" in data and "jwt" not in used:
         check.error(table, "jwt", "the JWT is built but never sent")
+    if isinstance(data.get("rest"), dict) and "token_headers" in data["rest"]:
+        for part, names in sorted(uses.items()):
+            if "token" in _expand(names, derived):
+                check.error(table, part, "cannot use {token}: the session is the reply's headers, carried onto the handshake as they are")
     for part in ("keepalive", "close", "ping_frame"):
         if "token" in uses.get(part, []):
             check.error(table, part, "cannot use {token}: it is built with the first call")

@@ -38,6 +38,8 @@ class Nonce:
 NONCES: Mapping[str, Nonce] = {
     "now_ms": Nonce('nonce = _option_id(options, "nonce", now_ms)', ("now_ms",)),
     "now_s": Nonce('nonce = _option_id(options, "nonce", now_ms // 1000)', ("now_ms",)),
+    # Microseconds (Aster's v3 nonce): the millisecond clock times 1000, as ccxt draws it.
+    "now_us": Nonce('nonce = _option_id(options, "nonce", now_ms * 1000)', ("now_ms",)),
     # Strictly increasing per API key, process-wide.
     "increasing_ms": Nonce(
         'nonce = _option_id(options, "nonce", 0) if "nonce" in options else _next_nonce(api_key, now_ms)',
@@ -62,8 +64,11 @@ VALUES: Mapping[str, Value] = {
     "uid": Value("str", code='uid = _credential(credentials.uid, "uid")'),
     "now_ms": Value("int", code="now_ms = _now_ms(options)"),
     "now_s": Value("int", ("now_ms",), "now_s = now_ms // 1000"),
+    "now_us": Value("int", ("now_ms",), "now_us = now_ms * 1000"),
     "expires_ms": Value("int", ("now_ms",), 'expires_ms = now_ms + {{ config("expires_after_ms") }}'),
     "expires_s": Value("int", ("now_ms",), 'expires_s = (now_ms + {{ config("expires_after_ms") }}) // 1000'),
+    # Nanoseconds (GRVT's signature expiration).
+    "expires_ns": Value("int", ("now_ms",), 'expires_ns = (now_ms + {{ config("expires_after_ms") }}) * 1_000_000'),
     "iso_s": Value("str", ("now_ms",), "iso_s = _iso_seconds(now_ms)"),
     # ISO 8601 UTC with milliseconds and "Z".
     "iso_ms": Value("str", ("now_ms",), "iso_ms = _iso_milliseconds(now_ms)"),

@@ -10,6 +10,7 @@ the secrets and tokens themselves are masked unless ``--reveal`` is given.
 from __future__ import annotations
 
 import importlib
+import json
 import time
 from collections.abc import Mapping, Sequence
 from types import ModuleType
@@ -109,6 +110,17 @@ def _mask(value: object, other: object, hidden: Sequence[str]) -> object:
     return value
 
 
+def _session_values(token: str | None) -> list[str]:
+    """The values of a session the REST reply's headers carry (a token that
+    is a JSON object of handshake headers, GRVT's cookie and account id):
+    each is as secret as the token."""
+    try:
+        session = json.loads(token or "")
+    except ValueError:
+        return []
+    return [value for value in session.values() if isinstance(value, str) and value] if isinstance(session, dict) else []
+
+
 def plan(
     exchange: str,
     credentials: Mapping[str, str | None],
@@ -157,7 +169,7 @@ def plan(
     changed = {name: _shifted(credentials[name] or "") for name in shifted if credentials.get(name)}
     other = _run(bound, bound.credentials(**{**credentials, **changed}), other_opts, channel, symbols)
     hidden = [v for k, v in credentials.items() if k in SECRET_FIELDS and v]
-    hidden += [v for v in (token,) if v]
+    hidden += [v for v in (token,) if v] + _session_values(token)
     masked = _mask(result, other, hidden)
     assert isinstance(masked, dict)
     return masked

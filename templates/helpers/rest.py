@@ -4,9 +4,11 @@ this file reaches a module."""
 
 from __future__ import annotations
 
+import json as _json
 from collections.abc import Mapping as _Mapping
+from collections.abc import Sequence as _Sequence
 
-from .base import _get, _json_object, _record, _text
+from .base import _fail, _get, _json_object, _record, _text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -53,8 +55,11 @@ class PreAuth:
     # None until opts["token"] is known when they carry it.
     ws_url: str | None
     ws_headers: _Mapping[str, str] | None
-    # Where the REST reply holds the token (listen key, WS token).
+    # Where the REST reply holds the token (listen key, WS token) ...
     token_path: tuple[str, ...] = ()
+    # ... or the reply headers that carry the session onto the handshake
+    # (the token is then the JSON object of the headers they become).
+    token_headers: tuple[str, ...] = ()
     # Calls that keep the token alive, every keepalive_ms, and release it.
     keepalive: RestRequest | None = None
     keepalive_ms: int | None = None
@@ -81,9 +86,11 @@ class PreAuth:
             return ExchangeError(status, code, message)
         return None
 
-    def read_token(self, status: int, body: str | bytes) -> str:
-        """The token in the reply to ``request``; ExchangeError with the
-        exchange's own code and message when the call was refused."""
+    def read_token(self, status: int, body: str | bytes, headers: _Sequence[tuple[str, str]] = ()) -> str:
+        """The token in the reply to ``request`` (``headers``: the reply's,
+        as (name, value) pairs, read where ``token_headers`` says so);
+        ExchangeError with the exchange's own code and message when the call
+        was refused."""
         refused = self.error(status, body)
         if refused is not None:
             raise refused
@@ -100,3 +107,56 @@ def _error_text(value: object) -> str | None:
     if isinstance(value, list):  # Kraken: ["EAPI:Invalid key"]
         return ", ".join(item for item in value if isinstance(item, str)) or None
     return _text(value)
+
+
+class _HeaderSessionPreAuth(PreAuth):
+    """A PreAuth whose REST reply carries the session in its headers
+    (``token_headers``), not in its JSON."""
+
+    __slots__ = ()
+
+    def read_token(self, status: int, body: str | bytes, headers: _Sequence[tuple[str, str]] = ()) -> str:
+        refused = self.error(status, body)
+        if refused is not None:
+            raise refused
+        return _session_from_reply(status, self.token_headers, headers)
+
+
+def _handshake_name(reply_header: str) -> str:
+    """What a reply header becomes on the handshake: a Set-Cookie, the Cookie."""
+    return "Cookie" if reply_header.lower() == "set-cookie" else reply_header
+
+
+def _session_from_reply(status: int, names: tuple[str, ...], headers: _Sequence[tuple[str, str]]) -> str:
+    """The session the reply's headers carry, as the token: the JSON object
+    of the handshake headers they become. A Set-Cookie gives its cookie pair
+    (RFC 6265 5.4: what a client sends back is name=value); several, joined
+    with "; " as a client sends them."""
+    session: dict[str, str] = {}
+    for name in names:
+        found = [value for key, value in headers if key.lower() == name.lower()]
+        if name.lower() == "set-cookie":
+            found = ["; ".join(pair for pair in (value.partition(";")[0].strip() for value in found) if "=" in pair)]
+        value = found[0].strip() if found else ""
+        if not value:
+            raise ExchangeError(status, None, f"no {name} header in the reply")
+        session[_handshake_name(name)] = value
+    return _json.dumps(session, separators=(",", ":"))
+
+
+def _session_headers(token: str, names: tuple[str, ...]) -> dict[str, str]:
+    """The handshake headers a header-borne session (read_token's token)
+    carries; WsAuthInputError when opts["token"] is not such a session."""
+    wanted = [_handshake_name(name) for name in names]
+    try:
+        session = _json.loads(token)
+    except ValueError:
+        session = None
+    if (
+        not isinstance(session, dict)
+        or sorted(session) != sorted(wanted)
+        or not all(isinstance(value, str) and value for value in session.values())
+    ):
+        shape = ", ".join(f'"{name}": "..."' for name in wanted)
+        raise _fail(f"opts['token'] must be the session the REST reply's headers carry, a JSON object {{{shape}}}")
+    return {name: session[name] for name in wanted}
