@@ -93,6 +93,21 @@ class _MaskQueryStrings(logging.Filter):
 
 logging.getLogger("httpx").addFilter(_MaskQueryStrings())
 
+
+class _NoResponseHeaders(logging.Filter):
+    """httpcore traces every reply's headers at DEBUG; where an exchange's
+    login sets its session in them (GRVT's Set-Cookie) they are a secret.
+    Their records keep the event and lose the headers."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("receive_response_headers.complete"):
+            record.msg, record.args = "receive_response_headers.complete (headers not logged)", ()
+        return True
+
+
+for _name in ("httpcore.http11", "httpcore.http2"):
+    logging.getLogger(_name).addFilter(_NoResponseHeaders())
+
 REAUTH_AT = 0.8  # of the session lifetime
 MAX_REAUTH_DELAY_S = 24 * 3600.0
 _SIGNING_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], asyncio.Lock]] = (

@@ -37,6 +37,7 @@ hollaex        handshake /stream              handshake with a valid signed quer
 bullish        pre_auth /trading-api/v1/private-data  handshake with an issued JWT_COOKIE
 gemini         handshake /v1/order/events     handshake with valid signed X-GEMINI-* headers, nonce above the last
 coinbase       inline   /                     private subscribe whose CDP JWT (EdDSA or ES256) verifies
+cookielogin    pre_auth /ws                   handshake with the session the login's reply headers set
 ============== ======== ===================== ========================================
 
 REST paths: binanceusdm ``/fapi/v1/listenKey`` (POST/PUT/DELETE),
@@ -119,6 +120,7 @@ from .bullish import BullishFake
 from .bitfinex import BitfinexFake
 from .bybit import BybitFake
 from .coinbase import CoinbaseFake
+from .cookielogin import CookieLoginFake
 from .deribit import DeribitFake
 from .gemini import GeminiFake
 from .gate import GateFake
@@ -148,6 +150,7 @@ KINDS: dict[str, type[Fake]] = {
         BullishFake,
         GeminiFake,
         CoinbaseFake,
+        CookieLoginFake,
     )
 }
 

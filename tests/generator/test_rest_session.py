@@ -35,7 +35,7 @@ ws_url = "wss://example.com/ws"
 nonce = "now_us"
 expires_after_ms = 30000
 signature = { message = "{body}", hash = "sha256", key = "raw", encoding = "hex" }
-rest = { method = "POST", url = "https://example.com/login", headers = { X-Key = "{api_key}", X-Sign = "{signature}" }, body = "nonce={nonce}&expiration={expires_ns}", token_headers = ["Set-Cookie", "X-Account-Id"] }
+rest = { method = "POST", url = "https://example.com/login", headers = { X-Key = "{api_key}", X-Sign = "{signature}" }, body = "nonce={nonce}&expiration={expires_ns}", token_headers = ["Set-Cookie", "X-Account-Id"], error_message = "e" }
 ws_headers = { Origin = "https://example.com" }
 keepalive = { method = "PUT", headers = { X-Key = "{api_key}", X-Sign = "{signature}" }, body = "{body}" }
 keepalive_ms = 60000

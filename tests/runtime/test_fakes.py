@@ -179,6 +179,18 @@ async def bullish_token(fake: Any, key: str, secret: str) -> str:
     return str(r.json()["token"])
 
 
+async def cookie_session(fake: Any, key: str, secret: str) -> dict[str, str]:
+    """cookielogin: log in (HMAC over the form body, as the fake checks it);
+    the handshake headers its reply's headers make."""
+    body = f"nonce={now_ms() * 1000}&expiration={(now_ms() + 30000) * 1_000_000}"
+    signature = hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
+    async with http() as client:
+        r = await client.post(fake.rest_url, content=body, headers={"X-Key": key, "X-Sign": signature})
+    assert r.status_code == 200, r.text
+    cookies = "; ".join(value.partition(";")[0] for name, value in r.headers.multi_items() if name == "set-cookie")
+    return {"Cookie": cookies, "X-Account-Id": r.headers["X-Account-Id"]}
+
+
 def kraken_sub(token: str | None, channel: str = "balances", req_id: int = 3) -> dict[str, Any]:
     params: dict[str, Any] = {"channel": channel}
     if token is not None:
@@ -1095,6 +1107,8 @@ def test_everything_is_loopback_and_shut_down() -> None:
                     headers = gemini_headers(KEY, SECRET, now_ms())
                 elif kind == "bullish":
                     headers = {"Cookie": f"JWT_COOKIE={await bullish_token(fake, KEY, SECRET)}"}
+                elif kind == "cookielogin":
+                    headers = await cookie_session(fake, KEY, SECRET)
                 if fake.rest_url is not None:
                     assert fake.rest_url.startswith("http://127.0.0.1:")
                     assert fake._http is not None and fake._http.server_address[0] == "127.0.0.1"
