@@ -98,9 +98,10 @@ class Rest:
     headers: dict[str, str]
     body: str
     token: str | None = None  # where the reply's JSON holds the token
-    # Or: the reply headers that carry the session (GRVT's Set-Cookie and
-    # X-Grvt-Account-Id), put on the handshake as they came (a Set-Cookie as
-    # the Cookie its cookie pairs make).
+    # Or: the session the reply carries in its headers, put on the handshake
+    # as it came: the cookies it sets by name (GRVT's gravity, sent back as
+    # one Cookie header) and other headers (GRVT's X-Grvt-Account-Id).
+    token_cookies: list[str] | None = None
     token_headers: list[str] | None = None
     error_code: str | None = None  # where an error reply holds its code
     error_message: str | None = None  # and its message
@@ -512,12 +513,14 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
         return None, {}
     check.choice(sub, "method", data["method"], ("GET", "POST", "PUT"))
     check.url(sub, "url", data["url"], ("https://", "http://"))
-    if ("token" in data) == ("token_headers" in data):
-        check.error(sub, None, "the token comes from the reply's JSON (token) or from its headers (token_headers): one of them")
+    in_headers = "token_cookies" in data or "token_headers" in data
+    if ("token" in data) == in_headers:
+        check.error(sub, None, "the token comes from the reply's JSON (token) or from its headers (token_cookies, token_headers): one of them")
     if "token" in data:
         check.keypath(sub, "token", data["token"])
-    if "token_headers" in data:
-        _token_headers(check, sub, data["token_headers"])
+    for key in ("token_cookies", "token_headers"):
+        if key in data:
+            _reply_names(check, sub, key, data[key])
     for key in ("error_code", "error_message", "ws_url", "ping_interval"):
         if key in data:
             check.keypath(sub, key, data[key])
@@ -533,6 +536,7 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
         check.error(sub, where, "cannot use {token}: it is what the call returns")
     rest = Rest(
         data["method"], data["url"], dict(data["headers"]), data["body"], data.get("token"),
+        list(data["token_cookies"]) if "token_cookies" in data else None,
         list(data["token_headers"]) if "token_headers" in data else None,
         data.get("error_code"), data.get("error_message"), data.get("url_query"),
         data.get("ws_url"), data.get("ping_interval"),
@@ -541,21 +545,24 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
     return rest, {"rest": headers + url_query + ["body"], "body": body}
 
 
-def _token_headers(check: _Checker, table: str, names: object) -> None:
-    """Reply header names, at least one, none twice (HTTP names ignore case)."""
-    if not check.typed(table, "token_headers", names, list) or not names:
+def _reply_names(check: _Checker, table: str, key: str, names: object) -> None:
+    """Cookie or header names of the reply, at least one, none twice (HTTP
+    header names ignore case); a Set-Cookie is read through token_cookies."""
+    if not check.typed(table, key, names, list) or not names:
         if names == []:
-            check.error(table, "token_headers", "names no header")
+            check.error(table, key, "names nothing")
         return
     assert isinstance(names, list)
     seen: set[str] = set()
     for name in names:
-        if not check.typed(table, "token_headers", name, str):
+        if not check.typed(table, key, name, str):
             continue
         if not HEADER_NAME.match(name):
-            check.error(table, "token_headers", f"{name!r} is not a header name")
+            check.error(table, key, f"{name!r} is not a {'cookie' if key == 'token_cookies' else 'header'} name")
         elif name.lower() in seen:
-            check.error(table, "token_headers", f"{name!r} is named twice")
+            check.error(table, key, f"{name!r} is named twice")
+        elif key == "token_headers" and name.lower() in ("set-cookie", "cookie"):
+            check.error(table, key, "name the cookies the reply sets in token_cookies")
         seen.add(name.lower())
 
 
@@ -792,7 +799,7 @@ def _check_uses(
         check.error(table, None, "{jwt_input}/{jwt} need a jwt table")
     if "jwt" in data and "jwt" not in used:
         check.error(table, "jwt", "the JWT is built but never sent")
-    if isinstance(data.get("rest"), dict) and "token_headers" in data["rest"]:
+    if isinstance(data.get("rest"), dict) and {"token_cookies", "token_headers"} & set(data["rest"]):
         for part, names in sorted(uses.items()):
             if "token" in _expand(names, derived):
                 check.error(table, part, "cannot use {token}: the session is the reply's headers, carried onto the handshake as they are")

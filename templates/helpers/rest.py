@@ -57,8 +57,10 @@ class PreAuth:
     ws_headers: _Mapping[str, str] | None
     # Where the REST reply holds the token (listen key, WS token) ...
     token_path: tuple[str, ...] = ()
-    # ... or the reply headers that carry the session onto the handshake
-    # (the token is then the JSON object of the headers they become).
+    # ... or the session the reply carries in its headers onto the
+    # handshake: the cookies it sets by name, its other headers by name (the
+    # token is then the JSON object of the handshake headers they become).
+    token_cookies: tuple[str, ...] = ()
     token_headers: tuple[str, ...] = ()
     # Calls that keep the token alive, every keepalive_ms, and release it.
     keepalive: RestRequest | None = None
@@ -88,7 +90,8 @@ class PreAuth:
 
     def read_token(self, status: int, body: str | bytes, headers: _Sequence[tuple[str, str]] = ()) -> str:
         """The token in the reply to ``request`` (``headers``: the reply's,
-        as (name, value) pairs, read where ``token_headers`` says so);
+        as (name, value) pairs, read where ``token_cookies`` and
+        ``token_headers`` say so);
         ExchangeError with the exchange's own code and message when the call
         was refused."""
         refused = self.error(status, body)
@@ -111,7 +114,7 @@ def _error_text(value: object) -> str | None:
 
 class _HeaderSessionPreAuth(PreAuth):
     """A PreAuth whose REST reply carries the session in its headers
-    (``token_headers``), not in its JSON."""
+    (``token_cookies``, ``token_headers``), not in its JSON."""
 
     __slots__ = ()
 
@@ -119,35 +122,42 @@ class _HeaderSessionPreAuth(PreAuth):
         refused = self.error(status, body)
         if refused is not None:
             raise refused
-        return _session_from_reply(status, self.token_headers, headers)
+        return _session_from_reply(status, self.token_cookies, self.token_headers, headers)
 
 
-def _handshake_name(reply_header: str) -> str:
-    """What a reply header becomes on the handshake: a Set-Cookie, the Cookie."""
-    return "Cookie" if reply_header.lower() == "set-cookie" else reply_header
-
-
-def _session_from_reply(status: int, names: tuple[str, ...], headers: _Sequence[tuple[str, str]]) -> str:
+def _session_from_reply(
+    status: int, cookies: tuple[str, ...], names: tuple[str, ...], headers: _Sequence[tuple[str, str]]
+) -> str:
     """The session the reply's headers carry, as the token: the JSON object
-    of the handshake headers they become. A Set-Cookie gives its cookie pair
-    (RFC 6265 5.4: what a client sends back is name=value); several, joined
-    with "; " as a client sends them."""
+    of the handshake headers it becomes. The cookies named, from its
+    Set-Cookie headers, make one Cookie header ("gravity=<value>": a cookie's
+    name=value pair is what a client sends back, RFC 6265 5.4); each other
+    header named goes as it came."""
     session: dict[str, str] = {}
+    jar: dict[str, str] = {}
+    for key, value in headers:
+        if key.lower() == "set-cookie":
+            cookie, _, cookie_value = value.partition(";")[0].strip().partition("=")
+            jar[cookie] = cookie_value
+    pairs = []
+    for name in cookies:
+        if not jar.get(name):
+            raise ExchangeError(status, None, f"no {name} cookie in the reply")
+        pairs.append(f"{name}={jar[name]}")
+    if pairs:
+        session["Cookie"] = "; ".join(pairs)
     for name in names:
-        found = [value for key, value in headers if key.lower() == name.lower()]
-        if name.lower() == "set-cookie":
-            found = ["; ".join(pair for pair in (value.partition(";")[0].strip() for value in found) if "=" in pair)]
-        value = found[0].strip() if found else ""
-        if not value:
+        found = [value.strip() for key, value in headers if key.lower() == name.lower() and value.strip()]
+        if not found:
             raise ExchangeError(status, None, f"no {name} header in the reply")
-        session[_handshake_name(name)] = value
+        session[name] = found[0]
     return _json.dumps(session, separators=(",", ":"))
 
 
-def _session_headers(token: str, names: tuple[str, ...]) -> dict[str, str]:
-    """The handshake headers a header-borne session (read_token's token)
-    carries; WsAuthInputError when opts["token"] is not such a session."""
-    wanted = [_handshake_name(name) for name in names]
+def _session_headers(token: str, wanted: tuple[str, ...]) -> dict[str, str]:
+    """The handshake headers ``wanted`` that a session carried by the reply's
+    headers (read_token's token) holds; WsAuthInputError when opts["token"]
+    is not such a session."""
     try:
         session = _json.loads(token)
     except ValueError:

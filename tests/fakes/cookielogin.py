@@ -11,13 +11,14 @@ Refusals: HTTP 401 ``{"e": reason}``.
 
 * ``POST``: the login. Success: HTTP 200 ``{"status": "success"}`` whose
   *headers* carry the session: ``Set-Cookie: gravity=<fresh>; Path=/;
-  HttpOnly`` (after an unrelated ``Set-Cookie: rm=true``, as a second cookie
-  a client also sends back) and ``X-Account-Id: <account>``.
+  HttpOnly`` (after an unrelated ``Set-Cookie: rm=true``) and
+  ``X-Account-Id: <account>``.
 * ``PUT``: the keep-alive, signed the same way with a nonce of its own.
   Success: HTTP 200 ``{}``; each accepted one is counted in ``keepalives``.
 
-WebSocket ``/ws``: the upgrade must carry ``Cookie`` with a session cookie
-the fake issued and ``X-Account-Id`` equal to the account, else HTTP 401.
+WebSocket ``/ws``: the upgrade must carry ``Cookie: gravity=<a session the
+fake issued>`` (that cookie only) and ``X-Account-Id`` equal to the account,
+else HTTP 401.
 Then the connection is authenticated; frames are only recorded.
 """
 
@@ -94,7 +95,7 @@ class CookieLoginFake(Fake):
     def _check_handshake(self, conn: ServerConnection, request: Request) -> Response | None:
         jar = SimpleCookie()
         jar.load(request.headers.get("Cookie", ""))
-        cookie = jar["gravity"].value if "gravity" in jar else ""
+        cookie = jar["gravity"].value if list(jar) == ["gravity"] else ""
         with self._lock:
             if cookie in self.cookies and request.headers.get("X-Account-Id") == ACCOUNT:
                 return None

@@ -35,7 +35,7 @@ ws_url = "wss://example.com/ws"
 nonce = "now_us"
 expires_after_ms = 30000
 signature = { message = "{body}", hash = "sha256", key = "raw", encoding = "hex" }
-rest = { method = "POST", url = "https://example.com/login", headers = { X-Key = "{api_key}", X-Sign = "{signature}" }, body = "nonce={nonce}&expiration={expires_ns}", token_headers = ["Set-Cookie", "X-Account-Id"], error_message = "e" }
+rest = { method = "POST", url = "https://example.com/login", headers = { X-Key = "{api_key}", X-Sign = "{signature}" }, body = "nonce={nonce}&expiration={expires_ns}", token_cookies = ["gravity"], token_headers = ["X-Account-Id"], error_message = "e" }
 ws_headers = { Origin = "https://example.com" }
 keepalive = { method = "PUT", headers = { X-Key = "{api_key}", X-Sign = "{signature}" }, body = "{body}" }
 keepalive_ms = 60000
@@ -75,25 +75,26 @@ def test_microseconds_and_nanoseconds_come_from_the_clock(module: ModuleType) ->
 
 def test_the_session_is_read_from_the_reply_headers(module: ModuleType) -> None:
     pre = module.pre_auth(module.Credentials(api_key="k", secret="s"), opts={"now_ms": NOW_MS})
-    assert pre.token_headers == ("Set-Cookie", "X-Account-Id") and pre.token_path == ()
+    assert pre.token_cookies == ("gravity",) and pre.token_headers == ("X-Account-Id",) and pre.token_path == ()
     token = pre.read_token(200, b'{"status": "success"}', REPLY_HEADERS)
     assert json.loads(token) == SESSION_TOKEN
     # Until the session is known the handshake headers are not; then they carry it.
     assert pre.ws_headers is None
     after = module.pre_auth(module.Credentials(api_key="k", secret="s"), opts={"now_ms": NOW_MS, "token": token})
     assert after.ws_headers == {"Origin": "https://example.com", **SESSION_TOKEN}
-    # Several cookies: the pairs a client sends back, in order, joined as a Cookie header is.
+    # Only the cookie named ("Only pass gravity=<value>", GRVT's help centre), as its name=value pair.
     two = [("Set-Cookie", "rm=true; Path=/"), ("Set-Cookie", "gravity=x; HttpOnly"), ("X-Account-Id", "1")]
-    assert json.loads(pre.read_token(200, b"{}", two))["Cookie"] == "rm=true; gravity=x"
+    assert json.loads(pre.read_token(200, b"{}", two))["Cookie"] == "gravity=x"
 
 
 @pytest.mark.parametrize(
     ("headers", "missing"),
     [
-        ([("X-Account-Id", "1")], "Set-Cookie"),
-        ([("Set-Cookie", "gravity=abc")], "X-Account-Id"),
-        ([("Set-Cookie", "; Path=/"), ("X-Account-Id", "1")], "Set-Cookie"),  # no cookie pair in it
-        ([("Set-Cookie", "gravity=abc"), ("X-Account-Id", " ")], "X-Account-Id"),
+        ([("X-Account-Id", "1")], "gravity cookie"),
+        ([("Set-Cookie", "rm=true"), ("X-Account-Id", "1")], "gravity cookie"),
+        ([("Set-Cookie", "gravity=; Path=/"), ("X-Account-Id", "1")], "gravity cookie"),  # an empty value
+        ([("Set-Cookie", "gravity=abc")], "X-Account-Id header"),
+        ([("Set-Cookie", "gravity=abc"), ("X-Account-Id", " ")], "X-Account-Id header"),
     ],
 )
 def test_a_reply_without_the_session_headers_is_the_exchanges_error(
@@ -102,7 +103,7 @@ def test_a_reply_without_the_session_headers_is_the_exchanges_error(
     pre = module.pre_auth(module.Credentials(api_key="k", secret="s"), opts={"now_ms": NOW_MS})
     with pytest.raises(module.ExchangeError) as error:
         pre.read_token(200, b'{"status": "success"}', headers)
-    assert error.value.status == 200 and error.value.message == f"no {missing} header in the reply"
+    assert error.value.status == 200 and error.value.message == f"no {missing} in the reply"
 
 
 def test_a_refusal_is_read_before_any_header(module: ModuleType) -> None:
@@ -153,14 +154,18 @@ def test_the_keepalive_is_signed_afresh_on_each_clock(module: ModuleType) -> Non
 @pytest.mark.parametrize(
     ("old", "new", "line", "table", "text"),
     [
-        ('token_headers = ["Set-Cookie", "X-Account-Id"]', 'token = "t", token_headers = ["Set-Cookie"]', 8, "demo.rest",
-         "from the reply's JSON (token) or from its headers (token_headers): one of them"),
-        (', token_headers = ["Set-Cookie", "X-Account-Id"]', "", 8, "demo.rest", "one of them"),
-        ('token_headers = ["Set-Cookie", "X-Account-Id"]', "token_headers = []", 8, "demo.rest", "token_headers: names no header"),
-        ('token_headers = ["Set-Cookie", "X-Account-Id"]', 'token_headers = ["Set-Cookie", "set-cookie"]', 8, "demo.rest",
-         "token_headers: 'set-cookie' is named twice"),
-        ('token_headers = ["Set-Cookie", "X-Account-Id"]', 'token_headers = ["X Account"]', 8, "demo.rest",
+        ('token_cookies = ["gravity"]', 'token = "t", token_cookies = ["gravity"]', 8, "demo.rest",
+         "from the reply's JSON (token) or from its headers (token_cookies, token_headers): one of them"),
+        ('token_cookies = ["gravity"], token_headers = ["X-Account-Id"], ', "", 8, "demo.rest", "one of them"),
+        ('token_headers = ["X-Account-Id"]', "token_headers = []", 8, "demo.rest", "token_headers: names nothing"),
+        ('token_headers = ["X-Account-Id"]', 'token_headers = ["X-Account-Id", "x-account-id"]', 8, "demo.rest",
+         "token_headers: 'x-account-id' is named twice"),
+        ('token_headers = ["X-Account-Id"]', 'token_headers = ["X Account"]', 8, "demo.rest",
          "token_headers: 'X Account' is not a header name"),
+        ('token_headers = ["X-Account-Id"]', 'token_headers = ["Set-Cookie"]', 8, "demo.rest",
+         "token_headers: name the cookies the reply sets in token_cookies"),
+        ('token_cookies = ["gravity"]', 'token_cookies = ["grav ity"]', 8, "demo.rest",
+         "token_cookies: 'grav ity' is not a cookie name"),
         ('Origin = "https://example.com"', 'Origin = "{token}"', 9, "demo",
          "ws_headers: cannot use {token}: the session is the reply's headers"),
         ("expires_after_ms = 30000\n", "", 1, "demo", "{expires_ms}/{expires_s}/{expires_ns} need expires_after_ms"),

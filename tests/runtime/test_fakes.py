@@ -187,8 +187,7 @@ async def cookie_session(fake: Any, key: str, secret: str) -> dict[str, str]:
     async with http() as client:
         r = await client.post(fake.rest_url, content=body, headers={"X-Key": key, "X-Sign": signature})
     assert r.status_code == 200, r.text
-    cookies = "; ".join(value.partition(";")[0] for name, value in r.headers.multi_items() if name == "set-cookie")
-    return {"Cookie": cookies, "X-Account-Id": r.headers["X-Account-Id"]}
+    return {"Cookie": f"gravity={r.cookies['gravity']}", "X-Account-Id": r.headers["X-Account-Id"]}
 
 
 def kraken_sub(token: str | None, channel: str = "balances", req_id: int = 3) -> dict[str, Any]:

@@ -50,7 +50,7 @@ async def test_the_login_replys_headers_open_the_socket(module: ModuleType, leak
             leaks.see(s, s._link)
         (method, _, headers, _), = server.rest_seen
         assert method == "POST" and "Cookie" not in headers  # the login itself carries no session
-        # The handshake carried both cookies the reply set, and the account id.
+        # The handshake carried the session cookie (only it) and the account id.
         assert len(server.cookies) == 1
 
 
@@ -90,8 +90,8 @@ async def test_fetch_pre_auth_hands_over_the_session_and_its_headers(module: Mod
         result = await fetch_pre_auth(module, module.Credentials(api_key=API_KEY, secret=SECRET), config=configured)
         assert result is not None and result.token is not None
         (cookie,) = server.cookies
-        assert result.ws_headers == {"Origin": "https://example.com", "Cookie": f"rm=true; gravity={cookie}",
+        assert result.ws_headers == {"Origin": "https://example.com", "Cookie": f"gravity={cookie}",
                                      "X-Account-Id": "4724219064482495"}
         # plan masks each value of such a session wherever it appears.
-        assert set(_session_values(result.token)) == {f"rm=true; gravity={cookie}", "4724219064482495"}
+        assert set(_session_values(result.token)) == {f"gravity={cookie}", "4724219064482495"}
         leaks.see(result)
