@@ -38,6 +38,8 @@ bullish        pre_auth /trading-api/v1/private-data  handshake with an issued J
 gemini         handshake /v1/order/events     handshake with valid signed X-GEMINI-* headers, nonce above the last
 coinbase       inline   /                     private subscribe whose CDP JWT (EdDSA or ES256) verifies
 cookielogin    pre_auth /ws                   handshake with the session the login's reply headers set
+aster          pre_auth /ws/<listenKey>       handshake with a listen key whose POST a wallet signed (EIP-712)
+grvt           pre_auth /ws/full              handshake with the session a wallet login's reply headers set
 ============== ======== ===================== ========================================
 
 REST paths: binanceusdm ``/fapi/v1/listenKey`` (POST/PUT/DELETE),
@@ -46,7 +48,10 @@ binancemargin ``/sapi/v1/userListenToken`` (POST, API key only),
 kucoin ``/api/v1/bullet-private`` (POST, API key v2 headers; the reply names the socket),
 lbank ``/v2/subscribe/get_key.do`` (POST, signed over an MD5 digest),
 kraken ``/0/private/GetWebSocketsToken`` (POST), bullish
-``/trading-api/v1/users/hmac/login`` (GET). Secrets for kraken and
+``/trading-api/v1/users/hmac/login`` (GET), cookielogin ``/login`` (POST, PUT),
+aster ``/fapi/v3/listenKey`` (POST, PUT: EIP-712 signed form bodies; the fake's
+``secret`` is the wallet address it accepts), grvt ``/auth/wallet/login``
+(POST, EIP-712 WalletLogin; ``secret`` likewise). Secrets for kraken and
 krakenfutures must be base64 (ValueError otherwise); coinbase's ``secret`` is
 the PEM of the CDP key's public half (Ed25519 or P-256).
 
@@ -113,6 +118,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from ._base import Fake
+from .aster import AsterFake
 from .binanceusdm import BinanceUsdmFake
 from .binancemargin import BinanceMarginFake
 from .bingx import BingxFake
@@ -123,6 +129,7 @@ from .coinbase import CoinbaseFake
 from .cookielogin import CookieLoginFake
 from .deribit import DeribitFake
 from .gemini import GeminiFake
+from .grvt import GrvtFake
 from .gate import GateFake
 from .kraken import KrakenFake
 from .hollaex import HollaexFake
@@ -151,6 +158,8 @@ KINDS: dict[str, type[Fake]] = {
         GeminiFake,
         CoinbaseFake,
         CookieLoginFake,
+        AsterFake,
+        GrvtFake,
     )
 }
 
