@@ -13,7 +13,8 @@ It checks what a client sends against the capture and records every
 difference in ``problems`` (it never raises into the server):
 
 * REST: method and path, header names, the body's shape (form keys, or JSON
-  shape); then it answers with the reply ccxt was served (``rest_reply``).
+  shape); then it answers with the reply ccxt was served (``rest_reply``,
+  with its headers where they carry something: ``rest_headers``).
 * Handshake: the socket path, the query parameter names, the handshake
   header names. A refused upgrade (``refuse_upgrade``) is answered with that
   HTTP status after the checks.
@@ -263,6 +264,7 @@ class ScriptedFake(Fake):
         variance: dict[str, Any],
         ws_path: str,
         rest_reply: Any = None,
+        rest_headers: list[tuple[str, str]] | None = None,
         stage_of: list[int | None],
         script: dict[int, tuple[list[Frame], Frame | None]],
         hold_stage: int | None = None,
@@ -285,6 +287,7 @@ class ScriptedFake(Fake):
         self._clock = Clock(used["now_ms"], variance["used"]["now_ms"], [used["nonce"], variance["used"]["nonce"]])
         self.callers = list(callers or ())
         self.rest_reply = rest_reply
+        self.rest_headers = list(rest_headers or ())  # the reply's headers (GRVT's session)
         self.stage_of = stage_of
         self.script = script
         self.hold_stage = hold_stage
@@ -350,7 +353,7 @@ class ScriptedFake(Fake):
             self.problems += expected.compare({k: sent.get(k, "") for k in ref_headers}, "REST headers")
             self._note_received(ref_headers, var_headers, sent)
             self.problems += self._body_problems(ref["body"] or "", var["body"] or "", body)
-        return 200, self._served(copy.deepcopy(self.rest_reply))
+        return 200, self._served(copy.deepcopy(self.rest_reply)), self.rest_headers
 
     def _body_problems(self, ref: str, var: str, got: str) -> list[str]:
         if not ref:

@@ -135,6 +135,15 @@ class Given:
 
 
 @dataclass(frozen=True)
+class FromToken:
+    """One value of a token that is a JSON object (a session a REST reply
+    carries in its headers, as our modules read it: GRVT's), then ``suffix``."""
+
+    key: str
+    suffix: str = ""
+
+
+@dataclass(frozen=True)
 class FromExchange:
     """A value read from the ccxt exchange object: an attribute, then keys."""
 
@@ -157,10 +166,14 @@ class Reply:
 
 @dataclass(frozen=True)
 class RestReply:
-    """The canned body for the REST call whose path (before ``?``) ends so."""
+    """The canned body for the REST call whose path (before ``?``) ends so,
+    and the reply's headers where they carry something (GRVT's session:
+    ccxt reads them in handle_errors, which the capture then calls as
+    ccxt's own fetch() does)."""
 
     path_suffix: str
     body: Any
+    headers: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ from tests.fakes.scripted import ScriptedFake, leaves, same, scripted_fake
 from tests.reference.ccxt_capture import CLOCKS_MS as CCXT_CLOCKS_MS
 from tests.reference.ccxt_capture import CREDENTIALS as CCXT_CREDENTIALS
 from tests.reference.ccxt_capture import ENTRIES as CCXT_SCENARIOS
-from tests.reference.ccxt_capture import private_key, serve_rest
+from tests.reference.ccxt_capture import private_key, serve_rest_with_headers
 from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
 from wsauth.plan import plan
 from wsauth.session import AuthenticationFailed, AuthTimeout, Backoff, PreAuthFailed, Session, Subscription, config_with
@@ -141,8 +141,15 @@ class Case:
         return self.module.Credentials(**given)
 
     def rest_reply(self) -> Any:
+        return self._served()[0]
+
+    def rest_headers(self) -> list[tuple[str, str]]:
+        """The served reply's headers, where they carry something (GRVT's session)."""
+        return self._served()[1]
+
+    def _served(self) -> tuple[Any, list[tuple[str, str]]]:
         if not self.reference["rest"]:
-            return None
+            return None, []
         key = (self.reference["entry"], self.reference["market_type"])
         scenario = CCXT_SCENARIOS.get(key)
         if scenario is None or not scenario.rest:
@@ -155,7 +162,7 @@ class Case:
             token=used["token"], nonce=used["nonce"], request_id=used["request_id"],
             challenge=used["challenge"], now_ms=int(time.time() * 1000),
         )
-        return serve_rest(scenario, call["method"], call["url"], served)
+        return serve_rest_with_headers(scenario, call["method"], call["url"], served)
 
     def subscriptions(self) -> tuple[list[Subscription], list[bool]]:
         """ccxt's subscribe frames without what depends on the credentials
@@ -249,6 +256,7 @@ class Case:
             variance=self.variance,
             ws_path=base.path,
             rest_reply=self.rest_reply(),
+            rest_headers=self.rest_headers(),
             stage_of=stage_of,
             greets=self.greets,
             callers=[json.loads(json.dumps(s.frame)) for s in self.subscriptions()[0]],
