@@ -38,8 +38,6 @@ class Nonce:
 NONCES: Mapping[str, Nonce] = {
     "now_ms": Nonce('nonce = _option_id(options, "nonce", now_ms)', ("now_ms",)),
     "now_s": Nonce('nonce = _option_id(options, "nonce", now_ms // 1000)', ("now_ms",)),
-    # Microseconds (Aster's v3 nonce): the millisecond clock times 1000, as ccxt draws it.
-    "now_us": Nonce('nonce = _option_id(options, "nonce", now_ms * 1000)', ("now_ms",)),
     # Strictly increasing per API key, process-wide.
     "increasing_ms": Nonce(
         'nonce = _option_id(options, "nonce", 0) if "nonce" in options else _next_nonce(api_key, now_ms)',
@@ -64,6 +62,7 @@ VALUES: Mapping[str, Value] = {
     "uid": Value("str", code='uid = _credential(credentials.uid, "uid")'),
     "now_ms": Value("int", code="now_ms = _now_ms(options)"),
     "now_s": Value("int", ("now_ms",), "now_s = now_ms // 1000"),
+    # Microseconds (Aster's v3 nonce): the millisecond clock times 1000, as ccxt draws it.
     "now_us": Value("int", ("now_ms",), "now_us = now_ms * 1000"),
     "expires_ms": Value("int", ("now_ms",), 'expires_ms = now_ms + {{ config("expires_after_ms") }}'),
     "expires_s": Value("int", ("now_ms",), 'expires_s = (now_ms + {{ config("expires_after_ms") }}) // 1000'),

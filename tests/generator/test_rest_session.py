@@ -2,7 +2,7 @@
 a session carried by the REST reply's *headers* onto the handshake
 (``rest.token_headers``: GRVT's Set-Cookie and account id), a keep-alive
 signed like the first call and built afresh each time (Aster's), and the
-clock words ``{now_us}`` / ``{expires_ns}`` with the ``now_us`` nonce.
+clock words ``{now_us}`` / ``{expires_ns}``.
 
 A small catalogue (HMAC-signed, so that nothing here needs a wallet key) is
 rendered, imported and driven; expected values come from the standard
@@ -26,16 +26,15 @@ from wsauth.steps import Attempt
 
 NOW_MS = 1767225600123
 
-# Lines: 1 [demo]  5 nonce  6 expires_after_ms  7 signature  8 rest  9 ws_headers  10 keepalive
+# Lines: 1 [demo]  5 expires_after_ms  6 signature  7 rest  8 ws_headers  9 keepalive
 SESSION = """\
 [demo]
 flow = "pre_auth"
 reference = "ccxt"
 ws_url = "wss://example.com/ws"
-nonce = "now_us"
 expires_after_ms = 30000
 signature = { message = "{body}", hash = "sha256", key = "raw", encoding = "hex" }
-rest = { method = "POST", url = "https://example.com/login", headers = { X-Key = "{api_key}", X-Sign = "{signature}" }, body = "nonce={nonce}&expiration={expires_ns}", token_cookies = ["gravity"], token_headers = ["X-Account-Id"], error_message = "e" }
+rest = { method = "POST", url = "https://example.com/login", headers = { X-Key = "{api_key}", X-Sign = "{signature}" }, body = "nonce={now_us}&expiration={expires_ns}", token_cookies = ["gravity"], token_headers = ["X-Account-Id"], error_message = "e" }
 ws_headers = { Origin = "https://example.com" }
 keepalive = { method = "PUT", headers = { X-Key = "{api_key}", X-Sign = "{signature}" }, body = "{body}" }
 keepalive_ms = 60000
@@ -69,8 +68,6 @@ def test_microseconds_and_nanoseconds_come_from_the_clock(module: ModuleType) ->
     body = f"nonce={NOW_MS * 1000}&expiration={(NOW_MS + 30000) * 1_000_000}"
     assert pre.request.body == body
     assert pre.request.headers == {"X-Key": "k", "X-Sign": _hmac(body)}
-    # A caller's nonce still wins.
-    assert module.pre_auth(module.Credentials(api_key="k", secret="s"), opts={"now_ms": NOW_MS, "nonce": 7}).request.body.startswith("nonce=7&")
 
 
 def test_the_session_is_read_from_the_reply_headers(module: ModuleType) -> None:
@@ -154,19 +151,19 @@ def test_the_keepalive_is_signed_afresh_on_each_clock(module: ModuleType) -> Non
 @pytest.mark.parametrize(
     ("old", "new", "line", "table", "text"),
     [
-        ('token_cookies = ["gravity"]', 'token = "t", token_cookies = ["gravity"]', 8, "demo.rest",
+        ('token_cookies = ["gravity"]', 'token = "t", token_cookies = ["gravity"]', 7, "demo.rest",
          "from the reply's JSON (token) or from its headers (token_cookies, token_headers): one of them"),
-        ('token_cookies = ["gravity"], token_headers = ["X-Account-Id"], ', "", 8, "demo.rest", "one of them"),
-        ('token_headers = ["X-Account-Id"]', "token_headers = []", 8, "demo.rest", "token_headers: names nothing"),
-        ('token_headers = ["X-Account-Id"]', 'token_headers = ["X-Account-Id", "x-account-id"]', 8, "demo.rest",
+        ('token_cookies = ["gravity"], token_headers = ["X-Account-Id"], ', "", 7, "demo.rest", "one of them"),
+        ('token_headers = ["X-Account-Id"]', "token_headers = []", 7, "demo.rest", "token_headers: names nothing"),
+        ('token_headers = ["X-Account-Id"]', 'token_headers = ["X-Account-Id", "x-account-id"]', 7, "demo.rest",
          "token_headers: 'x-account-id' is named twice"),
-        ('token_headers = ["X-Account-Id"]', 'token_headers = ["X Account"]', 8, "demo.rest",
+        ('token_headers = ["X-Account-Id"]', 'token_headers = ["X Account"]', 7, "demo.rest",
          "token_headers: 'X Account' is not a header name"),
-        ('token_headers = ["X-Account-Id"]', 'token_headers = ["Set-Cookie"]', 8, "demo.rest",
+        ('token_headers = ["X-Account-Id"]', 'token_headers = ["Set-Cookie"]', 7, "demo.rest",
          "token_headers: name the cookies the reply sets in token_cookies"),
-        ('token_cookies = ["gravity"]', 'token_cookies = ["grav ity"]', 8, "demo.rest",
+        ('token_cookies = ["gravity"]', 'token_cookies = ["grav ity"]', 7, "demo.rest",
          "token_cookies: 'grav ity' is not a cookie name"),
-        ('Origin = "https://example.com"', 'Origin = "{token}"', 9, "demo",
+        ('Origin = "https://example.com"', 'Origin = "{token}"', 8, "demo",
          "ws_headers: cannot use {token}: the session is the reply's headers"),
         ("expires_after_ms = 30000\n", "", 1, "demo", "{expires_ms}/{expires_s}/{expires_ns} need expires_after_ms"),
     ],

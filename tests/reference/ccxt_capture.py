@@ -396,6 +396,8 @@ def _make_exchange(session: _Session):
     ex.set_markets(copy.deepcopy([dict(m) for m in e.markets]))
     ex.fetch = session.fetch  # instance-level REST recorder
     session.exchange = ex
+    if e.patch is not None:
+        e.patch(ex)
 
     original_nonce = ex.nonce
 

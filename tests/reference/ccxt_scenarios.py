@@ -23,7 +23,7 @@ import base64
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -228,6 +228,10 @@ class Entry:
     tokens: tuple[str, str, str, str] | Literal["listen_key"] | None = None
     # what the fake server sends as the challenge, one per scenario run
     challenges: tuple[str, str, str, str] | None = None
+    # a repair of the ccxt exchange object, applied before the call, where a
+    # ccxt bug stops its private stream before anything is sent (each one
+    # says which line of ccxt it mends, and mends nothing else)
+    patch: Callable[[Any], None] | None = None
 
     @property
     def expect_auth(self) -> int:
