@@ -23,6 +23,7 @@ kind           flow     ws path               what counts as one ``auth_ok``
 ============== ======== ===================== ========================================
 bybit          direct   /v5/private           accepted ``op=auth``
 deribit        direct   /ws/api/v2            accepted ``public/auth``
+derive         direct   /v3/ws                accepted ``public/login`` (signer recovered: a key of the wallet)
 bitfinex       direct   /ws/2                 accepted ``event=auth``
 binanceusdm    pre_auth /private/ws           handshake with a valid ``?listenKey=``
 bingx          pre_auth /market               handshake with a valid ``?listenKey=``
@@ -128,6 +129,7 @@ from .bybit import BybitFake
 from .coinbase import CoinbaseFake
 from .cookielogin import CookieLoginFake
 from .deribit import DeribitFake
+from .derive import DeriveFake
 from .gemini import GeminiFake
 from .grvt import GrvtFake
 from .gate import GateFake
@@ -143,6 +145,7 @@ KINDS: dict[str, type[Fake]] = {
     for cls in (
         BybitFake,
         DeribitFake,
+        DeriveFake,
         BitfinexFake,
         BinanceUsdmFake,
         BingxFake,

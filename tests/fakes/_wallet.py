@@ -1,48 +1,50 @@
-"""What the wallet fakes check a signature with, none of it wsauth's: the
-EIP-712 digest by ccxt 4.5.90's bundled encoder and Keccak
-(ccxt/static_dependencies/ethabi and keccak, the code ccxt signs with), and
-the signer recovered by libsecp256k1 (coincurve's
-``PublicKey.from_signature_and_message``)."""
+"""What the wallet fakes check a signature with: their own code, never wsauth's.
+
+Keccak-256 is ccxt 4.5.90's bundled copy (ccxt/static_dependencies/keccak),
+EIP-712 hashing ccxt's bundled ``ethabi.encode_typed_data``, and the signer is
+recovered by libsecp256k1 through coincurve
+(``PublicKey.from_signature_and_message``): three implementations wsauth's
+helpers/wallet.py shares nothing with.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from coincurve import PublicKey
-from ccxt.static_dependencies import ethabi, keccak
+import coincurve
+from ccxt.static_dependencies import ethabi
+from ccxt.static_dependencies.keccak.keccak import SHA3
 
 
-def eip712_digest(domain: dict[str, Any], types: dict[str, Any], message: dict[str, Any]) -> bytes:
+def keccak(data: bytes) -> bytes:
+    return bytes(SHA3(data))
+
+
+def personal_hash(message: bytes) -> bytes:
+    """EIP-191 version 0x45: what personal_sign signs."""
+    return keccak(b"\x19Ethereum Signed Message:\n" + str(len(message)).encode() + message)
+
+
+def typed_data_hash(domain: dict[str, Any], types: dict[str, Any], message: dict[str, Any]) -> bytes:
+    """EIP-712: keccak(0x1901 || domainSeparator || hashStruct(message))."""
     encoded = ethabi.encode_typed_data(domain, types, message)
-    return bytes(keccak.SHA3(b"\x19\x01" + encoded.header + encoded.body))
+    return keccak(b"\x19\x01" + encoded.header + encoded.body)
 
 
-def address_of(public_key: PublicKey) -> str:
-    """The Ethereum address (0x and 40 lower-case hex digits) of a key."""
-    return "0x" + bytes(keccak.SHA3(public_key.format(compressed=False)[1:]))[-20:].hex()
-
-
-def recover(digest: bytes, r: int, s: int, v: int) -> str | None:
-    """The address that signed ``digest`` (v: 27/28), or None when nothing
-    does (a malformed signature)."""
-    if v not in (27, 28) or not 0 < r < 2**256 or not 0 < s < 2**256:
+def recover(digest: bytes, signature: object) -> str | None:
+    """The lower-case 0x address whose key made a 0x r||s||v signature over
+    digest, or None when the text is not one (v as 1b/1c/1B/1C or 00/01)."""
+    if not isinstance(signature, str) or len(signature) != 132 or not signature.startswith("0x"):
         return None
     try:
-        public = PublicKey.from_signature_and_message(
-            r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v - 27]), digest, hasher=None
-        )
-    except Exception:  # coincurve raises a bare Exception for an invalid signature
-        return None
-    return address_of(public)
-
-
-def recover_rsv(digest: bytes, signature: str) -> str | None:
-    """The signer of a 0x-prefixed r || s || v hex signature (v 1b/1c, any case)."""
-    text = signature[2:] if signature[:2] in ("0x", "0X") else signature
-    if len(text) != 130:
-        return None
-    try:
-        r, s, v = int(text[:64], 16), int(text[64:128], 16), int(text[128:], 16)
+        raw = bytes.fromhex(signature[2:])
     except ValueError:
         return None
-    return recover(digest, r, s, v)
+    v = raw[64] - 27 if raw[64] >= 27 else raw[64]
+    if v not in (0, 1):
+        return None
+    try:
+        public = coincurve.PublicKey.from_signature_and_message(raw[:64] + bytes([v]), digest, hasher=None)
+    except Exception:  # noqa: BLE001 - any refusal by libsecp256k1 is "no signer"
+        return None
+    return "0x" + keccak(public.format(compressed=False)[1:])[-20:].hex()

@@ -42,7 +42,7 @@ from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from ._base import ConnState, Fake
-from ._wallet import eip712_digest, recover_rsv
+from ._wallet import recover, typed_data_hash
 
 DOMAIN = {"name": "AsterSignTransaction", "version": "1", "chainId": 1666,
           "verifyingContract": "0x0000000000000000000000000000000000000000"}
@@ -84,8 +84,8 @@ class AsterFake(Fake):
         nonce = fields["nonce"]
         if not nonce.isdigit() or abs(int(nonce) // 1000 - self.now_ms()) > 10_000:
             return self._refused(_NONCE)
-        digest = eip712_digest(DOMAIN, TYPES, {"msg": message})
-        signer = recover_rsv(digest, unquote(signature))
+        digest = typed_data_hash(DOMAIN, TYPES, {"msg": message})
+        signer = recover(digest, unquote(signature))
         if signer is None or signer != fields["signer"].lower() or signer != self.wallet or fields["user"].lower() != self.wallet:
             return self._refused(_BAD_SIGNATURE)
         with self._lock:

@@ -41,7 +41,7 @@ from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from ._base import ConnState, Fake
-from ._wallet import eip712_digest, recover
+from ._wallet import recover, typed_data_hash
 
 ACCOUNT = "0xc73c0c2538fd9b833d20933ccc88fdaa74fcb0d0"  # ccxt grvt.py's example main account id
 DOMAIN = {"name": "GRVT Exchange", "version": "0", "chainId": 325}
@@ -87,8 +87,8 @@ class GrvtFake(Fake):
             return self._refused("expired")
         if isinstance(nonce, bool) or not isinstance(nonce, int) or not 0 <= nonce < 2**32 or isinstance(v, bool) or not isinstance(v, int):
             return self._refused("malformed login")
-        digest = eip712_digest(DOMAIN, TYPES, {"signer": signer, "nonce": nonce, "expiration": int(expiration)})
-        recovered = recover(digest, r, s, v)
+        digest = typed_data_hash(DOMAIN, TYPES, {"signer": signer, "nonce": nonce, "expiration": int(expiration)})
+        recovered = recover(digest, f"0x{r:064x}{s:064x}{v:02x}") if 0 <= r < 2**256 and 0 <= s < 2**256 and v in (27, 28) else None
         if recovered is None or recovered != signer or signer != address or signer != self.wallet:
             return self._refused("invalid signature")
         with self._lock:

@@ -105,6 +105,19 @@ def key_credentials(kind: str, *, api_key: str = "{api_key}", uid: bool = False)
     return out
 
 
+def wallet_credentials(*, wallet_address: bool = True) -> Credentials:
+    """Sets A and B for a wallet entry: the secp256k1 test key in hex (set A
+    with 0x, set B without: both forms users paste), and its own address as
+    the wallet address."""
+    out = {}
+    for name, prefix in (("A", "0x"), ("B", "")):
+        creds = {"private_key": prefix + KEYS[name]["secp256k1_hex"]}
+        if wallet_address:
+            creds["wallet_address"] = KEYS[name]["secp256k1_address"]
+        out[name] = creds
+    return out
+
+
 # --------------------------------------------------------------------------
 # values filled in at capture time (leaves of canned replies and call args)
 # --------------------------------------------------------------------------
@@ -129,9 +142,9 @@ class Clock:
 
 @dataclass(frozen=True)
 class Given:
-    """A capture input: the token, the challenge, or the credentials' api_key."""
+    """A capture input: the token, the challenge, or the credentials' api_key or secret."""
 
-    name: Literal["token", "challenge", "api_key"]
+    name: Literal["token", "challenge", "api_key", "secret"]
 
 
 @dataclass(frozen=True)
@@ -209,6 +222,9 @@ class Entry:
     credentials: Credentials = field(default_factory=lambda: CREDENTIALS)
     # the constructor setting ccxt reads the account id (Credentials.uid) from
     uid_key: str = "uid"
+    # the constructor setting ccxt reads credentials.private_key from
+    # ("privateKey" for wallet keys; Credentials.wallet_address is walletAddress)
+    private_key_key: str = "secret"
     replies: tuple[Reply, ...] = ()
     rest: tuple[RestReply, ...] = ()
     # where in ex.options ccxt keeps the request-id counter that the scenario
@@ -970,6 +986,59 @@ UPBIT = Entry(
 )
 
 
+# --- wallet keys (secp256k1) -------------------------------------------------
+
+# EIP-191 personal_sign of the ms timestamp; public/login {wallet, timestamp,
+# signature} (ccxt 4.5.90 pro/derive.py authenticate; derive.py sign_hash)
+DERIVE = Entry(
+    entry="derive",
+    call=WATCH_ORDERS,
+    auth_frame={"method": "public/login"},
+    channel="orders",
+    markets=(market("ETH-PERP", "ETH/USDC:USDC", "swap"),),
+    credentials=wallet_credentials(),
+    private_key_key="privateKey",
+    options={"subaccount_id": 130837},  # watch_orders needs one; the login does not read it
+    replies=(Reply({"method": "public/login"}, ({"id": Echo(("id",)), "result": [130837]},)),),
+    request_id_counter=("requestId", FromExchange(("urls", "api", "ws"))),
+)
+
+# EIP-712 StreamAuthentication{bytes32 sender, uint64 expiration}; the domain's
+# chain id and verifying contract come from ccxt's contracts query, served here
+# from its cache option with the values the catalogue holds (ccxt 4.5.90
+# pro/nado.py authenticate, nado.py query_contracts, sign_hash)
+NADO = Entry(
+    entry="nado",
+    call=WATCH_ORDERS,
+    auth_frame={"method": "authenticate"},
+    channel="order_update",
+    markets=(market("2", "BTC/USDT0:USDT0", "swap"),),
+    credentials=wallet_credentials(),
+    private_key_key="privateKey",
+    options={"gatewayContracts": {"chain_id": "57073", "endpoint_addr": "0x05ec92D78ED421f3D3Ada77FFdE167106565974E"}},
+    replies=(Reply({"method": "authenticate"}, ({"result": None, "id": Echo(("id",))},)),),
+    request_id_counter=("requestId",),
+)
+# Polymarket Perpetuals: the session proxy's address and secret in a post
+# "auth" op, nothing signed (ccxt 4.5.90 pro/polymarket.py authenticate); ccxt
+# reads them from its provisioning cache (polymarket.py load_proxy_credentials),
+# seeded here with the credential set's api_key (the proxy) and secret
+POLYMARKET_PROXIES = {
+    "A": {"api_key": "0x3b1e0A2C4d5F67890aBcDeF0123456789AbCdEf1", "secret": "pm-proxy-secret-A-7Hq2Lw9Xz4Rt6Yv1"},
+    "B": {"api_key": "0x9C8b7A6f5E4d3C2b1A0f9E8d7C6b5A4f3E2d1C0b", "secret": "pm-proxy-secret-B-Kp3Ns8Vd2Mf5Gj0Q"},
+}
+POLYMARKET = Entry(
+    entry="polymarket",
+    call=WATCH_ORDERS,
+    auth_frame={"req": "post"},
+    channel="orders",
+    markets=(market("BTC-USD", "BTC/USDC:USDC", "swap"),),
+    credentials=POLYMARKET_PROXIES,
+    options={"proxyCredentials": {"proxy": Given("api_key"), "secret": Given("secret"), "expires": None}},
+    replies=(Reply({"req": "post"}, ({"id": Echo(("id",)), "data": {"status": "ok"}},)),),
+    request_id_counter=("requestId",),
+)
+
 ENTRIES: tuple[Entry, ...] = (
     BYBIT, replace(BYBIT, entry="bybiteu"), replace(BYBIT, entry="bybitid"),
     OKX, replace(OKX, entry="myokx"), replace(OKX, entry="okxus"), BITGET,
@@ -992,4 +1061,5 @@ ENTRIES: tuple[Entry, ...] = (
     WOO, BLOCKCHAINCOM, ALPACA_CRYPTO, WEEX_SPOT, WEEX_SWAP, HOLLAEX, APEX,
     EXTENDED, BULLISH,
     WOOFIPRO, replace(WOOFIPRO, entry="modetrade"), UPBIT, replace(UPBIT, entry="bithumb"),
+    DERIVE, NADO, POLYMARKET,
 )
