@@ -919,6 +919,8 @@ def _check_uses(
     signature = data.get("signature")
     if used & {"address", "wallet_subaccount"} and not (isinstance(signature, dict) and signature.get("hash") in WALLET_ALGORITHMS):
         check.error(table, None, "{address}/{wallet_subaccount} are the wallet key's: they need a wallet signature (eip191, eip712)")
+    if used & {"signature_r", "signature_s", "signature_v"} and not (isinstance(signature, dict) and signature.get("hash") in WALLET_ALGORITHMS):
+        check.error(table, None, "{signature_r}/{signature_s}/{signature_v} are a wallet signature's parts: they need a wallet signature (eip191, eip712)")
     if "nonce" in used and "nonce" not in data:
         check.error(table, None, "{nonce} needs a nonce source (nonce = ...)")
     if "nonce" in data and "nonce" not in used:

@@ -139,9 +139,13 @@ def plan(
     module = load(exchange)
     config = None if environment is None else config_with(module, environment=environment, market_type=market_type)
     bound = bind(module, config, market=market_type)
-    # Pin the clock and nonce so that both renderings below agree on them.
+    # Pin the clock so that both renderings below agree on it, and on every
+    # nonce drawn from it: without --nonce the module draws its own from its
+    # source (seconds, µs, a uint32 GRVT signs ...), as it would in a session.
     pinned_now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
-    opts: Opts = {"now_ms": pinned_now, "nonce": pinned_now if nonce is None else nonce}
+    opts: Opts = {"now_ms": pinned_now}
+    if nonce is not None:
+        opts["nonce"] = nonce
     if request_id is not None:
         opts["request_id"] = request_id
     if market_type is not None:
@@ -161,9 +165,9 @@ def plan(
         # differs. Timestamps and nonces are masked too, which hides more
         # than needed but never a signature.
         shifted = ("secret",)
-        moved = opts["nonce"]
-        moved = moved + 1 if isinstance(moved, int) else _shifted(str(moved))
-        other_opts = {**opts, "now_ms": pinned_now + 1000, "nonce": moved}
+        other_opts = {**opts, "now_ms": pinned_now + 1000}
+        if nonce is not None:
+            other_opts["nonce"] = nonce + 1 if isinstance(nonce, int) else _shifted(nonce)
     # Credentials are built afresh with the shifted fields (a module's
     # Credentials may be any frozen class: nothing is replaced in place).
     changed = {name: _shifted(credentials[name] or "") for name in shifted if credentials.get(name)}

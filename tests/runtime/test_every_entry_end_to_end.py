@@ -257,6 +257,7 @@ class Case:
             ws_path=base.path,
             rest_reply=self.rest_reply(),
             rest_headers=self.rest_headers(),
+            other_credentials=self.other_credentials,
             stage_of=stage_of,
             greets=self.greets,
             callers=[json.loads(json.dumps(s.frame)) for s in self.subscriptions()[0]],
