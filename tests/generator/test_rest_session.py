@@ -166,6 +166,11 @@ def test_the_keepalive_is_signed_afresh_on_each_clock(module: ModuleType) -> Non
         ('Origin = "https://example.com"', 'Origin = "{token}"', 8, "demo",
          "ws_headers: cannot use {token}: the session is the reply's headers"),
         ("expires_after_ms = 30000\n", "", 1, "demo", "{expires_ms}/{expires_s}/{expires_ns} need expires_after_ms"),
+        # A wallet signature's parts and the key's address exist only where a wallet key signs.
+        ('Origin = "https://example.com"', 'Origin = "{signature_v}"', 1, "demo",
+         "{signature_r}/{signature_s}/{signature_v} are a wallet signature's parts: they need a wallet signature"),
+        ('Origin = "https://example.com"', 'Origin = "{address_lower}"', 1, "demo",
+         "{address}/{wallet_subaccount} are the wallet key's: they need a wallet signature"),
     ],
 )
 def test_the_catalogue_checks_a_header_session(tmp_path: Path, old: str, new: str, line: int, table: str, text: str) -> None:
