@@ -795,7 +795,7 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         typed_data, typed_names = _typed_data(check, table, data["typed_data"])
         valid &= typed_data is not None
         if not eip712:
-            check.error(table, "typed_data", "only an eip712 signature signs typed data")
+            check.error(f"{table}.typed_data", None, "only an eip712 signature signs typed data")
         elif typed_names is not None and signature is not None:
             derived["signature"] = derived.get("signature", []) + typed_names
     elif eip712:

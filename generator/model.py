@@ -266,8 +266,9 @@ class ModuleModel:
 
     @property
     def api_key_optional(self) -> bool:
-        """A wallet key signs and no variant reads credentials.api_key: it defaults to ""."""
-        return "api_key" not in self.credentials and any(vm.wallet for vm in self.variants)
+        """No variant reads credentials.api_key (a wallet key signs, the secret
+        is itself the token): Credentials.api_key defaults to ""."""
+        return "api_key" not in self.credentials
 
     @property
     def extra(self) -> str | None:

@@ -24,6 +24,7 @@ kind           flow     ws path               what counts as one ``auth_ok``
 bybit          direct   /v5/private           accepted ``op=auth``
 deribit        direct   /ws/api/v2            accepted ``public/auth``
 derive         direct   /v3/ws                accepted ``public/login`` (signer recovered: a key of the wallet)
+nado           direct   /v1/subscribe         accepted ``authenticate`` (EIP-712 signer recovered: the sender's wallet)
 bitfinex       direct   /ws/2                 accepted ``event=auth``
 binanceusdm    pre_auth /private/ws           handshake with a valid ``?listenKey=``
 bingx          pre_auth /market               handshake with a valid ``?listenKey=``
@@ -138,6 +139,7 @@ from .hollaex import HollaexFake
 from .krakenfutures import KrakenFuturesFake
 from .kucoin import KucoinFake
 from .lbank import LbankFake
+from .nado import NadoFake
 from .weex import WeexFake
 
 KINDS: dict[str, type[Fake]] = {
@@ -146,6 +148,7 @@ KINDS: dict[str, type[Fake]] = {
         BybitFake,
         DeribitFake,
         DeriveFake,
+        NadoFake,
         BitfinexFake,
         BinanceUsdmFake,
         BingxFake,

@@ -1038,6 +1038,31 @@ POLYMARKET = Entry(
     replies=(Reply({"req": "post"}, ({"id": Echo(("id",)), "data": {"status": "ok"}},)),),
     request_id_counter=("requestId",),
 )
+# Lighter's auth token is made by its native signer (a Schnorr signature on
+# Lighter's own curve, random nonce): not reproducible, so the entry takes the
+# token the user's signer made (credentials.secret) and puts it in each private
+# subscribe (ccxt 4.5.90 pro/lighter.py subscribe_private: params.auth =
+# create_auth(); lighter.py create_auth returns a cached token while its
+# deadline is over a minute away). The capture seeds that cache with the
+# credential set's secret and a stand-in signer, so that ccxt never loads its
+# native library.
+LIGHTER_TOKENS = {
+    "A": {"secret": "1767254400:666666:254:5f3c0a9d2b7e41c8a6f0e3d2c1b4a79e8d6f5c4b3a2918e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1"},
+    "B": {"secret": "1790028800:777777:254:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071"},
+}
+LIGHTER = Entry(
+    entry="lighter",
+    call=WATCH_ORDERS,
+    channel="account_all_orders/666666",
+    markets=(market("1", "BTC/USDC:USDC", "swap"),),
+    credentials=LIGHTER_TOKENS,
+    options={
+        "accountIndex": 666666,
+        "apiKeyIndex": 254,
+        "auths": {"666666": {"254": {"signer": {"stand-in": "no native signer is loaded"}, "lighterPrivateKey": None,
+                                     "deadline": 4102444800, "token": Given("secret")}}},
+    },
+)
 
 def _aster_watch_balance(ex: Any) -> None:
     """ccxt 4.5.90 pro/aster.py watch_balance (like every private watch_*
@@ -1134,6 +1159,6 @@ ENTRIES: tuple[Entry, ...] = (
     WOO, BLOCKCHAINCOM, ALPACA_CRYPTO, WEEX_SPOT, WEEX_SWAP, HOLLAEX, APEX,
     EXTENDED, BULLISH,
     WOOFIPRO, replace(WOOFIPRO, entry="modetrade"), UPBIT, replace(UPBIT, entry="bithumb"),
-    DERIVE, NADO, POLYMARKET,
+    DERIVE, NADO, POLYMARKET, LIGHTER,
     ASTER_SPOT, ASTER_SWAP, GRVT,
 )

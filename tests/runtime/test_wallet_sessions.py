@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from wsauth import derive
+from wsauth import derive, nado
 from wsauth.session import AuthenticationFailed, Session, Subscription, config_with
 
 from tests.fakes import start_fake
@@ -56,3 +56,44 @@ async def test_derive_refuses_a_key_that_is_not_the_wallets(leaks: Leaks) -> Non
         leaks.see(refused.value)
         assert refused.value.code == "14014" and server.auth_ok == 0
         assert server.recovered == [ADDRESS_B.lower()]
+
+
+NADO_ORDERS = Subscription({"method": "subscribe", "stream": {"type": "order_update", "product_id": None}})
+
+
+@pytest.mark.parametrize("wallet", [None, ADDRESS_A, ADDRESS_A.lower()], ids=["no-wallet", "eip55", "lower"])
+@run
+async def test_nado_authenticates_with_the_wallets_key(wallet: str | None, leaks: Leaks) -> None:
+    async with start_fake("nado", api_key=ADDRESS_A) as server:
+        leaks.fakes.append(server)
+        credentials = nado.Credentials(private_key=KEY_A, wallet_address=wallet)
+        async with Session(nado, credentials, config=config_with(nado, ws_url=server.ws_url), subscriptions=[NADO_ORDERS]) as s:
+            assert s.authenticated and server.auth_ok == 1
+            leaks.see(s)
+        assert server.recovered == [ADDRESS_A.lower()]
+
+
+@run
+async def test_nado_refuses_another_wallets_key(leaks: Leaks) -> None:
+    # Key B signs for its own sender: a wallet the fake does not hold.
+    async with start_fake("nado", api_key=ADDRESS_A) as server:
+        leaks.fakes.append(server)
+        with pytest.raises(AuthenticationFailed) as refused:
+            await Session(nado, nado.Credentials(private_key=KEY_B), config=config_with(nado, ws_url=server.ws_url)).connect()
+        leaks.see(refused.value)
+        assert refused.value.code == "2001" and server.auth_ok == 0
+        assert server.recovered == [ADDRESS_B.lower()]
+
+
+@run
+async def test_nado_refuses_a_key_that_is_not_the_configured_wallets_before_signing(leaks: Leaks) -> None:
+    # Nado takes no delegated key: a wallet_address given must be the key's own.
+    async with start_fake("nado", api_key=ADDRESS_A) as server:
+        leaks.fakes.append(server)
+        credentials = nado.Credentials(private_key=KEY_B, wallet_address=ADDRESS_A)
+        with pytest.raises(nado.WsAuthInputError) as refused:
+            await Session(nado, credentials, config=config_with(nado, ws_url=server.ws_url)).connect()
+        leaks.see(refused.value)
+        message = str(refused.value)
+        assert message.startswith("nado: ") and ADDRESS_A in message and ADDRESS_B in message and KEY_B not in message
+        assert server.recovered == [] and server.auth_ok == 0
