@@ -30,10 +30,10 @@ def _other_secret(secret: str) -> str:
 
 
 def test_every_entry_has_two_clocks_and_two_credential_sets() -> None:
-    # A credential set is told apart by all its fields (a wallet entry's has no api_key).
     seen: dict[tuple[str, str | None], set[tuple[int, str]]] = {}
     for kwargs in SCENARIOS.values():
         key = (kwargs["entry"], kwargs["market_type"])
+        # A credential set is all its fields (wallet entries have no API key).
         seen.setdefault(key, set()).add((kwargs["now_ms"], json.dumps(kwargs["credentials"], sort_keys=True)))
     for key, combos in seen.items():
         assert len({now for now, _ in combos}) >= 2, key
