@@ -147,7 +147,12 @@ class Rest:
     url: str
     headers: dict[str, str]
     body: str
-    token: str  # where the reply holds the token
+    token: str | None = None  # where the reply's JSON holds the token
+    # Or: the session the reply carries in its headers, put on the handshake
+    # as it came: the cookies it sets by name (GRVT's gravity, sent back as
+    # one Cookie header) and other headers (GRVT's X-Grvt-Account-Id).
+    token_cookies: list[str] | None = None
+    token_headers: list[str] | None = None
     error_code: str | None = None  # where an error reply holds its code
     error_message: str | None = None  # and its message
     url_query: str | None = None  # the URL's query string (after "?"), a template: signed requests
@@ -680,7 +685,14 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
         return None, {}
     check.choice(sub, "method", data["method"], ("GET", "POST", "PUT"))
     check.url(sub, "url", data["url"], ("https://", "http://"))
-    check.keypath(sub, "token", data["token"])
+    in_headers = "token_cookies" in data or "token_headers" in data
+    if ("token" in data) == in_headers:
+        check.error(sub, None, "the token comes from the reply's JSON (token) or from its headers (token_cookies, token_headers): one of them")
+    if "token" in data:
+        check.keypath(sub, "token", data["token"])
+    for key in ("token_cookies", "token_headers"):
+        if key in data:
+            _reply_names(check, sub, key, data[key])
     for key in ("error_code", "error_message", "ws_url", "ping_interval"):
         if key in data:
             check.keypath(sub, key, data[key])
@@ -695,12 +707,35 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
         where = "headers" if "token" in headers else "body" if "token" in body else "url_query"
         check.error(sub, where, "cannot use {token}: it is what the call returns")
     rest = Rest(
-        data["method"], data["url"], dict(data["headers"]), data["body"], data["token"],
+        data["method"], data["url"], dict(data["headers"]), data["body"], data.get("token"),
+        list(data["token_cookies"]) if "token_cookies" in data else None,
+        list(data["token_headers"]) if "token_headers" in data else None,
         data.get("error_code"), data.get("error_message"), data.get("url_query"),
         data.get("ws_url"), data.get("ping_interval"),
     )
     # The body is always sent: what it names is used even when no header signs it.
     return rest, {"rest": headers + url_query + ["body"], "body": body}
+
+
+def _reply_names(check: _Checker, table: str, key: str, names: object) -> None:
+    """Cookie or header names of the reply, at least one, none twice (HTTP
+    header names ignore case); a Set-Cookie is read through token_cookies."""
+    if not check.typed(table, key, names, list) or not names:
+        if names == []:
+            check.error(table, key, "names nothing")
+        return
+    assert isinstance(names, list)
+    seen: set[str] = set()
+    for name in names:
+        if not check.typed(table, key, name, str):
+            continue
+        if not HEADER_NAME.match(name):
+            check.error(table, key, f"{name!r} is not a {'cookie' if key == 'token_cookies' else 'header'} name")
+        elif name.lower() in seen:
+            check.error(table, key, f"{name!r} is named twice")
+        elif key == "token_headers" and name.lower() in ("set-cookie", "cookie"):
+            check.error(table, key, "name the cookies the reply sets in token_cookies")
+        seen.add(name.lower())
 
 
 def _headers(check: _Checker, table: str, headers: object, key: str = "headers") -> list[str] | None:
@@ -949,15 +984,18 @@ def _check_uses(
         check.error(table, None, "{signed_password} is signed with the signature table's recipe: there is none")
     if "signature" in data and "signature" not in used:
         check.error(table, "signature", "the signature is computed but never sent")
-    if used & {"expires_ms", "expires_s"} and "expires_after_ms" not in data:
-        check.error(table, None, "{expires_ms}/{expires_s} need expires_after_ms")
-    if "expires_after_ms" in data and not used & {"expires_ms", "expires_s"}:
+    expiries = {"expires_ms", "expires_s", "expires_ns"}
+    if used & expiries and "expires_after_ms" not in data:
+        check.error(table, None, "{expires_ms}/{expires_s}/{expires_ns} need expires_after_ms")
+    if "expires_after_ms" in data and not used & expiries:
         check.error(table, "expires_after_ms", "set but never used")
     signature = data.get("signature")
     if used & {"address", "wallet_subaccount"} and not (isinstance(signature, dict) and signature.get("hash") in WALLET_ALGORITHMS):
         check.error(table, None, "{address}/{wallet_subaccount} are the wallet key's: they need a wallet signature (eip191, eip712)")
     if "starknet_account" in used and not (isinstance(signature, dict) and signature.get("hash") in STARK_ALGORITHMS):
         check.error(table, None, "{starknet_account} is the account a STARK key signs for: it needs a snip12 signature")
+    if used & {"signature_r", "signature_s", "signature_v"} and not (isinstance(signature, dict) and signature.get("hash") in WALLET_ALGORITHMS):
+        check.error(table, None, "{signature_r}/{signature_s}/{signature_v} are a wallet signature's parts: they need a wallet signature (eip191, eip712)")
     if "nonce" in used and "nonce" not in data:
         check.error(table, None, "{nonce} needs a nonce source (nonce = ...)")
     if "nonce" in data and "nonce" not in used:
@@ -966,6 +1004,10 @@ def _check_uses(
         check.error(table, None, "{jwt_input}/{jwt} need a jwt table")
     if "jwt" in data and "jwt" not in used:
         check.error(table, "jwt", "the JWT is built but never sent")
+    if isinstance(data.get("rest"), dict) and {"token_cookies", "token_headers"} & set(data["rest"]):
+        for part, names in sorted(uses.items()):
+            if "token" in _expand(names, derived):
+                check.error(table, part, "cannot use {token}: the session is the reply's headers, carried onto the handshake as they are")
     # The PreAuth is built again with the token only where the socket URL or
     # its headers embed it (runtime/steps.py took_rest_reply): only then may
     # the keep-alive and close calls name it (Binance.US's listenKey=).

@@ -83,6 +83,31 @@ class VariantModel:
         return "handshake" if self.v.handshake else None
 
     @property
+    def token_cookies(self) -> tuple[str, ...]:
+        """The cookies the REST reply sets that carry the session onto the
+        handshake (() where the token is in the reply's JSON)."""
+        rest = self.v.rest
+        return tuple(rest.token_cookies or ()) if rest is not None else ()
+
+    @property
+    def token_headers(self) -> tuple[str, ...]:
+        """The REST reply's other headers that carry the session."""
+        rest = self.v.rest
+        return tuple(rest.token_headers or ()) if rest is not None else ()
+
+    @property
+    def session_headers(self) -> tuple[str, ...]:
+        """The handshake headers a session in the reply's headers becomes:
+        the Cookie its cookies make, then its other headers (() if none)."""
+        return (("Cookie",) if self.token_cookies else ()) + self.token_headers
+
+    @property
+    def handshake_waits_for_token(self) -> bool:
+        """pre_auth knows the handshake headers only once the REST reply is
+        in: they embed {token}, or they are the reply's own headers."""
+        return self.v.ws_headers_need_token or bool(self.session_headers)
+
+    @property
     def greets(self) -> bool:
         """The socket states its verdict on connect (KuCoin's welcome, on the
         socket its REST reply names): no frame asks for one."""
@@ -127,7 +152,7 @@ class VariantModel:
             if _FROM_PRIVATE_KEY & set(defines):
                 reads.add("private_key")
             reads_options = bool(values.READS_OPTIONS & set(defines)) or (
-                name == "pre_auth" and bool(self.v.ws_url_with_token or self.v.ws_headers_need_token)
+                name == "pre_auth" and bool(self.v.ws_url_with_token or self.handshake_waits_for_token)
             )
             result[name] = Callback(name, defines, [f for f in CREDENTIALS if f in reads], returns[name], reads_options)
         return result
@@ -168,7 +193,10 @@ class VariantModel:
         lines = [f"Flow: {v.flow}, {self.flow.summary}."]
         if v.signature is not None:
             lines.append(_signing_words(v.signature, jwt=v.jwt is not None))
-        if v.rest is not None:
+        if v.rest is not None and self.session_headers:
+            carried = ", ".join([f"the {name} cookie" for name in self.token_cookies] + list(self.token_headers))
+            lines.append(f"First: {v.rest.method} {_show(v.rest.url)}; its reply's {carried} carry the session onto the handshake.")
+        elif v.rest is not None:
             lines.append(f"First: {v.rest.method} {_show(v.rest.url)}, the token read from {_show(v.rest.token)}.")
         if v.ws_headers:
             lines.append(f"Handshake headers: {', '.join(sorted(v.ws_headers))}.")

@@ -71,6 +71,9 @@ VALUES: Mapping[str, Value] = {
     # A subaccount as a bytes32 (Nado's "sender"): the signing wallet's 20
     # bytes, then the subaccount name (credentials.uid, "default" when not
     # given) in at most 12 bytes, zero-padded; 0x and lower-case hex.
+    # The same address in lower case, as ccxt writes it where it is signed
+    # as text (Aster's user and signer; GRVT's login body).
+    "address_lower": Value("str", ("address",), "address_lower = address.lower()"),
     "wallet_subaccount": Value("str", ("address",), "wallet_subaccount = _wallet_subaccount(address, credentials.uid)"),
     # The Starknet account a STARK key signs for (Paradex's account address),
     # credentials.uid as StarkNet writes it: 0x and lower-case hex without
@@ -78,8 +81,12 @@ VALUES: Mapping[str, Value] = {
     "starknet_account": Value("str", ("uid",), 'starknet_account = _starknet_address(uid, "credentials.uid")'),
     "now_ms": Value("int", code="now_ms = _now_ms(options)"),
     "now_s": Value("int", ("now_ms",), "now_s = now_ms // 1000"),
+    # Microseconds (Aster's v3 nonce): the millisecond clock times 1000, as ccxt draws it.
+    "now_us": Value("int", ("now_ms",), "now_us = now_ms * 1000"),
     "expires_ms": Value("int", ("now_ms",), 'expires_ms = now_ms + {{ config("expires_after_ms") }}'),
     "expires_s": Value("int", ("now_ms",), 'expires_s = (now_ms + {{ config("expires_after_ms") }}) // 1000'),
+    # Nanoseconds (GRVT's signature expiration).
+    "expires_ns": Value("int", ("now_ms",), 'expires_ns = (now_ms + {{ config("expires_after_ms") }}) * 1_000_000'),
     "iso_s": Value("str", ("now_ms",), "iso_s = _iso_seconds(now_ms)"),
     # ISO 8601 UTC with milliseconds and "Z".
     "iso_ms": Value("str", ("now_ms",), "iso_ms = _iso_milliseconds(now_ms)"),
@@ -148,6 +155,12 @@ VALUES: Mapping[str, Value] = {
     # The password (passphrase) signed with the signature table's recipe: KuCoin's API key v2.
     "signed_password": Value("str", ("password",), f"signed_password = {_SIGN}(credentials, password.encode())"),
     "jwt": Value("str", ("jwt_input", "signature"), 'jwt = jwt_input + "." + signature'),
+    # A wallet signature's parts where an exchange sends them apart (GRVT):
+    # r and s as 0x and 64 hex digits, v the int 27/28. Read from the 0x r s v
+    # text the wallet signature is.
+    "signature_r": Value("str", ("signature",), 'signature_r = "0x" + signature[2:66]'),
+    "signature_s": Value("str", ("signature",), 'signature_s = "0x" + signature[66:130]'),
+    "signature_v": Value("int", ("signature",), "signature_v = int(signature[130:], 16)"),
 }
 
 

@@ -91,6 +91,21 @@ class _MaskQueryStrings(logging.Filter):
 
 logging.getLogger("httpx").addFilter(_MaskQueryStrings())
 
+
+class _NoResponseHeaders(logging.Filter):
+    """httpcore traces every reply's headers at DEBUG; where an exchange's
+    login sets its session in them (GRVT's Set-Cookie) they are a secret.
+    Their records keep the event and lose the headers."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("receive_response_headers.complete"):
+            record.msg, record.args = "receive_response_headers.complete (headers not logged)", ()
+        return True
+
+
+for _name in ("httpcore.http11", "httpcore.http2"):
+    logging.getLogger(_name).addFilter(_NoResponseHeaders())
+
 REAUTH_AT = 0.8  # of the session lifetime
 MAX_REAUTH_DELAY_S = 24 * 3600.0
 _SIGNING_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], asyncio.Lock]] = (
@@ -277,7 +292,7 @@ async def _pre_auth_io(attempt: Attempt[C], http: httpx.AsyncClient) -> None:
     refusal: tuple[int, str | None, str | None] | None = None
     unreadable: str | None = None
     try:
-        attempt.took_rest_reply(response.status_code, response.content)
+        attempt.took_rest_reply(response.status_code, response.content, response.headers.multi_items())
     except Exception as exc:  # the module's ExchangeError: the one base the runtime can know of it
         if isinstance(exc, ExchangeError):  # structural: status, code, message
             refusal = (exc.status, exc.code, exc.message)
@@ -517,7 +532,9 @@ class Session(Generic[C]):
         here, before any network call."""
         opts: Opts = {**self._opts(), "token": "placeholder", "challenge": "placeholder"}
         dry = Attempt(self._exchange, self._credentials, opts)
-        dry.pre_auth()
+        # pre_auth before any token: a session the reply's headers carry
+        # (GRVT) has a shape no placeholder could take.
+        Attempt(self._exchange, self._credentials, self._opts(carry=False)).pre_auth()
         dry.auth_message()
         for subscription in self._subscriptions or [Subscription({}, "placeholder", ())]:
             dry.subscribe_auth(subscription.channel, subscription.symbols)
@@ -738,7 +755,7 @@ class Session(Generic[C]):
     def _start_timers(self, link: _Connection[C], ttl_ms: int | None) -> None:
         pre = link.attempt.pre
         if pre is not None and pre.keepalive is not None and pre.keepalive_ms:
-            link.tasks.append(asyncio.create_task(self._keep_alive(link, pre, pre.keepalive, pre.keepalive_ms)))
+            link.tasks.append(asyncio.create_task(self._keep_alive(link, pre, pre.keepalive_ms)))
             return
         lifetime = ttl_ms or self._lifetime_ms()
         if lifetime:
@@ -754,9 +771,14 @@ class Session(Generic[C]):
             except ConnectionLost:
                 return
 
-    async def _keep_alive(self, link: _Connection[C], pre: PreAuth, request: RestRequest, every_ms: int) -> None:
+    async def _keep_alive(self, link: _Connection[C], pre: PreAuth, every_ms: int) -> None:
         while True:
             await asyncio.sleep(every_ms / 1000)
+            # Built now, on the clock of now: a signed keep-alive (Aster's)
+            # carries a fresh nonce each time.
+            request = link.attempt.keepalive(self._opts(carry=False))
+            if request is None:
+                return
             try:
                 response = await asyncio.wait_for(self._call(request), self.auth_timeout_s)
             except (httpx.HTTPError, TimeoutError) as exc:

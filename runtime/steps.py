@@ -6,15 +6,18 @@
 ``Attempt`` holds everything one connection learns on the way:
 
 1. ``pre_auth()``: the module's PreAuth; the REST call to make first, if any.
-2. ``took_rest_reply(status, body)``: the token (and, where the reply names
-   them, the socket and its ping interval); the PreAuth again when the socket
-   URL or headers carry the token.
+2. ``took_rest_reply(status, body, headers)``: the token, from the reply's
+   JSON or its headers (and, where the reply names them, the socket and its
+   ping interval); the PreAuth again when the socket URL or headers carry
+   the token.
 3. ``auth_message()``: the frame sent once the socket is open, if any;
    where ``auth_after_greeting``, only once the socket's greeting (its first
    frame: KuCoin's UTA welcome) has arrived.
 4. ``took_verdict(reply)``: the server's challenge, where it sends one.
 5. ``subscribe_auth(channel, symbols)``: the fields signed into each private
    subscribe, if any.
+6. ``keepalive(opts)``: the keep-alive call, built afresh each time on a
+   fresh clock (where the module signs it, each one carries a new nonce).
 
 Standard library only: ``wsauth.plan`` needs no extra.
 """
@@ -119,13 +122,14 @@ class Attempt(Generic[C]):
         return pre.request
 
     # 2 ------------------------------------------------------------------
-    def took_rest_reply(self, status: int, body: bytes) -> None:
-        """The REST reply: the token, or the module's ExchangeError (raised
-        by ``read_token``, carrying the exchange's code; NoSocketInReply
-        where the reply should name the socket and does not)."""
+    def took_rest_reply(self, status: int, body: bytes, headers: Sequence[tuple[str, str]] = ()) -> None:
+        """The REST reply (``headers``: its headers as (name, value) pairs):
+        the token, or the module's ExchangeError (raised by ``read_token``,
+        carrying the exchange's code; NoSocketInReply where the reply should
+        name the socket and does not)."""
         pre = self.pre
         assert pre is not None and pre.request is not None
-        token = pre.read_token(status, body)
+        token = pre.read_token(status, body, headers)
         self.opts["token"] = token
         # Where the reply names the socket (KuCoin's instance server), it
         # replaces the configured URL for this connection.
@@ -160,3 +164,15 @@ class Attempt(Generic[C]):
     # 5 ------------------------------------------------------------------
     def subscribe_auth(self, channel: str | None, symbols: Sequence[str] | None, opts: Opts | None = None) -> Frame | None:
         return self.exchange.build_subscribe_auth(self.credentials, channel, symbols, self.opts if opts is None else opts)
+
+    # 6 ------------------------------------------------------------------
+    def keepalive(self, opts: Opts) -> RestRequest | None:
+        """The keep-alive call, built now from ``opts`` (a fresh clock) and
+        this connection's token: a keep-alive signed like the first call
+        (Aster's) needs a new nonce each time; an unsigned one comes out the
+        same. None where the module keeps nothing alive."""
+        fresh: Opts = {**opts}
+        if self.token is not None:
+            fresh["token"] = self.token
+        pre = self.exchange.pre_auth(self.credentials, fresh)
+        return None if pre is None else pre.keepalive

@@ -264,7 +264,9 @@ def ours(capture: dict[str, Any]) -> dict[str, Any]:
         capture["entry"],
         credentials,
         now_ms=used["now_ms"],
-        nonce=used["nonce"],
+        # Where ccxt drew no nonce, the clock in ms: a nonce increasing per
+        # key (Bullish's) must not depend on what an earlier test drew.
+        nonce=used["now_ms"] if used["nonce"] is None else used["nonce"],
         request_id=used["request_id"],
         market_type=capture["market_type"],
         channel=used["channel"],

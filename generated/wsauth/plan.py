@@ -10,6 +10,7 @@ the secrets and tokens themselves are masked unless ``--reveal`` is given.
 from __future__ import annotations
 
 import importlib
+import json
 import time
 from collections.abc import Mapping, Sequence
 from types import ModuleType
@@ -109,6 +110,17 @@ def _mask(value: object, other: object, hidden: Sequence[str]) -> object:
     return value
 
 
+def _session_values(token: str | None) -> list[str]:
+    """The values of a session the REST reply's headers carry (a token that
+    is a JSON object of handshake headers, GRVT's cookie and account id):
+    each is as secret as the token."""
+    try:
+        session = json.loads(token or "")
+    except ValueError:
+        return []
+    return [value for value in session.values() if isinstance(value, str) and value] if isinstance(session, dict) else []
+
+
 def plan(
     exchange: str,
     credentials: Mapping[str, str | None],
@@ -127,9 +139,13 @@ def plan(
     module = load(exchange)
     config = None if environment is None else config_with(module, environment=environment, market_type=market_type)
     bound = bind(module, config, market=market_type)
-    # Pin the clock and nonce so that both renderings below agree on them.
+    # Pin the clock so that both renderings below agree on it, and on every
+    # nonce drawn from it: without --nonce the module draws its own from its
+    # source (seconds, µs, a uint32 GRVT signs ...), as it would in a session.
     pinned_now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
-    opts: Opts = {"now_ms": pinned_now, "nonce": pinned_now if nonce is None else nonce}
+    opts: Opts = {"now_ms": pinned_now}
+    if nonce is not None:
+        opts["nonce"] = nonce
     if request_id is not None:
         opts["request_id"] = request_id
     if market_type is not None:
@@ -149,15 +165,15 @@ def plan(
         # differs. Timestamps and nonces are masked too, which hides more
         # than needed but never a signature.
         shifted = ("secret",)
-        moved = opts["nonce"]
-        moved = moved + 1 if isinstance(moved, int) else _shifted(str(moved))
-        other_opts = {**opts, "now_ms": pinned_now + 1000, "nonce": moved}
+        other_opts = {**opts, "now_ms": pinned_now + 1000}
+        if nonce is not None:
+            other_opts["nonce"] = nonce + 1 if isinstance(nonce, int) else _shifted(nonce)
     # Credentials are built afresh with the shifted fields (a module's
     # Credentials may be any frozen class: nothing is replaced in place).
     changed = {name: _shifted(credentials[name] or "") for name in shifted if credentials.get(name)}
     other = _run(bound, bound.credentials(**{**credentials, **changed}), other_opts, channel, symbols)
     hidden = [v for k, v in credentials.items() if k in SECRET_FIELDS and v]
-    hidden += [v for v in (token,) if v]
+    hidden += [v for v in (token,) if v] + _session_values(token)
     masked = _mask(result, other, hidden)
     assert isinstance(masked, dict)
     return masked

@@ -4,9 +4,11 @@ this file reaches a module."""
 
 from __future__ import annotations
 
+import json as _json
 from collections.abc import Mapping as _Mapping
+from collections.abc import Sequence as _Sequence
 
-from .base import _get, _json_object, _record, _text
+from .base import _fail, _get, _json_object, _record, _text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -53,8 +55,13 @@ class PreAuth:
     # None until opts["token"] is known when they carry it.
     ws_url: str | None
     ws_headers: _Mapping[str, str] | None
-    # Where the REST reply holds the token (listen key, WS token).
+    # Where the REST reply holds the token (listen key, WS token) ...
     token_path: tuple[str, ...] = ()
+    # ... or the session the reply carries in its headers onto the
+    # handshake: the cookies it sets by name, its other headers by name (the
+    # token is then the JSON object of the handshake headers they become).
+    token_cookies: tuple[str, ...] = ()
+    token_headers: tuple[str, ...] = ()
     # Calls that keep the token alive, every keepalive_ms, and release it.
     keepalive: RestRequest | None = None
     keepalive_ms: int | None = None
@@ -81,9 +88,12 @@ class PreAuth:
             return ExchangeError(status, code, message)
         return None
 
-    def read_token(self, status: int, body: str | bytes) -> str:
-        """The token in the reply to ``request``; ExchangeError with the
-        exchange's own code and message when the call was refused."""
+    def read_token(self, status: int, body: str | bytes, headers: _Sequence[tuple[str, str]] = ()) -> str:
+        """The token in the reply to ``request`` (``headers``: the reply's,
+        as (name, value) pairs, read where ``token_cookies`` and
+        ``token_headers`` say so);
+        ExchangeError with the exchange's own code and message when the call
+        was refused."""
         refused = self.error(status, body)
         if refused is not None:
             raise refused
@@ -100,3 +110,63 @@ def _error_text(value: object) -> str | None:
     if isinstance(value, list):  # Kraken: ["EAPI:Invalid key"]
         return ", ".join(item for item in value if isinstance(item, str)) or None
     return _text(value)
+
+
+class _HeaderSessionPreAuth(PreAuth):
+    """A PreAuth whose REST reply carries the session in its headers
+    (``token_cookies``, ``token_headers``), not in its JSON."""
+
+    __slots__ = ()
+
+    def read_token(self, status: int, body: str | bytes, headers: _Sequence[tuple[str, str]] = ()) -> str:
+        refused = self.error(status, body)
+        if refused is not None:
+            raise refused
+        return _session_from_reply(status, self.token_cookies, self.token_headers, headers)
+
+
+def _session_from_reply(
+    status: int, cookies: tuple[str, ...], names: tuple[str, ...], headers: _Sequence[tuple[str, str]]
+) -> str:
+    """The session the reply's headers carry, as the token: the JSON object
+    of the handshake headers it becomes. The cookies named, from its
+    Set-Cookie headers, make one Cookie header ("gravity=<value>": a cookie's
+    name=value pair is what a client sends back, RFC 6265 5.4); each other
+    header named goes as it came."""
+    session: dict[str, str] = {}
+    jar: dict[str, str] = {}
+    for key, value in headers:
+        if key.lower() == "set-cookie":
+            cookie, _, cookie_value = value.partition(";")[0].strip().partition("=")
+            jar[cookie] = cookie_value
+    pairs = []
+    for name in cookies:
+        if not jar.get(name):
+            raise ExchangeError(status, None, f"no {name} cookie in the reply")
+        pairs.append(f"{name}={jar[name]}")
+    if pairs:
+        session["Cookie"] = "; ".join(pairs)
+    for name in names:
+        found = [value.strip() for key, value in headers if key.lower() == name.lower() and value.strip()]
+        if not found:
+            raise ExchangeError(status, None, f"no {name} header in the reply")
+        session[name] = found[0]
+    return _json.dumps(session, separators=(",", ":"))
+
+
+def _session_headers(token: str, wanted: tuple[str, ...]) -> dict[str, str]:
+    """The handshake headers ``wanted`` that a session carried by the reply's
+    headers (read_token's token) holds; WsAuthInputError when opts["token"]
+    is not such a session."""
+    try:
+        session = _json.loads(token)
+    except ValueError:
+        session = None
+    if (
+        not isinstance(session, dict)
+        or sorted(session) != sorted(wanted)
+        or not all(isinstance(value, str) and value for value in session.values())
+    ):
+        shape = ", ".join(f'"{name}": "..."' for name in wanted)
+        raise _fail(f"opts['token'] must be the session the REST reply's headers carry, a JSON object {{{shape}}}")
+    return {name: session[name] for name in wanted}

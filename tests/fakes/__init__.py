@@ -42,6 +42,9 @@ bullish        pre_auth /trading-api/v1/private-data  handshake with an issued J
 gemini         handshake /v1/order/events     handshake with valid signed X-GEMINI-* headers, nonce above the last
 coinbase       inline   /                     private subscribe whose CDP JWT (EdDSA or ES256) verifies
 paradex        pre_auth /v1                   ``auth`` frame with a JWT it issued for a verified STARK signature
+cookielogin    pre_auth /ws                   handshake with the session the login's reply headers set
+aster          pre_auth /ws/<listenKey>       handshake with a listen key whose POST a wallet signed (EIP-712)
+grvt           pre_auth /ws/full              handshake with the session a wallet login's reply headers set
 ============== ======== ===================== ========================================
 
 REST paths: binanceusdm ``/fapi/v1/listenKey`` (POST/PUT/DELETE),
@@ -53,7 +56,11 @@ lbank ``/v2/subscribe/get_key.do`` (POST, signed over an MD5 digest),
 kraken ``/0/private/GetWebSocketsToken`` (POST), bullish
 ``/trading-api/v1/users/hmac/login`` (GET), paradex ``/v1/auth`` (POST,
 STARK-signed headers; ``api_key`` is the account address, ``secret`` its STARK
-public key). Secrets for kraken and
+public key),
+cookielogin ``/login`` (POST, PUT),
+aster ``/fapi/v3/listenKey`` (POST, PUT: EIP-712 signed form bodies; the fake's
+``secret`` is the wallet address it accepts), grvt ``/auth/wallet/login``
+(POST, EIP-712 WalletLogin; ``secret`` likewise). Secrets for kraken and
 krakenfutures must be base64 (ValueError otherwise); coinbase's ``secret`` is
 the PEM of the CDP key's public half (Ed25519 or P-256).
 
@@ -120,6 +127,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from ._base import Fake
+from .aster import AsterFake
 from .binanceus import BinanceUsFake
 from .binanceusdm import BinanceUsdmFake
 from .binancemargin import BinanceMarginFake
@@ -128,9 +136,11 @@ from .bullish import BullishFake
 from .bitfinex import BitfinexFake
 from .bybit import BybitFake
 from .coinbase import CoinbaseFake
+from .cookielogin import CookieLoginFake
 from .deribit import DeribitFake
 from .derive import DeriveFake
 from .gemini import GeminiFake
+from .grvt import GrvtFake
 from .gate import GateFake
 from .kraken import KrakenFake
 from .hollaex import HollaexFake
@@ -166,6 +176,9 @@ KINDS: dict[str, type[Fake]] = {
         GeminiFake,
         CoinbaseFake,
         ParadexFake,
+        CookieLoginFake,
+        AsterFake,
+        GrvtFake,
     )
 }
 

@@ -426,11 +426,15 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
-        status, payload = result
+        # (status, payload), or (status, payload, headers): a reply that
+        # carries something in its headers (a session cookie).
+        status, payload, *more = result
         data = encode(payload)
         raw = data.encode() if isinstance(data, str) else data
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        for name, value in more[0] if more else ():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(raw)))
         self.send_header("Connection", "close")
         self.end_headers()

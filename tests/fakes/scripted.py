@@ -13,7 +13,8 @@ It checks what a client sends against the capture and records every
 difference in ``problems`` (it never raises into the server):
 
 * REST: method and path, header names, the body's shape (form keys, or JSON
-  shape); then it answers with the reply ccxt was served (``rest_reply``).
+  shape); then it answers with the reply ccxt was served (``rest_reply``,
+  with its headers where they carry something: ``rest_headers``).
 * Handshake: the socket path, the query parameter names, the handshake
   header names. A refused upgrade (``refuse_upgrade``) is answered with that
   HTTP status after the checks.
@@ -26,8 +27,11 @@ not depend on the clock, the nonce, a request id, a random id or the secret.
 Which leaves those are is read from the captures themselves: a leaf is exact
 when it is equal in two captures made with the same credentials at two
 different clocks (``reference`` and ``variance``; request ids and the random
-ids ccxt drew excepted), or when it is the token or challenge the capture used
-(the fake serves the same ones). Everything else is compared by type (and must
+ids ccxt drew excepted) and, for the REST call and the frames, in the capture
+with the other credentials at the same clock (``other_credentials``: a
+signature's recovery id, GRVT's ``v``, may repeat across two clocks by
+chance), or when it is the token or challenge the capture used (the fake
+serves the same ones) or one of the credentials' own values. Everything else is compared by type (and must
 not be empty where ccxt's is not). Values that differ between the two captures
 and look like signatures (text of 16 characters or more) are remembered in
 ``signatures`` for the leak check, as what the client sent there.
@@ -179,9 +183,13 @@ class Expected:
         ids: Iterable[Any],
         clock: Clock | None = None,
         caller: Any = None,
+        other: Any = _MISSING,
     ) -> None:
         self.reference = reference
         self.variance = variance
+        # The same part of the capture with the other credentials, same clock
+        # (where given): a leaf that changes with them depends on the secret.
+        self.other = other
         self.exact_values = [v for v in exact_values if v is not None]
         self.ids = {str(v) for v in ids if v is not None}
         self.clock = clock
@@ -195,7 +203,9 @@ class Expected:
             return False  # a request id or random id: the client's to choose
         if isinstance(ref, str) and any(id_ in _decoded_jwts(ref) for id_ in self.ids if len(id_) >= 16):
             return False  # a JWT holding a random id ccxt drew (Upbit's uuid nonce)
-        if same(ref, at_path(self.variance, path)):
+        if same(ref, at_path(self.variance, path)) and (
+            self.other is _MISSING or same(ref, at_path(self.other, path))
+        ):
             return True
         return any(same(ref, value) for value in self.exact_values)
 
@@ -263,6 +273,7 @@ class ScriptedFake(Fake):
         variance: dict[str, Any],
         ws_path: str,
         rest_reply: Any = None,
+        rest_headers: list[tuple[str, str]] | None = None,
         stage_of: list[int | None],
         script: dict[int, tuple[list[Frame], Frame | None]],
         hold_stage: int | None = None,
@@ -271,6 +282,7 @@ class ScriptedFake(Fake):
         callers: list[Any] | None = None,
         greets: bool = False,
         rest_refusal: tuple[int, Any] | None = None,
+        other_credentials: dict[str, Any] | None = None,
     ) -> None:
         rest = reference["rest"]
         self.ws_path = ws_path  # type: ignore[misc]
@@ -278,13 +290,17 @@ class ScriptedFake(Fake):
         super().__init__()
         used = reference["used"]
         self.reference, self.variance = reference, variance
-        self._exact = [used["token"], used["challenge"]]
+        self.other_credentials = other_credentials
+        # The token and challenge served, and the credentials' own values
+        # (an API key sent as it is): exact wherever they appear.
+        self._exact = [used["token"], used["challenge"], *(v for v in reference.get("credentials", {}).values() if isinstance(v, str))]
         # Request ids, the random ids and the nonce ccxt drew (frozen in its
         # capture, so equal in captures 1 and 3: LBank's echostr): the client's to choose.
         self._ids = [used["request_id"], *used["request_ids"], *used.get("uuids", ()), used["nonce"]]
         self._clock = Clock(used["now_ms"], variance["used"]["now_ms"], [used["nonce"], variance["used"]["nonce"]])
         self.callers = list(callers or ())
         self.rest_reply = rest_reply
+        self.rest_headers = list(rest_headers or ())  # the reply's headers (GRVT's session)
         self.stage_of = stage_of
         self.script = script
         self.hold_stage = hold_stage
@@ -301,8 +317,8 @@ class ScriptedFake(Fake):
 
     # --------------------------------------------------------------- checks
 
-    def _expected(self, reference: Any, variance: Any, caller: Any = None) -> Expected:
-        return Expected(reference, variance, self._exact, self._ids, self._clock, caller)
+    def _expected(self, reference: Any, variance: Any, caller: Any = None, other: Any = _MISSING) -> Expected:
+        return Expected(reference, variance, self._exact, self._ids, self._clock, caller, other)
 
     def _problem(self, text: str) -> None:
         with self._lock:
@@ -346,13 +362,15 @@ class ScriptedFake(Fake):
             missing = sorted(set(ref_headers) - set(sent))
             if missing:
                 self._problem(f"REST: header(s) {missing} missing (ccxt sends {sorted(ref_headers)})")
-            expected = self._expected(ref_headers, var_headers)
+            other = self.other_credentials["rest"][0] if self.other_credentials else None
+            other_headers = _lower(other["headers"] or {}) if other else _MISSING
+            expected = self._expected(ref_headers, var_headers, other=other_headers)
             self.problems += expected.compare({k: sent.get(k, "") for k in ref_headers}, "REST headers")
             self._note_received(ref_headers, var_headers, sent)
-            self.problems += self._body_problems(ref["body"] or "", var["body"] or "", body)
-        return 200, self._served(copy.deepcopy(self.rest_reply))
+            self.problems += self._body_problems(ref["body"] or "", var["body"] or "", body, other["body"] or "" if other else None)
+        return 200, self._served(copy.deepcopy(self.rest_reply)), self.rest_headers
 
-    def _body_problems(self, ref: str, var: str, got: str) -> list[str]:
+    def _body_problems(self, ref: str, var: str, got: str, other: str | None = None) -> list[str]:
         if not ref:
             return [] if not got else [f"REST: a body where ccxt sends none ({len(got)} characters)"]
         try:
@@ -366,7 +384,8 @@ class ScriptedFake(Fake):
             got_json = json.loads(got)
         except ValueError:
             return ["REST body: not JSON, ccxt sends JSON"]
-        return self._expected(ref_json, var_json).compare(got_json, "REST body")
+        other_json = json.loads(other) if other else _MISSING
+        return self._expected(ref_json, var_json, other=other_json).compare(got_json, "REST body")
 
     # ------------------------------------------------------------ handshake
 
@@ -446,7 +465,9 @@ class ScriptedFake(Fake):
         label = "auth frame" if index < len(self.reference["frames"]) else "subscribe frame"
         subscribe = index - len(self.reference["frames"])
         caller = self.callers[subscribe] if 0 <= subscribe < len(self.callers) else None
-        self.problems += self._expected(expected[index], variance[index], caller).compare(data, f"{label} {index}")
+        others = self.other_credentials["frames"] + self.other_credentials["subscribe_frames"] if self.other_credentials else []
+        other = others[index] if index < len(others) else _MISSING
+        self.problems += self._expected(expected[index], variance[index], caller, other).compare(data, f"{label} {index}")
         self._note_received(expected[index], variance[index], data)
         stage = self.stage_of[index]
         if stage is not None:

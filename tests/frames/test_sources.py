@@ -175,7 +175,9 @@ def _plan(entry: str, market: str) -> Any:
     # A listen key the server issued: a keep-alive that names it (Binance.US)
     # is built only once it is known.
     opts = {"token": "listen-key-0123", **({"market_type": market} if market else {})}
-    credentials = module.Credentials(api_key="key", secret="secret")
+    # A wallet key where the listen-key call is wallet-signed (aster): eth-account's documented example key.
+    wallet_key = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+    credentials = module.Credentials(api_key="key", secret="secret", private_key=wallet_key)
     return module.pre_auth(credentials, opts=opts)
 
 

@@ -77,6 +77,7 @@ from tests.reference.ccxt_scenarios import (  # noqa: F401 - re-exported for the
     Echo,
     Entry,
     FromExchange,
+    FromToken,
     Given,
     base58,
     private_key,
@@ -172,6 +173,8 @@ def _fill(template: Any, session: _Session, frame: Any = None, ex: Any = None) -
         return getattr(session, template.name)
     if isinstance(template, FromExchange):
         return _from_exchange(ex, template)
+    if isinstance(template, FromToken):
+        return str(json.loads(session.token)[template.key]) + template.suffix
     return template
 
 
@@ -182,10 +185,15 @@ def _matches(frame: Any, when: Any) -> bool:
 def serve_rest(entry: Entry, method: str, url: str, session: Any) -> Any:
     """The record's canned reply to one REST call; ``session`` supplies the
     token and the clock (``token``, ``now_ms``)."""
+    return serve_rest_with_headers(entry, method, url, session)[0]
+
+
+def serve_rest_with_headers(entry: Entry, method: str, url: str, session: Any) -> tuple[Any, list[tuple[str, str]]]:
+    """The canned reply to one REST call and its headers (as (name, value) pairs)."""
     path = url.split("?")[0]
     for rest in entry.rest:
         if path.endswith(rest.path_suffix):
-            return _fill(rest.body, session)
+            return _fill(rest.body, session), [(name, str(_fill(value, session))) for name, value in rest.headers]
     raise CaptureError(f"{entry.entry}: unexpected REST call {method} {url}")
 
 
@@ -214,6 +222,7 @@ class _Session:
         self.events = 0
         self.errors: list[BaseException] = []
         self.ws: FakeWebSocket | None = None
+        self.exchange: Any = None  # the ccxt exchange (its handle_errors reads reply headers)
 
     # -- websocket side --
     async def create_connection(self, client: _WsClient, session) -> FakeWebSocket:
@@ -260,7 +269,12 @@ class _Session:
             "body": body,
         })
         try:
-            return serve_rest(self.entry, method, url, self)
+            reply, reply_headers = serve_rest_with_headers(self.entry, method, url, self)
+            if reply_headers:
+                # ccxt's own fetch() hands every reply's headers to
+                # handle_errors, where GRVT keeps its session cookie.
+                self.exchange.handle_errors(200, "OK", url, method, dict(reply_headers), json.dumps(reply), reply, headers, body)
+            return reply
         except Exception as exc:
             # ccxt may swallow this in a background task; fail the capture anyway
             self.errors.append(exc)
@@ -387,6 +401,9 @@ def _make_exchange(session: _Session):
     session.random_draws.clear()
     ex.set_markets(copy.deepcopy([dict(m) for m in e.markets]))
     ex.fetch = session.fetch  # instance-level REST recorder
+    session.exchange = ex
+    if e.patch is not None:
+        e.patch(ex)
 
     original_nonce = ex.nonce
 

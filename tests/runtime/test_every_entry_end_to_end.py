@@ -47,7 +47,7 @@ from generator.catalogue import load
 from tests.conformance import ACCOUNT_FIELDS, _without_additions, reply_cases
 from tests.fakes.scripted import ScriptedFake, leaves, same, scripted_fake
 from tests.reference.ccxt_capture import ENTRIES as CCXT_SCENARIOS
-from tests.reference.ccxt_capture import serve_rest
+from tests.reference.ccxt_capture import serve_rest_with_headers
 from tests.session_checks import Leaks, run
 from wsauth.session import AuthenticationFailed, AuthTimeout, Backoff, PreAuthFailed, Session, Subscription, config_with
 from tests.paths import ROOT
@@ -151,11 +151,18 @@ class Case:
         return self.module.Credentials(**given)
 
     def rest_reply(self) -> Any:
+        return self._served()[0]
+
+    def rest_headers(self) -> list[tuple[str, str]]:
+        """The served reply's headers, where they carry something (GRVT's session)."""
+        return self._served()[1]
+
+    def _served(self) -> tuple[Any, list[tuple[str, str]]]:
         if not self.reference["rest"]:
-            return None
+            return None, []
         if self.reference["entry"] in DOCUMENTED_REST_REPLY:  # the documented answer, with the reference's token
             (documented,) = reply_cases(self.stem, "rest_success")[:1]
-            return json.loads(json.dumps(documented["frame"]).replace(documented["token"], self.reference["used"]["token"]))
+            return json.loads(json.dumps(documented["frame"]).replace(documented["token"], self.reference["used"]["token"])), []
         key = (self.reference["entry"], self.reference["market_type"])
         scenario = CCXT_SCENARIOS.get(key)
         if scenario is None or not scenario.rest:
@@ -168,7 +175,7 @@ class Case:
             token=used["token"], nonce=used["nonce"], request_id=used["request_id"],
             challenge=used["challenge"], now_ms=int(time.time() * 1000),
         )
-        return serve_rest(scenario, call["method"], call["url"], served)
+        return serve_rest_with_headers(scenario, call["method"], call["url"], served)
 
     def subscriptions(self) -> tuple[list[Subscription], list[bool]]:
         """ccxt's subscribe frames without what depends on the credentials
@@ -264,6 +271,8 @@ class Case:
             variance=self.variance,
             ws_path=base.path,
             rest_reply=self.rest_reply(),
+            rest_headers=self.rest_headers(),
+            other_credentials=self.other_credentials,
             stage_of=stage_of,
             greets=self.greets,
             callers=[json.loads(json.dumps(s.frame)) for s in self.subscriptions()[0]],

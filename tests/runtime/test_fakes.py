@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import ccxt
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
@@ -45,9 +46,17 @@ def coinbase_public_pem() -> str:
     return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
+# A secp256k1 test key and its address (ccxt's eth_get_address_from_private_key):
+# the wallet fakes (aster, grvt) register the address and check who signed.
+WALLET_KEY = "0x5de080412b2cffddd153a9751e0fe29c3a10906b2ebda25160e91c89a9cb9067"
+WALLET = "0xff0ab661f03e57d02c829c30af088fdbaefc3901"
+
+
 def secret_for(kind: str) -> str:
     if kind == "coinbase":
         return coinbase_public_pem()
+    if kind in ("aster", "grvt"):
+        return WALLET
     return B64_SECRET if kind in ("kraken", "krakenfutures") else SECRET
 
 
@@ -177,6 +186,38 @@ async def bullish_token(fake: Any, key: str, secret: str) -> str:
         r = await client.get(fake.rest_url, headers=bullish_login_headers(key, secret, now_ms(), now_ms() * 1000))
     assert r.status_code == 200, r.text
     return str(r.json()["token"])
+
+
+async def cookie_session(fake: Any, key: str, secret: str) -> dict[str, str]:
+    """cookielogin: log in (HMAC over the form body, as the fake checks it);
+    the handshake headers its reply's headers make."""
+    body = f"nonce={now_ms() * 1000}&expiration={(now_ms() + 30000) * 1_000_000}"
+    signature = hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
+    async with http() as client:
+        r = await client.post(fake.rest_url, content=body, headers={"X-Key": key, "X-Sign": signature})
+    assert r.status_code == 200, r.text
+    return {"Cookie": f"gravity={r.cookies['gravity']}", "X-Account-Id": r.headers["X-Account-Id"]}
+
+
+async def aster_listen_key(fake: Any) -> str:
+    """aster: a listen key, its POST signed by ccxt's own aster sign()."""
+    signed = ccxt.aster({"privateKey": WALLET_KEY}).sign("v3/listenKey", ["fapiPrivate"], "POST", {})
+    async with http() as client:
+        r = await client.post(fake.rest_url, content=signed["body"], headers=signed["headers"])
+    assert r.status_code == 200, r.text
+    return str(r.json()["listenKey"])
+
+
+async def grvt_session(fake: Any) -> dict[str, str]:
+    """grvt: a wallet login signed by ccxt's own grvt code; the handshake
+    headers its reply's headers make."""
+    exchange = ccxt.grvt({"privateKey": WALLET_KEY})
+    login = {"address": exchange.eth_get_address_from_private_key(WALLET_KEY), "signature": exchange.default_signature()}
+    signed = exchange.sign("auth/wallet/login", ["privateEdge"], "POST", exchange.create_signed_request(login, "EIP712_WALLETLOGIN_TYPE"))
+    async with http() as client:
+        r = await client.post(fake.rest_url, content=signed["body"], headers=signed["headers"])
+    assert r.status_code == 200, r.text
+    return {"Cookie": f"gravity={r.cookies['gravity']}", "X-Grvt-Account-Id": r.headers["X-Grvt-Account-Id"]}
 
 
 def kraken_sub(token: str | None, channel: str = "balances", req_id: int = 3) -> dict[str, Any]:
@@ -1095,6 +1136,12 @@ def test_everything_is_loopback_and_shut_down() -> None:
                     headers = gemini_headers(KEY, SECRET, now_ms())
                 elif kind == "bullish":
                     headers = {"Cookie": f"JWT_COOKIE={await bullish_token(fake, KEY, SECRET)}"}
+                elif kind == "cookielogin":
+                    headers = await cookie_session(fake, KEY, SECRET)
+                elif kind == "grvt":
+                    headers = await grvt_session(fake)
+                elif kind == "aster":
+                    url = f"{fake.ws_url}/{await aster_listen_key(fake)}"
                 if fake.rest_url is not None:
                     assert fake.rest_url.startswith("http://127.0.0.1:")
                     assert fake._http is not None and fake._http.server_address[0] == "127.0.0.1"

@@ -1,0 +1,115 @@
+"""Aster and GRVT end to end through wsauth.session, against loopback fakes
+that recover the signer's address from each signature with code that is not
+wsauth's (tests/fakes/_wallet.py: ccxt's bundled EIP-712 encoder and
+Keccak, coincurve's PublicKey.from_signature_and_message) and refuse any
+other key: Aster's listen key, its signed keep-alive (a fresh µs nonce each
+time, a reused one refused), GRVT's wallet login whose reply headers carry
+the session onto the handshake. Every log record, exception and repr is
+checked for the key, the signatures, the listen key and the session cookie
+(tests/session_checks.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from tests.fakes import start_fake
+from tests.reference.ccxt_scenarios import KEYS
+from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
+from wsauth import aster, grvt
+from wsauth.plan import plan
+from wsauth.session import Backoff, PreAuthRefused, Session, config_with
+
+KEY_A, KEY_B = "0x" + KEYS["A"]["secp256k1_hex"], KEYS["B"]["secp256k1_hex"]
+WALLET_A = KEYS["A"]["secp256k1_address"]
+LEAK_SECRETS = (KEYS["A"]["secp256k1_hex"], KEYS["B"]["secp256k1_hex"])
+FAST = Backoff(first_s=0.01, max_s=0.05, attempts=3)
+
+
+def _session(module: Any, server: Any, key: str = KEY_A, market: str | None = None, **config: Any) -> Session[Any]:
+    configured = config_with(module, market_type=market, ws_url=server.ws_url, rest_url=server.rest_url, **config)
+    credentials = module.Credentials(private_key=key)
+    return Session(module, credentials, config=configured, market_type=market, auth_timeout_s=3.0, backoff=FAST)
+
+
+# --- Aster ----------------------------------------------------------------------
+
+
+@run
+async def test_aster_opens_its_stream_with_a_wallet_signed_listen_key(leaks: Leaks) -> None:
+    async with start_fake("aster", secret=WALLET_A) as server:
+        leaks.fakes.append(server)
+        async with _session(aster, server, market="swap") as s:
+            assert s.authenticated and server.auth_ok == 1 and server.refusals == []
+            leaks.see(s, s._link)
+        ((method, _, headers, body),) = server.rest_seen
+        assert method == "POST" and headers["Content-Type"] == "application/x-www-form-urlencoded"
+        assert body.startswith("nonce=") and "&signature=0x" in body
+
+
+@run
+async def test_aster_signs_each_keepalive_with_a_fresh_nonce(leaks: Leaks) -> None:
+    async with start_fake("aster", secret=WALLET_A) as server:
+        leaks.fakes.append(server)
+        async with _session(aster, server, market="swap", keepalive_ms=150) as s:
+            for _ in range(60):
+                if server.keepalives >= 3:
+                    break
+                await asyncio.sleep(0.05)
+            assert server.keepalives >= 3, server.refusals
+            assert server.refusals == [] and server.connections == 1 and s.authenticated
+        assert [call[0] for call in server.rest_seen][:4] == ["POST", "PUT", "PUT", "PUT"]
+        nonces = [body.partition("&")[0] for _, _, _, body in server.rest_seen]
+        assert len(set(nonces)) == len(nonces)
+
+
+@run
+async def test_aster_refuses_another_key(leaks: Leaks) -> None:
+    async with start_fake("aster", secret=WALLET_A) as server:
+        leaks.fakes.append(server)
+        with pytest.raises(PreAuthRefused) as refused:
+            async with _session(aster, server, key=KEY_B, market="swap"):
+                pass
+        leaks.see(refused.value)
+        assert (refused.value.status, refused.value.code) == (400, "-1022")
+        assert server.connections == 0
+
+
+# --- GRVT -------------------------------------------------------------------------
+
+
+@run
+async def test_grvt_carries_the_login_replys_session_onto_the_handshake(leaks: Leaks) -> None:
+    async with start_fake("grvt", secret=WALLET_A) as server:
+        leaks.fakes.append(server)
+        async with _session(grvt, server) as s:
+            assert s.authenticated and server.auth_ok == 1 and server.refusals == []
+            leaks.see(s, s._link)
+        ((method, _, headers, body),) = server.rest_seen
+        assert method == "POST" and headers["Cookie"] == "rm=true;"
+        assert json.loads(body)["signature"]["v"] in (27, 28)
+
+
+@run
+async def test_grvt_refuses_another_key(leaks: Leaks) -> None:
+    async with start_fake("grvt", secret=WALLET_A) as server:
+        leaks.fakes.append(server)
+        with pytest.raises(PreAuthRefused) as refused:
+            async with _session(grvt, server, key=KEY_B):
+                pass
+        leaks.see(refused.value)
+        assert (refused.value.status, refused.value.code, refused.value.message) == (401, "1000", "invalid signature")
+        assert server.connections == 0
+
+
+def test_plan_puts_the_session_given_as_token_on_the_handshake_masked() -> None:
+    session = json.dumps({"Cookie": "gravity=cookie-value-0123456789", "X-Grvt-Account-Id": "4724219064482495"})
+    shown = plan("grvt", {"private_key": KEY_A}, now_ms=1767225600123, token=session)
+    assert shown["ws_headers"] == {"Cookie": "***", "X-Grvt-Account-Id": "***"}
+    revealed = plan("grvt", {"private_key": KEY_A}, now_ms=1767225600123, token=session, reveal=True)
+    assert revealed["ws_headers"] == {"Cookie": "gravity=cookie-value-0123456789", "X-Grvt-Account-Id": "4724219064482495"}
+    # Without the server's session the handshake's headers are not known yet.
+    assert plan("grvt", {"private_key": KEY_A}, now_ms=1767225600123)["ws_headers"] == {}
