@@ -13,6 +13,7 @@ import pytest
 
 import wsauth
 from tests.paths import PACKAGE
+from tests.runtime.conftest import Unsupported
 
 
 def wsauth_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -38,10 +39,21 @@ def test_list_names_every_exchange_with_its_status_and_needs() -> None:
         "environments": ["demo", "testnet"], "credentials": ["api_key", "secret"], "extra": None,
     }
     assert listed["binance_ed25519"]["extra"] == "keys" and "private_key" in listed["binance_ed25519"]["credentials"]
-    marked = min(wsauth.UNSUPPORTED)  # any exchange the catalogue marks unsupported
-    assert listed[marked] == {"status": "unsupported", "reason": wsauth.UNSUPPORTED[marked]}
     lines = wsauth_cli("list").stdout.splitlines()
     assert len(lines) == len(listed) and any(line.startswith("okx ") and "password" in line for line in lines)
+
+
+def test_list_names_an_unsupported_exchange_with_its_reason(unsupported: Unsupported) -> None:
+    listed = json.loads(unsupported.run("list", "--json").stdout)
+    assert listed[unsupported.name] == {"status": "unsupported", "reason": unsupported.reason}
+    assert listed["bybit"]["status"] == "supported"
+
+
+def test_plan_refuses_an_unsupported_exchange_with_its_reason(tmp_path: Path, unsupported: Unsupported) -> None:
+    creds = credentials(tmp_path, {"api_key": "k", "secret": "s"})
+    done = unsupported.run("plan", unsupported.name.upper(), "--credentials", creds)
+    assert done.returncode == 2 and f"{unsupported.name} is not supported: {unsupported.reason}" in done.stderr
+    assert done.stdout == ""
 
 
 @pytest.mark.parametrize(
@@ -50,7 +62,6 @@ def test_list_names_every_exchange_with_its_status_and_needs() -> None:
         ("Bybit", None),  # folded to lower case
         ("okex", "did you mean okx"),
         ("bybitt", "did you mean bybit"),
-        (min(wsauth.UNSUPPORTED), f"{min(wsauth.UNSUPPORTED)} is not supported: "),
         ("zzzz", "wsauth list"),
     ],
 )

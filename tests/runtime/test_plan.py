@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-import wsauth
 
 from tests.conformance import NOT_AUTHENTICATION, documented_subscribes, merged
 from tests.conformance import _without_additions as without_additions
+from tests.runtime.conftest import Unsupported
 from tests.paths import FIXTURES
 
 CAPTURES = FIXTURES / "ccxt"
@@ -124,15 +124,11 @@ def test_unknown_market_type_is_refused(tmp_path: Path) -> None:
     assert "binance" in result.stderr and "moon" in result.stderr
 
 
-def test_an_unsupported_exchange_is_refused_with_its_reason(tmp_path: Path) -> None:
+def test_an_unsupported_exchange_is_refused_with_its_reason(tmp_path: Path, unsupported: Unsupported) -> None:
     credentials = tmp_path / "credentials.json"
     credentials.write_text('{"api_key": "k", "secret": "s"}', encoding="utf-8")
-    marked = min(wsauth.UNSUPPORTED)  # any exchange the catalogue marks unsupported
-    for exchange, says in ((marked, f"{marked} is not supported: {wsauth.UNSUPPORTED[marked]}"),
+    for exchange, says in ((unsupported.name, f"{unsupported.name} is not supported: {unsupported.reason}"),
                            ("nosuch", "unknown exchange 'nosuch'")):
-        result = subprocess.run(
-            [sys.executable, "-m", "wsauth", "plan", exchange, "--credentials", str(credentials)],
-            capture_output=True, text=True,
-        )
+        result = unsupported.run("plan", exchange, "--credentials", credentials)
         assert result.returncode == 2 and says in result.stderr, result.stderr
         assert result.stdout == ""
