@@ -169,11 +169,14 @@ MUTATIONS: tuple[Mutation, ...] = (
               "a signed REST path that differs by a slash"),
     catalogue("kraken digest_first", "kraken", 'digest_first = "sha256", hash = "sha512"', 'digest_first = "sha512", hash = "sha512"',
               "the inner digest of Kraken's API-Sign"),
-    catalogue("lbank digest encoding", "lbank", 'digest_first_encoding = "hex_upper"', 'digest_first_encoding = "hex"',
-              "LBank's MD5 in lower case"),
+    catalogue("lbank digest encoding", "lbank", 'digest_first_encoding = "hex_upper"', 'digest_first_encoding = "raw"',
+              "LBank's MD5 signed as raw bytes, not upper-case hex"),
     catalogue("gemini hash", "gemini", 'hash = "sha384"', 'hash = "sha256"', "gemini's HMAC with the wrong hash"),
     catalogue("gemini payload separators", "gemini", 'separators = "compact"', 'separators = "spaced"',
-              "the signed JSON payload with spaces"),
+              "the signed JSON payload with spaces",
+              equivalent="the signature covers the base64 text exactly as sent and Gemini parses the JSON it decodes: "
+                         "whitespace between tokens changes nothing the exchange checks (the usual Python clients send "
+                         "json.dumps' spaced default)"),
     catalogue("woo signature message", "woo", 'message = "|{now_ms}"', 'message = "{now_ms}"', "woo's message without its bar"),
     catalogue("gate_wsapi signature message", "gate_wsapi", 'message = "api\\nspot.login\\n{{}}\\n{now_s}"',
               'message = "api\\nspot.login\\n\\n{now_s}"', "the WS-API login signed without its empty parameters"),
@@ -234,7 +237,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     catalogue("binanceusdm keepalive interval", "binanceusdm", "keepalive_ms = 1800000", "keepalive_ms = 2700000",
               "a keep-alive every 45 minutes"),
     catalogue("binanceusdm close method", "binanceusdm", 'close = { method = "DELETE"', 'close = { method = "PUT"',
-              "closing that keeps the key alive instead"),
+              "closing that keeps the key alive instead",
+              run=(*entry_tests("binanceusdm"), pytest("tests/runtime/test_session.py", "-k", "every_flow"))),
     catalogue("bybit expires_after_ms", "bybit", "expires_after_ms = 10000", "expires_after_ms = 20000", "a longer signature validity"),
     catalogue("bitmex expires_after_ms", "bitmex", "expires_after_ms = 5000", "expires_after_ms = 60000", "BitMEX's expiry a minute out"),
     # -- catalogue: reply patterns -------------------------------------------------
@@ -255,7 +259,10 @@ MUTATIONS: tuple[Mutation, ...] = (
               "the listen key's expiry event misspelt"),
     catalogue("gate request id", "gate.markets.spot", 'request_id = "id"\n', "", "gate's replies no longer matched to their request (issue 14)"),
     catalogue("krakenfutures success", "krakenfutures", 'success = [{ event = "challenge", message = { present = true } }',
-              'success = [{ event = "challenge" }', "a challenge reply without its challenge taken as success"),
+              'success = [{ event = "challenge" }', "a challenge reply without its challenge taken as success",
+              equivalent="no frame Kraken Futures documents or sends tells the two patterns apart (every challenge reply "
+                         "carries its message); were one to come without, build_subscribe_auth would refuse it for want "
+                         "of a challenge (WsAuthInputError) before anything is signed"),
     catalogue("okx code path", "okx", 'code = "code"', 'code = "sCode"', "the refusal's code read from the wrong field"),
     # -- templates -------------------------------------------------------------------
     template("direct flow sends nothing", "templates/flows/direct.py.jinja",
