@@ -74,6 +74,7 @@ class Mutation:
     # () renders everything (the catalogue, runtime/: cheap with the cache).
     regen: tuple[str, ...] = ()
     equivalent: str | None = None  # expected to survive: why no caller can tell
+    also: tuple[tuple[str, str], ...] = ()  # further (old, new) edits of the same file, each exactly once
 
     @property
     def group(self) -> str:
@@ -92,7 +93,12 @@ class Mutation:
         if found != 1:
             where = f"table [{self.within}] of {self.file}" if self.within else self.file
             raise NotApplicable(f"{self.name}: the text to mutate occurs {found} times in {where}: {self.old[:70]!r}")
-        return text[:start] + region.replace(self.old, self.new) + text[end:]
+        text = text[:start] + region.replace(self.old, self.new) + text[end:]
+        for old, new in self.also:
+            if text.count(old) != 1:
+                raise NotApplicable(f"{self.name}: a further edit's text occurs {text.count(old)} times in {self.file}: {old[:70]!r}")
+            text = text.replace(old, new)
+        return text
 
 
 class NotApplicable(Exception):
@@ -128,8 +134,8 @@ def template(name: str, file: str, old: str, new: str, why: str, entries: tuple[
 
 
 def session(name: str, old: str, new: str, selector: str, why: str, *, files: tuple[str, ...] = SESSION_TESTS,
-            equivalent: str | None = None) -> Mutation:
-    return Mutation(f"session {name}", SESSION, old, new, (pytest(*files, "-k", selector),), why, equivalent=equivalent)
+            also: tuple[tuple[str, str], ...] = ()) -> Mutation:
+    return Mutation(f"session {name}", SESSION, old, new, (pytest(*files, "-k", selector),), why, also=also)
 
 
 # The lock as issue 14 found it: released once the nonce is drawn, taken again for the auth frame.
@@ -363,7 +369,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     session("re-auth after expiry", "REAUTH_AT = 0.8", "REAUTH_AT = 1.5", "lifetime or renewal", "renewal after the session expired (issue 14)"),
     session("re-auth at once", "REAUTH_AT = 0.8", "REAUTH_AT = 0.1", "lifetime or renewal", "renewal storms: a login every tenth of a lifetime"),
     session("keep-alive interval ignored", "await asyncio.sleep(every_ms / 1000)\n            try:\n                response",
-            "await asyncio.sleep(every_ms / 100)\n            try:\n                response", "keepalive or listen_key",
+            "await asyncio.sleep(every_ms / 100)\n            try:\n                response", "kept_alive or keepalive or listen_key",
             "the keep-alive ten times too late"),
     session("backoff not exponential", "ceiling = min(self.max_s, self.first_s * self.factor**attempt)", "ceiling = min(self.max_s, self.first_s)",
             "backoff or storm or drops_every_login", "reconnects at a constant rate"),
@@ -376,7 +382,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     session("auth timeout default", 'self.auth_timeout_s = options.get("auth_timeout_s", 10.0)',
             'self.auth_timeout_s = options.get("auth_timeout_s", 600.0)', "defaults or timeout or bound", "a connect that may hang ten minutes"),
     session("verdict timeout ignored", "            reply = await asyncio.wait_for(asyncio.shield(link.verdict), timeout_s)",
-            "            reply = await asyncio.wait_for(asyncio.shield(link.verdict), timeout_s * 20)", "timeout or never_answers or silent",
+            "            reply = await asyncio.wait_for(asyncio.shield(link.verdict), timeout_s * 20)", "timeout or never_answers or silen",
             "waiting for a verdict far beyond auth_timeout_s"),
     session("max reauth delay", "MAX_REAUTH_DELAY_S = 24 * 3600.0", "MAX_REAUTH_DELAY_S = 0.5", "lifetime or renewal",
             "every renewal capped at half a second"),
@@ -385,8 +391,10 @@ MUTATIONS: tuple[Mutation, ...] = (
             "temporary_pre_auth or lockout or refused_credentials", "a failed pre-auth during a reconnect hangs recv()"),
     session("1 every pre-auth refusal is final", "        if temporary(status, message):", "        if False:",
             "temporary_pre_auth or lockout", "a 503 on the listen key ends the session"),
+    # Two mistakes at once: alone, a lost done-callback is seen only when the supervisor dies of an exception it does not expect.
     session("1 the supervisor's end never reaches recv", "        self._supervisor.add_done_callback(self._supervisor_ended)\n", "",
-            "refused_credentials", "the session's end never reaches recv()"),
+            "refused_credentials", "the session's end never reaches recv()",
+            also=(("            refusal = (exc.status, exc.code, exc.message)", "            raise"),)),
     session("2 backoff resets after every login",
             "if link.authenticated_at is not None and time.monotonic() - link.authenticated_at >= self.backoff.stable_s:", "if True:",
             "drops_every_login", "the reconnect storm of issue 14"),

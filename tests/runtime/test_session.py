@@ -258,6 +258,16 @@ async def test_a_refused_keepalive_brings_a_new_listen_key_and_url(leaks: Leaks)
 
 
 @run
+async def test_listen_keys_are_kept_alive_on_the_configured_interval(leaks: Leaks) -> None:
+    # keepalive_ms = 300: a PUT at about 0.3, 0.6 and 0.9 s, none sooner or more often.
+    async with fake(leaks, "binanceusdm") as server:
+        async with session(binanceusdm, server, config={"keepalive_ms": 300}):
+            await asyncio.sleep(1.05)
+    puts = [call for call in server.rest_seen if call[0] == "PUT"]
+    assert 2 <= len(puts) <= 3, [call[0] for call in server.rest_seen]
+
+
+@run
 async def test_an_expired_listen_key_is_replaced(leaks: Leaks) -> None:
     async with fake(leaks, "binanceusdm") as server:
         async with session(binanceusdm, server) as s:
