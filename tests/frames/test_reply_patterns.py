@@ -164,3 +164,35 @@ def test_a_verdict_anywhere_in_a_batch_is_found(entry_id: str, variant: Variant)
         for case in _documented(stem, kind):
             reply = module.handle_auth_response(json.dumps(before + _frames(case["frame"])), {})
             assert reply is not None and reply.ok is (kind == "success"), (case["file"], case["frame"])
+
+
+VARIANTS = {_stem(entry.id, variant): (entry.id, variant) for entry in ENTRIES for variant in entry.variants}
+
+
+def test_a_documented_verdict_naming_another_request_is_no_verdict() -> None:
+    # Where a reference shows an exchange's answers naming the request they
+    # answer (a replies file's request_id, with its source), a verdict that
+    # names another request is not this request's: unjudged. Recorded apart
+    # from the catalogue, so that dropping reply.request_id (and with it the
+    # generated test of the filter) fails here.
+    checked = 0
+    for path in sorted(REPLIES.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if "request_id" not in data:
+            continue
+        assert data["request_id"]["source"]
+        for stem in data["entries"]:
+            entry_id, variant = VARIANTS[stem]
+            module = importlib.import_module(f"wsauth.{entry_id}")
+            market = {"market_type": variant.market} if variant.market else {}
+            for kind in ("success", "failure"):
+                for case in data.get(kind, []):
+                    named = _at(case["frame"], data["request_id"]["path"])
+                    if named is None:
+                        continue
+                    ours = module.handle_auth_response(json.dumps(case["frame"]), {**market, "request_id": named})
+                    assert ours is not None and ours.ok is (kind == "success"), (path.name, case["frame"])
+                    other = module.handle_auth_response(json.dumps(case["frame"]), {**market, "request_id": f"{named}0"})
+                    assert other is None, (path.name, stem, case["frame"])
+                    checked += 1
+    assert checked >= 2  # an empty walk would pass vacuously

@@ -263,7 +263,8 @@ MUTATIONS: tuple[Mutation, ...] = (
               "an error that echoes no request no longer a failure"),
     catalogue("binanceusdm expired key", "binanceusdm", 'failure = [{ e = "listenKeyExpired" }]', 'failure = [{ e = "listenKeyExpire" }]',
               "the listen key's expiry event misspelt"),
-    catalogue("gate request id", "gate.markets.spot", 'request_id = "id"\n', "", "gate's replies no longer matched to their request (issue 14)"),
+    catalogue("gate request id", "gate.markets.spot", 'request_id = "id"\n', "", "gate's replies no longer matched to their request (issue 14)",
+              run=(*entry_tests("gate"), pytest("tests/frames/test_reply_patterns.py", "-k", "another_request"))),
     catalogue("krakenfutures success", "krakenfutures", 'success = [{ event = "challenge", message = { present = true } }',
               'success = [{ event = "challenge" }', "a challenge reply without its challenge taken as success",
               equivalent="no frame Kraken Futures documents or sends tells the two patterns apart (every challenge reply "
