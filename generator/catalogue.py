@@ -31,13 +31,24 @@ HASHES = ("sha256", "sha384", "sha512")  # HMAC with credentials.secret (signatu
 # optional cryptography package: Ed25519, RSA PKCS#1 v1.5 with SHA-256, and
 # ECDSA P-256 with SHA-256 (deterministic, RFC 6979, low s, r||s as JWTs use).
 ALGORITHMS = ("ed25519", "rsa_sha256", "es256")
+# Wallet signatures with credentials.private_key, a secp256k1 (Ethereum) key
+# in hex: ECDSA (RFC 6979, low s) over the EIP-191 personal_sign hash of the
+# message text, or over the EIP-712 digest of the typed_data table; through
+# the optional coincurve (the wallet extra), else cryptography.
+WALLET_ALGORITHMS = ("eip191", "eip712")
 KEY_FORMS = ("raw", "base64", "raw_base64")  # raw_base64: the base64 text of the secret is the key
 # How credentials.private_key may be written: PEM (PKCS#8 or traditional,
 # optionally encrypted with credentials.password, literal \n accepted), or an
 # Ed25519 seed in base64 (32 bytes, or 64: seed then public key), hex or base58
 # (Orderly's "ed25519:..." form).
-PRIVATE_KEY_FORMS = ("pem", "seed_base64", "seed_hex", "seed_base58")
+PRIVATE_KEY_FORMS = ("pem", "seed_base64", "seed_hex", "seed_base58", "hex")
+# A wallet key is "hex": 64 hex digits (32 bytes), with or without 0x.
+WALLET_KEY_FORMS = ("hex",)
 ENCODINGS = ("hex", "hex_upper", "base64", "hex_base64", "base64url")  # hex_base64: base64 of the hex text; base64url: unpadded, as in JWTs
+# A wallet signature as Ethereum wallets write it: 0x, r and s as 64
+# lower-case hex digits each, then v (27 or 28) as two hex digits, upper case
+# (1B/1C: derive, polymarket, aster) or lower case (1b/1c: nado).
+WALLET_ENCODINGS = ("rsv_v_upper", "rsv_v_lower")
 DIGESTS_FIRST = HASHES + ("md5",)  # the message's own digest, signed instead of it
 DIGEST_FIRST_ENCODINGS = ("raw", "hex_upper")  # hex_upper: LBank signs the upper-case hex MD5
 # The JWT "alg" each signature algorithm writes in the JWT header.
@@ -50,19 +61,40 @@ REFERENCES = ("ccxt", "docs")
 
 @dataclass(frozen=True)
 class Signature:
-    message: str
     hash: str
     encoding: str
+    message: str = ""  # every hash but eip712, which signs the typed_data table
     key: str | None = None  # HMAC: how credentials.secret becomes the key
     prefix: str = ""
     digest_first: str | None = None
     digest_first_encoding: str = "raw"
     query: dict[str, str] = field(default_factory=dict)
     private_key: tuple[str, ...] = ()  # ALGORITHMS: the forms credentials.private_key may take
+    # Wallet signatures: the exchange also accepts a key it registered for the
+    # wallet (Derive's session keys), so the key's address is not checked
+    # against credentials.wallet_address. Otherwise a wallet_address that is
+    # given must be the key's own address.
+    delegates: bool = False
 
     @property
     def asymmetric(self) -> bool:
-        return self.hash in ALGORITHMS
+        return self.hash in ALGORITHMS + WALLET_ALGORITHMS
+
+    @property
+    def wallet(self) -> bool:
+        """Signed with a secp256k1 (Ethereum) key: helpers/wallet.py."""
+        return self.hash in WALLET_ALGORITHMS
+
+
+@dataclass(frozen=True)
+class TypedData:
+    """EIP-712 typed data (signature.hash = "eip712"): the domain and message
+    are templates; types maps each struct name to its fields, in order."""
+
+    domain: dict[str, Any]
+    types: dict[str, list[dict[str, str]]]
+    primary_type: str
+    message: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -147,6 +179,10 @@ class Variant:
     socket_query: dict[str, str] | None = None  # {socket_query}: URL-encoded, in this order
     payload: Payload | None = None
     jwt: Jwt | None = None
+    # The socket greets first (KuCoin's UTA welcome): the auth frame is sent
+    # only once the greeting has arrived (direct flow only: generator/flows.py).
+    auth_after_greeting: bool = False
+    typed_data: TypedData | None = None  # what an eip712 signature signs
     # The value graph, built once here and read by the renderer: the values
     # each derived value reads (beyond values.VALUES' own needs), and the
     # values each part of the table names.
@@ -157,6 +193,15 @@ class Variant:
     def ws_headers_need_token(self) -> bool:
         """The handshake headers carry what the REST call returned."""
         return self.ws_headers is not None and "token" in values.fields_in(self.ws_headers)
+
+    @property
+    def follow_ups_need_token(self) -> bool:
+        """The keep-alive or close call carries what the REST call returned
+        (built once the token is known; None before)."""
+        return any(
+            call is not None and "token" in values.fields(call.body) + values.fields_in(call.headers)
+            for call in (self.keepalive, self.close)
+        )
 
     @property
     def unanswered_subscribes(self) -> str | None:
@@ -217,6 +262,10 @@ REST_KEYS = _schema(Rest)
 FOLLOW_UP_KEYS = _schema(FollowUp)  # keepalive / close
 REPLY_KEYS = _schema(Reply)
 PAYLOAD_KEYS = _schema(Payload)
+TYPED_DATA_KEYS = _schema(TypedData)
+# EIP-712's domain fields and their types (a domain holds a subset, in this order).
+EIP712_DOMAIN = {"name": "string", "version": "string", "chainId": "uint256", "verifyingContract": "address", "salt": "bytes32"}
+EIP712_TYPE = re.compile(r"(?:u?int(?:8|16|24|32|40|48|56|64|72|80|88|96|104|112|120|128|136|144|152|160|168|176|184|192|200|208|216|224|232|240|248|256)?|bytes(?:[1-9]|[12][0-9]|3[0-2])?|address|bool|string|[A-Z][A-Za-z0-9_]*)(?:\[[0-9]*\])*\Z")
 
 
 class CatalogueError(Exception):
@@ -397,9 +446,10 @@ def _signature(check: _Checker, table: str, data: object) -> tuple[Signature | N
     data = check.table(table, "signature", data, SIGNATURE_KEYS)
     if data is None:
         return None, {}
-    check.choice(sub, "hash", data["hash"], HASHES + ALGORITHMS)
+    check.choice(sub, "hash", data["hash"], HASHES + ALGORITHMS + WALLET_ALGORITHMS)
+    wallet = data["hash"] in WALLET_ALGORITHMS
     forms: tuple[str, ...] = ()
-    if data["hash"] in ALGORITHMS:
+    if data["hash"] in ALGORITHMS + WALLET_ALGORITHMS:
         if "key" in data:
             check.error(sub, "key", f"{data['hash']} signs with credentials.private_key: use private_key, not key")
         if "private_key" not in data:
@@ -413,16 +463,29 @@ def _signature(check: _Checker, table: str, data: object) -> tuple[Signature | N
             check.error(sub, None, "missing key 'key'")
         else:
             check.choice(sub, "key", data["key"], KEY_FORMS)
-    if check.choice(sub, "encoding", data["encoding"], ENCODINGS) and data["hash"] in ALGORITHMS:
-        if data["encoding"] not in ("hex", "base64", "base64url"):
+    if check.choice(sub, "encoding", data["encoding"], ENCODINGS + WALLET_ENCODINGS):
+        if data["hash"] in ALGORITHMS and data["encoding"] not in ("hex", "base64", "base64url"):
             check.error(sub, "encoding", f"a {data['hash']} signature is encoded as hex, base64 or base64url")
+        if wallet != (data["encoding"] in WALLET_ENCODINGS):
+            want = ", ".join(WALLET_ENCODINGS) if wallet else ", ".join(ENCODINGS)
+            check.error(sub, "encoding", f"a {data['hash']} signature is encoded as one of {want}")
+    if "delegates" in data and check.typed(sub, "delegates", data["delegates"], bool) and not wallet:
+        check.error(sub, "delegates", "only a wallet signature (eip191, eip712) has a wallet to delegate from")
+    if data["hash"] == "eip712" and "message" in data:
+        check.error(sub, "message", "an eip712 signature signs the typed_data table, not a message")
+    elif data["hash"] != "eip712" and "message" not in data:
+        check.error(sub, None, "missing key 'message'")
+    if wallet:
+        for key in ("digest_first", "query") + (("prefix",) if data["hash"] == "eip712" else ()):
+            if key in data:
+                check.error(sub, key, f"not used by a {data['hash']} signature")
     if "digest_first" in data:
         check.choice(sub, "digest_first", data["digest_first"], DIGESTS_FIRST)
     if "digest_first_encoding" in data:
         check.choice(sub, "digest_first_encoding", data["digest_first_encoding"], DIGEST_FIRST_ENCODINGS)
         if "digest_first" not in data:
             check.error(sub, "digest_first_encoding", "set but there is no digest_first")
-    message = check.text(sub, "message", data["message"])
+    message = check.text(sub, "message", data.get("message", ""))
     prefix = check.text(sub, "prefix", data.get("prefix", ""))
     query = data.get("query", {})
     query_names: list[str] | None = []
@@ -440,10 +503,10 @@ def _signature(check: _Checker, table: str, data: object) -> tuple[Signature | N
     if query and "query" not in signed:
         check.error(sub, "query", "the message does not sign {query}")
     signature = Signature(
-        message=data["message"], hash=data["hash"], key=data.get("key"), encoding=data["encoding"],
+        message=data.get("message", ""), hash=data["hash"], key=data.get("key"), encoding=data["encoding"],
         prefix=data.get("prefix", ""), digest_first=data.get("digest_first"),
         digest_first_encoding=data.get("digest_first_encoding", "raw"), query=dict(query),
-        private_key=forms,
+        private_key=forms, delegates=data.get("delegates") is True,
     )
     return signature, {"signature": signed, "query": query_names}
 
@@ -456,7 +519,14 @@ def _key_forms(check: _Checker, table: str, algorithm: str, forms: object) -> tu
     if not forms:
         check.error(table, "private_key", "lists no form of key")
     for form in forms:
-        if check.choice(table, "private_key", form, PRIVATE_KEY_FORMS) and form != "pem" and algorithm != "ed25519":
+        if not check.choice(table, "private_key", form, PRIVATE_KEY_FORMS):
+            continue
+        if algorithm in WALLET_ALGORITHMS:
+            if form not in WALLET_KEY_FORMS:
+                check.error(table, "private_key", f"a {algorithm} key (secp256k1) is {', '.join(WALLET_KEY_FORMS)}")
+        elif form in WALLET_KEY_FORMS:
+            check.error(table, "private_key", f"{form!r} is a secp256k1 wallet key; a {algorithm} key is not")
+        elif form != "pem" and algorithm != "ed25519":
             check.error(table, "private_key", f"{form!r} is an Ed25519 seed; a {algorithm} key is PEM")
     if len(set(map(str, forms))) != len(forms):
         check.error(table, "private_key", "lists a form twice")
@@ -498,6 +568,61 @@ def _jwt(check: _Checker, table: str, data: object, signature: object) -> tuple[
     if names is None:
         return None, None
     return Jwt(dict(header), dict(data["claims"])), names
+
+
+def _typed_data(check: _Checker, table: str, data: object) -> tuple[TypedData | None, list[str] | None]:
+    """The EIP-712 typed data an eip712 signature signs, and the names its
+    domain and message read."""
+    sub = table + ".typed_data"
+    data = check.table(table, "typed_data", data, TYPED_DATA_KEYS)
+    if data is None:
+        return None, None
+    ok = check.typed(sub, "primary_type", data["primary_type"], str)
+    types = data["types"]
+    if check.typed(sub, "types", types, dict):
+        if "EIP712Domain" in types:
+            check.error(sub, "types", "EIP712Domain comes from the domain's fields: do not list it")
+        for name, struct in types.items():
+            if not re.fullmatch(r"[A-Z][A-Za-z0-9_]*", name):
+                check.error(sub, "types", f"{name!r} is not a struct name")
+            if not check.typed(sub, "types", struct, list) or not struct:
+                check.error(sub, "types", f"{name!r} must list its fields")
+                ok = False
+                continue
+            for item in struct:
+                if not isinstance(item, dict) or set(item) != {"name", "type"} or not all(isinstance(v, str) for v in item.values()):
+                    check.error(sub, "types", f"{name!r}: each field is {{ name = \"...\", type = \"...\" }}")
+                    ok = False
+                elif not EIP712_TYPE.match(item["type"]) or (item["type"][:1].isupper() and item["type"].partition("[")[0] not in types):
+                    check.error(sub, "types", f"{name!r}.{item['name']}: {item['type']!r} is not an EIP-712 type")
+                    ok = False
+    else:
+        ok = False
+    if ok and data["primary_type"] not in types:
+        check.error(sub, "primary_type", f"{data['primary_type']!r} is not one of the types")
+        ok = False
+    names: list[str] | None = []
+    for key in ("domain", "message"):
+        if not check.typed(sub, key, data[key], dict):
+            names = None
+            continue
+        found = check.template(sub, key, data[key])
+        names = None if found is None or names is None else names + found
+    domain = data["domain"]
+    if isinstance(domain, dict):
+        for key in domain:
+            if key not in EIP712_DOMAIN:
+                check.error(sub, "domain", f"{key!r} is not an EIP-712 domain field ({', '.join(EIP712_DOMAIN)})")
+                ok = False
+    if ok and isinstance(data["message"], dict):
+        fields_of = [item["name"] for item in types[data["primary_type"]]]
+        if sorted(data["message"]) != sorted(fields_of):
+            check.error(sub, "message", f"must hold exactly the fields of {data['primary_type']}: {', '.join(fields_of)}")
+            ok = False
+    if names is None or not ok:
+        return None, None
+    typed = TypedData(dict(domain), {name: [dict(item) for item in struct] for name, struct in types.items()}, data["primary_type"], dict(data["message"]))
+    return typed, names
 
 
 def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[str, list[str]]]:
@@ -631,6 +756,9 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
             check.error(table, key, "must be positive")
     if "nonce" in data:
         check.choice(table, "nonce", data["nonce"], tuple(values.NONCES))
+    greeting = data.get("auth_after_greeting", True)
+    if check.typed(table, "auth_after_greeting", greeting, bool) and not greeting:
+        check.error(table, "auth_after_greeting", "false is the default: leave the key out")
 
     # Which values each part names, and what the derived values read.
     uses: dict[str, list[str]] = {}
@@ -641,6 +769,17 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         signature, found = _signature(check, table, data["signature"])
         derived |= found
         valid &= signature is not None
+    typed_data = None
+    eip712 = isinstance(data.get("signature"), dict) and data["signature"].get("hash") == "eip712"
+    if "typed_data" in data:
+        typed_data, typed_names = _typed_data(check, table, data["typed_data"])
+        valid &= typed_data is not None
+        if not eip712:
+            check.error(f"{table}.typed_data", None, "only an eip712 signature signs typed data")
+        elif typed_names is not None and signature is not None:
+            derived["signature"] = derived.get("signature", []) + typed_names
+    elif eip712:
+        check.error(table, None, "an eip712 signature needs a typed_data table: what it signs")
     jwt = None
     if "jwt" in data:
         jwt, jwt_names = _jwt(check, table, data["jwt"], data.get("signature"))
@@ -735,6 +874,8 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         socket_query=dict(data["socket_query"]) if "socket_query" in data else None,
         payload=payload,
         jwt=jwt,
+        auth_after_greeting=data.get("auth_after_greeting", False),
+        typed_data=typed_data,
         needs=derived,
         parts=uses,
     )
@@ -755,6 +896,9 @@ def _check_uses(
         check.error(table, None, "{expires_ms}/{expires_s} need expires_after_ms")
     if "expires_after_ms" in data and not used & {"expires_ms", "expires_s"}:
         check.error(table, "expires_after_ms", "set but never used")
+    signature = data.get("signature")
+    if used & {"address", "wallet_subaccount"} and not (isinstance(signature, dict) and signature.get("hash") in WALLET_ALGORITHMS):
+        check.error(table, None, "{address}/{wallet_subaccount} are the wallet key's: they need a wallet signature (eip191, eip712)")
     if "nonce" in used and "nonce" not in data:
         check.error(table, None, "{nonce} needs a nonce source (nonce = ...)")
     if "nonce" in data and "nonce" not in used:
@@ -763,8 +907,12 @@ def _check_uses(
         check.error(table, None, "{jwt_input}/{jwt} need a jwt table")
     if "jwt" in data and "jwt" not in used:
         check.error(table, "jwt", "the JWT is built but never sent")
+    # The PreAuth is built again with the token only where the socket URL or
+    # its headers embed it (runtime/steps.py took_rest_reply): only then may
+    # the keep-alive and close calls name it (Binance.US's listenKey=).
+    rebuilt = "ws_url_with_token" in data or "token" in _expand(uses.get("ws_headers", []), derived)
     for part in ("keepalive", "close", "ping_frame"):
-        if "token" in uses.get(part, []):
+        if "token" in uses.get(part, []) and not (rebuilt and part != "ping_frame"):
             check.error(table, part, "cannot use {token}: it is built with the first call")
     ping_interval = isinstance(data.get("rest"), dict) and "ping_interval" in data["rest"]
     if "ping_frame" in data and not ping_interval:

@@ -20,6 +20,8 @@ class Flow:
 
 
 _NO_REST = frozenset({"rest", "ws_url_with_token", "keepalive", "close", "ping_frame"})
+# Only a direct flow's auth frame waits for the socket's greeting.
+_NO_GREETING = frozenset({"auth_after_greeting"})
 
 FLOWS: dict[str, Flow] = {
     flow.name: flow
@@ -28,13 +30,13 @@ FLOWS: dict[str, Flow] = {
              frozenset({"auth_frame"}), _NO_REST | {"subscribe_auth"}),
         # The token goes into the URL, each private subscribe or an auth frame.
         Flow("pre_auth", "a signed REST call first (listen key, token); its answer opens the socket",
-             frozenset({"rest"}), frozenset({"socket_url", "socket_query"})),
+             frozenset({"rest"}), frozenset({"socket_url", "socket_query"}) | _NO_GREETING),
         Flow("inline", "no login frame: auth fields inside each private subscribe",
-             frozenset({"subscribe_auth"}), _NO_REST | {"auth_frame"}),
+             frozenset({"subscribe_auth"}), _NO_REST | _NO_GREETING | {"auth_frame"}),
         Flow("challenge", "the server sends a challenge; it is signed into each private subscribe",
-             frozenset({"auth_frame", "subscribe_auth"}), _NO_REST),
+             frozenset({"auth_frame", "subscribe_auth"}), _NO_REST | _NO_GREETING),
         # Nothing is sent to authenticate: the handshake's headers or URL are signed.
         Flow("handshake", "the socket's handshake (headers or URL) is signed; its answer is the verdict",
-             frozenset(), _NO_REST | {"auth_frame", "subscribe_auth"}),
+             frozenset(), _NO_REST | _NO_GREETING | {"auth_frame", "subscribe_auth"}),
     )
 }

@@ -14,15 +14,19 @@ from .catalogue import Entry, Signature, Variant
 from .flows import FLOWS, Flow
 
 CALLBACKS = ("pre_auth", "build_auth_message", "build_subscribe_auth")
-CREDENTIALS = ("api_key", "secret", "password", "uid", "private_key")
+CREDENTIALS = ("api_key", "secret", "password", "uid", "login", "wallet_address", "private_key")
+# Values derived from credentials.private_key without signing (a wallet's address).
+_FROM_PRIVATE_KEY = frozenset({"address", "wallet_subaccount"})
 # How a signature is described in a module's docstring.
 _HASH_WORDS = {
     "sha256": "HMAC-SHA256", "sha384": "HMAC-SHA384", "sha512": "HMAC-SHA512",
     "ed25519": "Ed25519", "rsa_sha256": "RSA PKCS#1 v1.5 with SHA-256", "es256": "ECDSA P-256 with SHA-256 (RFC 6979)",
+    "eip191": "EIP-191 personal_sign (secp256k1, RFC 6979)", "eip712": "EIP-712 (secp256k1, RFC 6979)",
 }
 _ENCODING_WORDS = {
     "hex": "hex", "hex_upper": "upper-case hex", "base64": "base64",
     "hex_base64": "base64 of the hex text", "base64url": "unpadded base64url",
+    "rsv_v_upper": "0x r s v (v as 1B/1C)", "rsv_v_lower": "0x r s v (v as 1b/1c)",
 }
 _KEY_WORDS = {"raw": "credentials.secret", "base64": "the base64-decoded credentials.secret",
               "raw_base64": "the base64 text of credentials.secret"}
@@ -84,6 +88,13 @@ class VariantModel:
         names_socket = rest is not None and (rest.ws_url is not None or rest.ping_interval is not None)
         return names_socket and bool(self.v.reply.success) and not self.v.auth_frame and not self.v.subscribe_auth
 
+    @property
+    def auth_after_greeting(self) -> bool:
+        """The socket greets on connect and the auth frame waits for that
+        greeting (KuCoin's UTA push): Config.auth_after_greeting, read by
+        wsauth.session. Unlike ``greets``, the greeting is not the verdict."""
+        return self.v.auth_after_greeting
+
     @cached_property
     def callbacks(self) -> dict[str, Callback]:
         parts = self.v.parts
@@ -111,6 +122,8 @@ class VariantModel:
             reads = set(CREDENTIALS) & set(defines)
             if {"signature", "signed_password"} & set(defines):
                 reads.add(signs_with)
+            if _FROM_PRIVATE_KEY & set(defines):
+                reads.add("private_key")
             reads_options = bool(values.READS_OPTIONS & set(defines)) or (
                 name == "pre_auth" and bool(self.v.ws_url_with_token or self.v.ws_headers_need_token)
             )
@@ -120,6 +133,22 @@ class VariantModel:
     @property
     def asymmetric(self) -> bool:
         return self.v.signature is not None and self.v.signature.asymmetric
+
+    @property
+    def wallet(self) -> bool:
+        """Signs with a secp256k1 wallet key (helpers/wallet.py)."""
+        return self.v.signature is not None and self.v.signature.wallet
+
+    @property
+    def derives_address(self) -> bool:
+        """Some callback reads the key's address ({address}, {wallet_subaccount})."""
+        return any(_FROM_PRIVATE_KEY & set(cb.defines) for cb in self.callbacks.values())
+
+    @property
+    def checks_wallet(self) -> bool:
+        """A credentials.wallet_address that is given must be the key's own
+        address (the exchange accepts no delegated key)."""
+        return self.v.signature is not None and self.v.signature.wallet and not self.v.signature.delegates
 
     @property
     def credentials(self) -> list[str]:
@@ -139,7 +168,8 @@ class VariantModel:
         if v.socket_url:
             lines.append(f"Socket: {_show(v.socket_url)}.")
         if v.auth_frame:
-            lines.append(f"Auth frame: {_show(v.auth_frame)}.")
+            after = " (sent once the socket's greeting has arrived)" if self.auth_after_greeting else ""
+            lines.append(f"Auth frame{after}: {_show(v.auth_frame)}.")
         if v.subscribe_auth:
             lines.append(f"In each private subscribe: {_show(v.subscribe_auth)}.")
         return lines
@@ -147,6 +177,8 @@ class VariantModel:
 
 def _signing_words(s: Signature, *, jwt: bool) -> str:
     key = "credentials.private_key" if s.asymmetric else _KEY_WORDS[str(s.key)]
+    if s.hash == "eip712":
+        return f"Signs the typed data: {_HASH_WORDS[s.hash]} with {key}, {_ENCODING_WORDS[s.encoding]}."
     message = _show(s.prefix + s.message)
     if s.digest_first:
         message = f"the {s.digest_first} digest of {_show(s.message)}" + (f" after {_show(s.prefix)}" if s.prefix else "")
@@ -208,8 +240,21 @@ class ModuleModel:
         return [field for field in CREDENTIALS if field in read]
 
     @property
+    def wallet(self) -> bool:
+        """Carries helpers/wallet.py: signs with a wallet key or reads a wallet address."""
+        return any(vm.wallet or "wallet_address" in vm.credentials for vm in self.variants)
+
+    @property
+    def api_key_optional(self) -> bool:
+        """No variant reads credentials.api_key (a wallet key signs, the secret
+        is itself the token): Credentials.api_key defaults to ""."""
+        return "api_key" not in self.credentials
+
+    @property
     def extra(self) -> str | None:
         """The wsauth extra signing needs beyond the standard library."""
+        if any(vm.wallet for vm in self.variants):
+            return "wallet"
         return "keys" if any(vm.asymmetric for vm in self.variants) else None
 
     def listing(self) -> dict[str, object]:

@@ -89,6 +89,10 @@ def _statements(body: Sequence[cst.BaseStatement]) -> Iterator[cst.BaseStatement
                     branch = branch.orelse if isinstance(branch, cst.If) else None
 
 
+def _imports(statement: cst.BaseStatement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], (cst.Import, cst.ImportFrom))
+
+
 def _candidates(statement: cst.BaseStatement) -> list[str]:
     """What a statement binds that may go: an imported name, or a private
     definition."""
@@ -102,17 +106,33 @@ def _candidates(statement: cst.BaseStatement) -> list[str]:
 
 
 def unused(module: cst.Module) -> list[str]:
-    """Private top-level names bound but never read elsewhere, and imported
-    names never read: what prune() removes."""
+    """Private top-level names and imported names that nothing kept reads:
+    what prune() removes. Kept is what the module's own statements (its
+    public names, its top-level code) reach, through every name they read,
+    so helpers that only call each other (EIP-712's encoder and struct
+    hasher) go together."""
     statements = list(_statements(module.body))
     # An `if` reads its test; the statements of its blocks stand on their own.
-    uses = {id(s): _names_in(s.test if isinstance(s, cst.If) else s) for s in statements}
-    found = []
+    # An import reads nothing: the names in it are what it binds.
+    uses = {id(s): set() if _imports(s) else _names_in(s.test if isinstance(s, cst.If) else s) for s in statements}
+    binders: dict[str, list[cst.BaseStatement]] = {}
+    roots: list[cst.BaseStatement] = []
     for statement in statements:
-        for name in _candidates(statement):
-            if not any(name in names for other, names in uses.items() if other != id(statement)):
-                found.append(name)
-    return found
+        names = _candidates(statement)
+        for name in names:
+            binders.setdefault(name, []).append(statement)
+        if not names or any(not _private(name) for name in _bound(statement)):
+            roots.append(statement)
+    live: set[str] = set()
+    pending = [name for root in roots for name in uses[id(root)]]
+    while pending:
+        name = pending.pop()
+        if name in live:
+            continue
+        live.add(name)
+        for statement in binders.get(name, ()):
+            pending.extend(uses[id(statement)])
+    return [name for statement in statements for name in _candidates(statement) if name not in live]
 
 
 class _Drop(cst.CSTTransformer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import json
@@ -97,8 +98,14 @@ def _constant(data: object) -> object:
     return data
 
 
-def signed_bytes(s: Signature) -> str:
-    """The bytes a signature signs: the prefix, then the message or its digest."""
+def signed_bytes(v: Variant) -> str:
+    """The bytes a signature signs: the prefix, then the message or its
+    digest; for EIP-712, the digest of the typed data."""
+    s = v.signature
+    assert s is not None
+    if v.typed_data is not None:
+        t = v.typed_data
+        return f"_eip712_digest({values.literal(t.domain)}, {pyrepr(t.types)}, {pyrepr(t.primary_type)}, {values.literal(t.message)})"
     message = encoded(s.message)
     if s.digest_first:
         digest = f"_hashlib.{ident(s.digest_first)}({message})"
@@ -120,6 +127,7 @@ def config_values(variant: Variant) -> list[tuple[str, object]]:
         ("session_ttl_ms", variant.session_ttl_ms),
         ("keepalive_ms", variant.keepalive_ms),
         ("unanswered_subscribes", variant.unanswered_subscribes),
+        ("auth_after_greeting", True if variant.auth_after_greeting else None),
     ]
     return [(name, value) for name, value in found if value is not None]
 
@@ -148,7 +156,7 @@ CALLBACK_DOCS = {
     "handle_auth_response": '"""The server\'s verdict in ``response`` (ok, reason, code, the lifetime it\n    states), or None for any other frame; a malformed frame never raises."""',
 }
 MARKER = "# --- pasted into each module below this line ---\n"
-HELPERS = ("base", "rest", "values", "keys")
+HELPERS = ("base", "rest", "values", "keys", "wallet", "stark")
 
 
 @dataclass(frozen=True)
@@ -166,9 +174,9 @@ class Helpers:
             if not body:
                 raise SyntaxError(f"templates/helpers/{name}.py has no line {MARKER.strip()!r}")
             bodies[name] = body
-            for line in preamble.splitlines():  # top-level standard-library imports
-                if line.startswith(("import ", "from ")) and not line.startswith(("from .", "from __future__")):
-                    lines.add(line)
+            for node in ast.parse(preamble).body:  # top-level standard-library imports
+                if isinstance(node, (ast.Import, ast.ImportFrom)) and not (isinstance(node, ast.ImportFrom) and (node.level or node.module == "__future__")):
+                    lines.add(ast.unparse(node))
         ordered = sorted(lines, key=lambda line: (line.startswith("from "), line))
         return cls(bodies, "\n".join(ordered))
 
@@ -251,9 +259,8 @@ class Renderer:
 
     def define(self, name: str, vm: VariantModel) -> str:
         """The statement(s) defining a vocabulary value in a callback."""
-        s = vm.v.signature
         return self._codes[name].render(
-            v=vm.v, nonces=values.NONCES, signed_bytes=signed_bytes(s) if s is not None else ""
+            v=vm.v, nonces=values.NONCES, signed_bytes=signed_bytes(vm.v) if vm.v.signature is not None else ""
         )
 
     def _context(self, entry: Entry) -> dict[str, Any]:

@@ -60,6 +60,18 @@ VALUES: Mapping[str, Value] = {
     "secret": Value("str", code='secret = _credential(credentials.secret, "secret")'),
     "password": Value("str", code='password = _credential(credentials.password, "password")'),
     "uid": Value("str", code='uid = _credential(credentials.uid, "uid")'),
+    # The account identity an exchange signs (BitoPro's e-mail).
+    "login": Value("str", code='login = _credential(credentials.login, "login")'),
+    # The wallet the exchange names next to the key, as given (checked: 0x and
+    # 40 hex digits, a mixed-case one with its EIP-55 checksum).
+    "wallet_address": Value("str", code="wallet_address = _wallet_address(credentials.wallet_address)"),
+    # The EIP-55 address of credentials.private_key (a secp256k1 key): the
+    # wallet that signs. See helpers/wallet.py.
+    "address": Value("str", code='address = {{ v.prefix or "_" }}address(credentials)'),
+    # A subaccount as a bytes32 (Nado's "sender"): the signing wallet's 20
+    # bytes, then the subaccount name (credentials.uid, "default" when not
+    # given) in at most 12 bytes, zero-padded; 0x and lower-case hex.
+    "wallet_subaccount": Value("str", ("address",), "wallet_subaccount = _wallet_subaccount(address, credentials.uid)"),
     "now_ms": Value("int", code="now_ms = _now_ms(options)"),
     "now_s": Value("int", ("now_ms",), "now_s = now_ms // 1000"),
     "expires_ms": Value("int", ("now_ms",), 'expires_ms = now_ms + {{ config("expires_after_ms") }}'),

@@ -62,11 +62,14 @@ class Config(Protocol):
     def keepalive_ms(self) -> int | None: ...
     @property
     def unanswered_subscribes(self) -> Literal["refusals", "never"] | None: ...
+    @property
+    def auth_after_greeting(self) -> bool: ...
 
 
 # What config_with copies: every field of Config, by name.
 CONFIG_FIELDS = (
     "ws_url", "environments", "rest_url", "expires_after_ms", "session_ttl_ms", "keepalive_ms", "unanswered_subscribes",
+    "auth_after_greeting",
 )
 
 
@@ -251,6 +254,7 @@ def _field(config: Config, name: str) -> object:
         "session_ttl_ms": lambda c: c.session_ttl_ms,
         "keepalive_ms": lambda c: c.keepalive_ms,
         "unanswered_subscribes": lambda c: c.unanswered_subscribes,
+        "auth_after_greeting": lambda c: c.auth_after_greeting,
     }
     return readers[name](config)
 

@@ -244,12 +244,16 @@ class PreAuthResult:
 def _sendable(exchange: str, what: str, url: str, headers: Mapping[str, str]) -> None:
     """HTTP and the WebSocket handshake carry ASCII only; a control character
     would forge a header. Checked here, so the error names what, never the value."""
-    if not all(text.isascii() and text.isprintable() for text in (url, *headers.values())):
-        raise Unsendable(exchange, _host(url), f"the {what} holds a non-ASCII or control character (check the credentials)")
+    unsendable = [name for name, text in (("URL", url), *headers.items()) if not (text.isascii() and text.isprintable())]
+    if unsendable:
+        where = "its URL" if unsendable[0] == "URL" else f"its header {unsendable[0]!r}"
+        raise Unsendable(
+            exchange, _host(url), f"the {what}: {where} holds a non-ASCII or control character (check the credentials)"
+        )
 
 
 async def _call(http: httpx.AsyncClient, request: RestRequest, exchange: str) -> httpx.Response:
-    _sendable(exchange, "REST call's URL or headers", request.url, request.headers)
+    _sendable(exchange, "REST call", request.url, request.headers)
     return await http.request(request.method, request.url, headers=dict(request.headers), content=request.body or None)
 
 
@@ -347,6 +351,9 @@ class _Connection(Generic[C]):
         self.socket: ClientConnection | None = None
         self.tasks: list[asyncio.Task[None]] = []
         self.verdict: asyncio.Future[AuthReply] | None = None
+        # The socket's first frame, where the auth frame waits for it
+        # (Attempt.auth_after_greeting); the session's, never the caller's.
+        self.greeting: asyncio.Future[None] | None = None
         self.authenticated_at: float | None = None
 
     def __repr__(self) -> str:
@@ -542,8 +549,12 @@ class Session(Generic[C]):
             greets = pre is not None and pre.greets  # the socket states its verdict on connect
             if greets:
                 link.verdict = asyncio.get_running_loop().create_future()
+            if attempt.auth_after_greeting:  # the socket greets first; the auth frame waits for it
+                link.greeting = asyncio.get_running_loop().create_future()
             await self._open(link)
             verdict = await self._wait_verdict(link) if greets else None
+            if link.greeting is not None:
+                await self._wait_greeting(link)
             frame = attempt.auth_message()
             if frame is not None:
                 verdict = await self._ask(link, frame)
@@ -625,7 +636,7 @@ class Session(Generic[C]):
         url, headers = link.attempt.ws_url, link.attempt.ws_headers
         if url is None:
             raise self._fail(ConnectionLost, "no socket URL (the pre-auth gave no token)")
-        _sendable(self.exchange, "socket URL or handshake headers", url, headers or {})
+        _sendable(self.exchange, "socket handshake", url, headers or {})
         # The URL and the headers may be signed: neither is ever logged or
         # raised, nor kept as the __context__ of what is raised.
         refused: int | None = None
@@ -682,12 +693,24 @@ class Session(Generic[C]):
             raise AuthenticationFailed(self.exchange, _host(self._exchange.config.ws_url), reply.reason, reply.code)
         return reply
 
+    async def _wait_greeting(self, link: _Connection[C]) -> None:
+        """The socket's greeting (its first frame), before the auth frame."""
+        assert link.greeting is not None
+        try:
+            await asyncio.wait_for(asyncio.shield(link.greeting), self.auth_timeout_s)
+        except TimeoutError:
+            raise self._fail(AuthTimeout, f"no greeting within {self.auth_timeout_s:g} s") from None
+
     async def _read(self, link: _Connection[C], socket: ClientConnection) -> None:
-        """Every frame: the verdict when one is awaited, a lost authentication
-        when the server says so, otherwise the caller's."""
+        """Every frame: the greeting when one is awaited, the verdict when one
+        is awaited, a lost authentication when the server says so, otherwise
+        the caller's."""
         lost: SessionError = self._fail(ConnectionLost, "the socket closed before the verdict")
         try:
             async for raw in socket:
+                if link.greeting is not None and not link.greeting.done():
+                    link.greeting.set_result(None)  # the first frame: the session's, not the caller's
+                    continue
                 reply = self._exchange.handle_auth_response(raw, link.attempt.state)
                 if reply is not None and link.verdict is not None and not link.verdict.done():
                     link.verdict.set_result(reply)
@@ -706,8 +729,9 @@ class Session(Generic[C]):
                 )
         finally:
             self.authenticated = False
-            if link.verdict is not None and not link.verdict.done():
-                link.verdict.set_exception(lost)
+            for awaited in (link.verdict, link.greeting):
+                if awaited is not None and not awaited.done():
+                    awaited.set_exception(lost)
 
     # -- staying authenticated -----------------------------------------------
 

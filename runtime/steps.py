@@ -9,7 +9,9 @@
 2. ``took_rest_reply(status, body)``: the token (and, where the reply names
    them, the socket and its ping interval); the PreAuth again when the socket
    URL or headers carry the token.
-3. ``auth_message()``: the frame sent once the socket is open, if any.
+3. ``auth_message()``: the frame sent once the socket is open, if any;
+   where ``auth_after_greeting``, only once the socket's greeting (its first
+   frame: KuCoin's UTA welcome) has arrived.
 4. ``took_verdict(reply)``: the server's challenge, where it sends one.
 5. ``subscribe_auth(channel, symbols)``: the fields signed into each private
    subscribe, if any.
@@ -141,6 +143,12 @@ class Attempt(Generic[C]):
         self.ping_interval_ms = ping_interval_in(pre, body) if pre.ping is not None else None
 
     # 3 ------------------------------------------------------------------
+    @property
+    def auth_after_greeting(self) -> bool:
+        """The socket greets first and the auth frame waits for that greeting
+        (the module's Config says so); the greeting is not the verdict."""
+        return self.exchange.config.auth_after_greeting
+
     def auth_message(self) -> Frame | None:
         return self.exchange.build_auth_message(self.credentials, self.opts)
 

@@ -198,6 +198,20 @@ SUBSCRIBE_AUTH_CONSTANTS: dict[tuple[str, tuple[str, ...]], str] = {
 }
 
 
+# Fields of ccxt's private subscribes that follow the credentials but are the
+# account the stream is about, not authentication: the caller writes them into
+# its subscribe like any channel parameter, build_subscribe_auth does not add
+# them. (entry, path) -> why.
+ACCOUNT_FIELDS: dict[tuple[str, tuple[str, ...]], str] = {
+    ("nado", ("stream", "subaccount")): (
+        "the subaccount whose orders the stream carries (the wallet's address and the "
+        "subaccount name as a bytes32), the same under any clock; the socket authenticated "
+        "with its authenticate frame, which 'applies to the entire wallet address' "
+        "(docs.vertexprotocol.com subscriptions/authentication)"
+    ),
+}
+
+
 def _without_request_ids(entry: str, frames: list[Any]) -> list[Any]:
     keys = [key for (name, key) in REQUEST_IDS if name == entry]
     return [{k: v for k, v in frame.items() if k not in keys} if isinstance(frame, dict) else frame for frame in frames]

@@ -2,8 +2,8 @@
 no log record, exception text or repr holds a secret, signature, token or
 listen key, and a guard that nothing resolves a non-loopback address.
 
-A test module that imports ``leaks`` and ``loopback_only`` gets both fixtures
-(autouse). Its module-level ``LEAK_SECRETS`` (an iterable of strings) seeds
+tests/runtime/conftest.py gives every runtime test both fixtures
+(autouse). A test module's ``LEAK_SECRETS`` (an iterable of strings) seeds
 the secrets looked for; each fake appended to ``leaks.fakes`` adds every
 signature, token and listen key it saw or issued (``fake.signatures``).
 """

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json as _json
 import time as _time
 from collections.abc import Mapping as _Mapping
+from collections.abc import Sequence as _Sequence
 
 EXCHANGE: _Final[str] = "example"
 MARKET_TYPES: _Final[tuple[str, ...]] = ()
@@ -55,6 +56,29 @@ if TYPE_CHECKING:
         @property
         def curve(self) -> _Curve: ...
         def sign(self, data: bytes, signature_algorithm: object, /) -> bytes: ...
+
+    # Wallet signing (helpers/wallet.py): coincurve's and cryptography's
+    # secp256k1 keys, and EIP-712 type definitions.
+    class _CoincurvePublicKey(_Protocol):
+        def format(self, compressed: bool = ...) -> bytes: ...
+
+    class _CoincurvePrivateKey(_Protocol):
+        public_key: _CoincurvePublicKey
+
+        def sign_recoverable(self, message: bytes, hasher: None = ...) -> bytes: ...
+
+    class _CryptographyPublicNumbers(_Protocol):
+        x: int
+        y: int
+
+    class _CryptographyPublicKey(_Protocol):
+        def public_numbers(self) -> _CryptographyPublicNumbers: ...
+
+    class _CryptographyPrivateKey(_Protocol):
+        def sign(self, data: bytes, signature_algorithm: object, /) -> bytes: ...
+        def public_key(self) -> _CryptographyPublicKey: ...
+
+    _Eip712Types = _Mapping[str, _Sequence[_Mapping[str, str]]]
 
     @_dataclass_transform(frozen_default=True, kw_only_default=True)
     def _record(cls: type[_T]) -> type[_T]: ...
@@ -139,6 +163,9 @@ class Config:
     # No frame acknowledges a signed subscribe: the server answers one only to
     # refuse it ("refusals") or never ("never"); wsauth.session reads it.
     unanswered_subscribes: _Literal["refusals", "never"] | None = None
+    # The socket greets on connect (KuCoin's UTA welcome): the auth frame is
+    # sent only once the greeting has arrived; wsauth.session reads it.
+    auth_after_greeting: bool = False
 
 
 _OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {

@@ -2,11 +2,11 @@
 Pedersen hash, ECDSA on the STARK curve with StarkWare's RFC 6979 nonce, the
 public key, and key grinding (the STARK key derived from an Ethereum signature).
 
-A helper source file like wallet.py: standard library only, top-level
-definitions copied into a module and pruned to what it uses. It expects the
-module to provide ``_fail(what) -> WsAuthInputError`` and wallet.py's
-``_keccak256`` (stand-ins below, named in ``_PROVIDED_BY_MODULE``, let it import
-and type-check beside wallet.py).
+A helper file like the others (see helpers/base.py): pasted below the
+``# ---`` line into each module that signs with a STARK key, pruned to what it
+reads, always beside wallet.py, whose ``_keccak256`` and ``_STARK_N`` (the
+STARK group order, also used there to recognise a STARK key given where an
+Ethereum key is expected) it uses.
 
 NOT constant-time. No library that wsauth installs (coincurve, cryptography)
 knows the STARK curve, so the private-key operations (k * G, the nonce
@@ -29,30 +29,17 @@ from __future__ import annotations
 
 import hashlib as _hashlib
 import hmac as _hmac
+from collections.abc import Mapping as _Mapping
+from collections.abc import Sequence as _Sequence
 from functools import lru_cache as _lru_cache
-from collections.abc import Mapping as _Mapping, Sequence as _Sequence
-from typing import Final as _Final
 
-# ---------------------------------------------------------------------------
-# Stand-ins for what every generated module defines itself (not copied).
+from .base import _fail
+from .wallet import _STARK_N, _keccak256
 
-# _keccak256 is wallet.py's: a module signing for paradex carries both
-# helper files, and the copier skips this import with the other stand-ins.
-from wallet import _keccak256 as _keccak256  # noqa: E402  (sibling helper)
-
-_PROVIDED_BY_MODULE: _Final[tuple[str, ...]] = (
-    "WsAuthInputError",
-    "_fail",
-    "_keccak256",
-)
-
-
-class WsAuthInputError(ValueError):
-    """Bad input, reported before anything is signed or sent; never holds a secret."""
-
-
-def _fail(what: str) -> WsAuthInputError:
-    return WsAuthInputError(what)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final as _Final
+# --- pasted into each module below this line ---
 
 
 # ---------------------------------------------------------------------------
@@ -64,9 +51,6 @@ _STARK_P: _Final[int] = (
 _STARK_ALPHA: _Final[int] = 1
 _STARK_BETA: _Final[int] = (
     0x6F21413EFBE40DE150E596D72F7A8C5609AD26C15C915C1F4CDFCB99CEE9E89
-)
-_STARK_N: _Final[int] = (
-    0x800000000000010FFFFFFFFFFFFFFFFB781126DCAE7B2321E66A241ADC64D2F
 )
 _STARK_G: _Final[tuple[int, int]] = (
     0x1EF15C18599971B7BECED415A40F0C7DEACFD9B0D1819E03D723D8BC943CFCA,

@@ -2,18 +2,15 @@
 recovery id, low-s), Ethereum addresses (EIP-55), EIP-191 personal_sign and
 EIP-712 typed data, and the signature encodings the exchanges want.
 
-A helper source file: the generator copies the top-level definitions a module
-uses into it and prunes the rest. Standard library only at import time; the
-signing library (coincurve, else cryptography) is imported inside the one
-function that touches the private key.
-
-Names the module must provide: ``WsAuthInputError`` and ``_fail(what) ->
-WsAuthInputError``. The stand-ins below (listed in ``_PROVIDED_BY_MODULE``)
-let this file import and type-check alone; the copier skips them, because
-every generated module defines its own ``_fail`` that prefixes the exchange.
-Every helper reports bad input as ``raise _fail(what)`` -- a late-bound
-module-level lookup, so the module's own ``_fail`` is the one that runs -- and
-``what`` names the field and what was expected, never a key.
+A helper file like the others (see helpers/base.py): everything below the
+``# ---`` line is pasted into each module that signs with a wallet key, and
+generator/prune.py keeps what that module reads. Only the standard library
+is imported with the module; the signing library (coincurve, else
+cryptography) only inside the one function that touches the private key.
+Every helper reports bad input as ``raise _fail(what)`` (the module's own,
+which names the exchange), and ``what`` names the field and what was
+expected, never a key. The protocols of the optional libraries and ``_Eip712Types`` are in base.py's
+checker-only block.
 
 Which code touches the private key, and how:
 - ``_secp256k1_sign`` / ``_secp256k1_public_key``: coincurve (libsecp256k1,
@@ -33,23 +30,20 @@ import hashlib as _hashlib
 import hmac as _hmac
 import importlib as _importlib
 import re as _re
-from collections.abc import Mapping as _Mapping, Sequence as _Sequence
+from collections.abc import Mapping as _Mapping
+from collections.abc import Sequence as _Sequence
 from functools import lru_cache as _lru_cache
-from typing import Final as _Final, Literal as _Literal, Protocol as _Protocol
-from typing import cast as _cast
 
-# ---------------------------------------------------------------------------
-# Stand-ins for what every generated module defines itself (not copied).
+from .base import _credential, _fail
 
-_PROVIDED_BY_MODULE: _Final[tuple[str, ...]] = ("WsAuthInputError", "_fail")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final as _Final, Literal as _Literal, cast as _cast
 
-
-class WsAuthInputError(ValueError):
-    """Bad input, reported before anything is signed or sent; never holds a secret."""
-
-
-def _fail(what: str) -> WsAuthInputError:
-    return WsAuthInputError(what)
+    from .base import _CoincurvePrivateKey, _CryptographyPrivateKey, _Eip712Types
+else:
+    from .base import _cast
+# --- pasted into each module below this line ---
 
 
 # ---------------------------------------------------------------------------
@@ -363,31 +357,6 @@ def _secp256k1_low_s(r: int, s: int) -> tuple[int, int]:
     return (r, n - s) if s > n // 2 else (r, s)
 
 
-# The few methods of the optional libraries used here (typed without them).
-class _CoincurvePublicKey(_Protocol):
-    def format(self, compressed: bool = ...) -> bytes: ...
-
-
-class _CoincurvePrivateKey(_Protocol):
-    public_key: _CoincurvePublicKey
-
-    def sign_recoverable(self, message: bytes, hasher: None = ...) -> bytes: ...
-
-
-class _CryptographyPublicNumbers(_Protocol):
-    x: int
-    y: int
-
-
-class _CryptographyPublicKey(_Protocol):
-    def public_numbers(self) -> _CryptographyPublicNumbers: ...
-
-
-class _CryptographyPrivateKey(_Protocol):
-    def sign(self, data: bytes, signature_algorithm: object, /) -> bytes: ...
-    def public_key(self) -> _CryptographyPublicKey: ...
-
-
 def _secp256k1_library() -> str:
     """Which library signs: "coincurve" when installed, else "cryptography"."""
     for name in ("coincurve", "cryptography"):
@@ -404,14 +373,14 @@ def _secp256k1_library() -> str:
 def _coincurve_key(private_key: int) -> _CoincurvePrivateKey:
     coincurve = _importlib.import_module("coincurve")
     return _cast(
-        _CoincurvePrivateKey, coincurve.PrivateKey(private_key.to_bytes(32, "big"))
+        "_CoincurvePrivateKey", coincurve.PrivateKey(private_key.to_bytes(32, "big"))
     )
 
 
 def _cryptography_key(private_key: int) -> _CryptographyPrivateKey:
     ec = _importlib.import_module("cryptography.hazmat.primitives.asymmetric.ec")
     return _cast(
-        _CryptographyPrivateKey, ec.derive_private_key(private_key, ec.SECP256K1())
+        "_CryptographyPrivateKey", ec.derive_private_key(private_key, ec.SECP256K1())
     )
 
 
@@ -447,7 +416,7 @@ def _secp256k1_sign(
     key = _cryptography_key(private_key)
     algorithm = ec.ECDSA(utils.Prehashed(hashes.SHA256()), deterministic_signing=True)
     der = key.sign(digest, algorithm)
-    r, s = _secp256k1_low_s(*_cast(tuple[int, int], utils.decode_dss_signature(der)))
+    r, s = _secp256k1_low_s(*_cast("tuple[int, int]", utils.decode_dss_signature(der)))
     numbers = key.public_key().public_numbers()
     return (r, s, _secp256k1_recovery_id(digest, r, s, (numbers.x, numbers.y)))
 
@@ -541,6 +510,7 @@ def _eth_address_of_public_key(public_key: tuple[int, int]) -> str:
     return _eip55(_keccak256(raw)[-20:])
 
 
+@_lru_cache(maxsize=8)  # two Keccak hashes and a curve multiplication, once per key
 def _eth_address(private_key: int) -> str:
     """The EIP-55 address of a private key (as _eth_private_key returns it)."""
     return _eth_address_of_public_key(_secp256k1_public_key(private_key))
@@ -578,6 +548,25 @@ def _eth_check_wallet(
             "give the private key of that wallet (or its signer key where the exchange registers one)"
         )
     return derived
+
+
+def _wallet_address(value: str | None) -> str:
+    """credentials.wallet_address as given, once checked (sent as the user
+    wrote it, as the exchanges' own clients do)."""
+    text = _credential(value, "wallet_address")
+    _eth_address_text(text, "credentials.wallet_address")
+    return text
+
+
+def _wallet_subaccount(address: str, name: str | None) -> str:
+    """A subaccount as a bytes32 in hex: the wallet's 20 bytes, then the
+    subaccount's name (credentials.uid; "default" when not given) in at most
+    12 bytes, zero-padded on the right (Nado's sender)."""
+    label = "default" if name is None else _credential(name, "uid")
+    raw = label.encode()
+    if len(raw) > 12:
+        raise _fail("credentials.uid (the subaccount name) must fit in 12 bytes")
+    return "0x" + address[2:].lower() + raw.hex().ljust(24, "0")
 
 
 # ---------------------------------------------------------------------------
@@ -618,8 +607,6 @@ def _signature_fields(r: int, s: int, v: int) -> tuple[str, str, int]:
 
 # ---------------------------------------------------------------------------
 # EIP-712 typed structured data, given as plain dicts.
-
-_Eip712Types = _Mapping[str, _Sequence[_Mapping[str, str]]]
 
 # The domain fields in the order EIP-712 lists them, with their types: the
 # EIP712Domain type when the types do not define it (as ethers, eth-account, ccxt).

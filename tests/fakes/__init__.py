@@ -23,11 +23,15 @@ kind           flow     ws path               what counts as one ``auth_ok``
 ============== ======== ===================== ========================================
 bybit          direct   /v5/private           accepted ``op=auth``
 deribit        direct   /ws/api/v2            accepted ``public/auth``
+derive         direct   /v3/ws                accepted ``public/login`` (signer recovered: a key of the wallet)
+nado           direct   /v1/subscribe         accepted ``authenticate`` (EIP-712 signer recovered: the sender's wallet)
 bitfinex       direct   /ws/2                 accepted ``event=auth``
 binanceusdm    pre_auth /private/ws           handshake with a valid ``?listenKey=``
+binanceus      pre_auth /ws/<listenKey>       handshake with a valid key in the path
 bingx          pre_auth /market               handshake with a valid ``?listenKey=``
 binancemargin  pre_auth /ws-api/v3            accepted ``subscribe.listenToken`` frame
 kucoin         pre_auth /endpoint             handshake with a token it issued (welcome)
+kucoin_uta     direct   /                     accepted ``op=auth`` sent after its welcome
 lbank          pre_auth /ws/V2/               private subscribe with a key it issued (unanswered)
 kraken         pre_auth /v2                   accepted token-carrying private subscribe
 gate           inline   /ws/v4/ (/v4/ws/usdt) accepted auth-carrying (un)subscribe
@@ -40,6 +44,7 @@ coinbase       inline   /                     private subscribe whose CDP JWT (E
 ============== ======== ===================== ========================================
 
 REST paths: binanceusdm ``/fapi/v1/listenKey`` (POST/PUT/DELETE),
+binanceus ``/api/v3/userDataStream`` (POST; PUT/DELETE with ``listenKey``),
 bingx ``/openApi/user/auth/userDataStream`` (POST, signed over its query string),
 binancemargin ``/sapi/v1/userListenToken`` (POST, API key only),
 kucoin ``/api/v1/bullet-private`` (POST, API key v2 headers; the reply names the socket),
@@ -112,6 +117,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from ._base import Fake
+from .binanceus import BinanceUsFake
 from .binanceusdm import BinanceUsdmFake
 from .binancemargin import BinanceMarginFake
 from .bingx import BingxFake
@@ -120,13 +126,16 @@ from .bitfinex import BitfinexFake
 from .bybit import BybitFake
 from .coinbase import CoinbaseFake
 from .deribit import DeribitFake
+from .derive import DeriveFake
 from .gemini import GeminiFake
 from .gate import GateFake
 from .kraken import KrakenFake
 from .hollaex import HollaexFake
 from .krakenfutures import KrakenFuturesFake
 from .kucoin import KucoinFake
+from .kucoinuta import KucoinUtaFake
 from .lbank import LbankFake
+from .nado import NadoFake
 from .weex import WeexFake
 
 KINDS: dict[str, type[Fake]] = {
@@ -134,14 +143,18 @@ KINDS: dict[str, type[Fake]] = {
     for cls in (
         BybitFake,
         DeribitFake,
+        DeriveFake,
+        NadoFake,
         BitfinexFake,
         BinanceUsdmFake,
+        BinanceUsFake,
         BingxFake,
         BinanceMarginFake,
         KrakenFake,
         GateFake,
         KrakenFuturesFake,
         KucoinFake,
+        KucoinUtaFake,
         LbankFake,
         WeexFake,
         HollaexFake,

@@ -131,9 +131,12 @@ class BinanceUsdmFake(Fake):
 
     # ------------------------------------------------------------ websocket
 
+    def _listen_key_in(self, target: str) -> str:
+        """The listen key a socket request names (here: ``?listenKey=``)."""
+        return (parse_qs(urlsplit(target).query).get("listenKey") or [""])[0]
+
     def _check_handshake(self, conn: ServerConnection, request: Request) -> Response | None:
-        keys = parse_qs(urlsplit(request.path).query).get("listenKey") or [""]
-        key = keys[0]
+        key = self._listen_key_in(request.path)
         self._note(key)
         with self._lock:
             self._maybe_expire_locked()
@@ -147,7 +150,7 @@ class BinanceUsdmFake(Fake):
     async def _on_connect(self, cs: ConnState) -> None:
         request = cs.conn.request
         assert request is not None
-        cs.extra["listen_key"] = (parse_qs(urlsplit(request.path).query).get("listenKey") or [""])[0]
+        cs.extra["listen_key"] = self._listen_key_in(request.path)
         self.auth_ok += 1
         cs.authed = True
         for frame in self.before_verdict:

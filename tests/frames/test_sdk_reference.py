@@ -282,6 +282,8 @@ def test_our_module_sends_what_the_sdk_sends(path: Path) -> None:
         ("coinbase_cdp_eddsa-1", ("subscribe_frames", 0, "jwt")),  # an EdDSA JWT
         ("kucoin-spot-1", ("rest", 0, "headers", "KC-API-SIGN")),  # a signed REST header
         ("gate_wsapi-1", ("frames", 0, "payload", "signature")),
+        ("kucoin_uta-1", ("frames", 0, "kc-api-sign")),  # signed after the greeting
+        ("kucoin_uta-2", ("frames", 0, "kc-api-passphrase")),  # the passphrase signed
     ],
 )
 def test_a_changed_signature_is_caught(name: str, where: tuple[str | int, ...]) -> None:

@@ -671,6 +671,33 @@ def test_a_pre_auth_auth_frame_is_checked_like_any_frame(tmp_path: Path) -> None
     assert_reported(refused(path), path, 8, "demo", "auth_frame: '{tokn}': unknown value {tokn}")
 
 
+# --- a keep-alive that names the token (Binance.US's listenKey=) ---------------
+
+KEEPALIVE = edited(
+    "[demo.reply]",
+    'keepalive_ms = 1000\nkeepalive = { method = "PUT", headers = { X-Key = "{api_key}" }, body = "listenKey={token}" }\n[demo.reply]',
+    edited('ws_url = "wss://example.com/ws"\n', 'ws_url = "wss://example.com/ws"\nws_url_with_token = "{ws_url}/{token}"\n', REST),
+)
+
+
+def test_a_keepalive_may_name_the_token_where_the_socket_embeds_it(tmp_path: Path) -> None:
+    module = render_module(tmp_path, write(tmp_path, KEEPALIVE), "demo")
+    credentials = module.Credentials(api_key="k", secret="s")
+    first = module.pre_auth(credentials, opts={"now_ms": 1767225600123})
+    assert first.ws_url is None and first.keepalive is None  # before the REST call: no token yet
+    then = module.pre_auth(credentials, opts={"now_ms": 1767225600123, "token": "t-1"})
+    assert then.ws_url == "wss://example.com/ws/t-1"
+    assert (then.keepalive.method, then.keepalive.body, then.keepalive.headers) == ("PUT", "listenKey=t-1", {"X-Key": "k"})
+    assert then.keepalive_ms == 1000
+
+
+def test_a_keepalive_cannot_name_a_token_the_pre_auth_never_sees(tmp_path: Path) -> None:
+    # Without the token in the socket URL (or headers), the PreAuth is built
+    # once, before the REST call: a keep-alive naming it could never be sent.
+    path = write(tmp_path, edited('ws_url_with_token = "{ws_url}/{token}"\n', "", KEEPALIVE))
+    assert_reported(refused(path), path, 9, "demo", "keepalive: cannot use {token}: it is built with the first call")
+
+
 # --- the REST reply names the socket and its ping (KuCoin's bullet token) ------
 
 BULLET = """\
@@ -1043,3 +1070,89 @@ def test_a_jwt_signs_the_handshake_header(tmp_path: Path) -> None:
     without = edited('jwt = { header = { alg = "HS256", typ = "JWT" }, claims = { access_key = "{api_key}", nonce = "{nonce}", timestamp = "{now_ms}" } }\n', "", text)
     path = write(tmp_path, without)
     assert_reported(refused(path), path, 1, "demo", "{jwt_input}/{jwt} need a jwt table")
+
+
+def test_waiting_for_the_greeting_belongs_to_the_direct_flow(tmp_path: Path) -> None:
+    path = write(tmp_path, edited("[demo.reply]", "auth_after_greeting = true\n[demo.reply]", REST))
+    assert_reported(refused(path), path, 8, "demo", "auth_after_greeting: flow 'pre_auth' does not use 'auth_after_greeting'")
+    path = write(tmp_path, edited("[other.reply]", "auth_after_greeting = true\n[other.reply]", OTHER.lstrip()))
+    assert_reported(refused(path), path, 7, "other", "flow 'inline' does not use 'auth_after_greeting'")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [("false", "false is the default: leave the key out"), ('"yes"', "expected bool, got str")]
+)
+def test_waiting_for_the_greeting_is_true_or_absent(tmp_path: Path, value: str, text: str) -> None:
+    path = write(tmp_path, edited("[demo.reply]", f"auth_after_greeting = {value}\n[demo.reply]"))
+    assert_reported(refused(path), path, 8, "demo", text)
+
+
+def test_a_direct_flow_that_waits_for_the_greeting_says_so_in_its_config(tmp_path: Path) -> None:
+    (entry,) = load(write(tmp_path, edited("[demo.reply]", "auth_after_greeting = true\n[demo.reply]")))
+    (variant,) = entry.variants
+    assert variant.auth_after_greeting
+    (plain,) = load(write(tmp_path, GOOD))
+    assert not plain.variants[0].auth_after_greeting
+
+
+# A valid wallet entry (EIP-712); the tests below break one thing each. Lines:
+#  5 signature   6 auth_frame   7 [wallet.typed_data]   9 domain   10 types   11 message
+WALLET = """\
+[wallet]
+flow = "direct"
+reference = "ccxt"
+ws_url = "wss://example.com/ws"
+signature = { hash = "eip712", private_key = ["hex"], encoding = "rsv_v_lower" }
+auth_frame = { tx = { sender = "{wallet_subaccount}", at = "{now_ms!s}" }, signature = "{signature}" }
+[wallet.typed_data]
+primary_type = "Login"
+domain = { name = "Example", version = "1", chainId = 1, verifyingContract = "0x05ec92D78ED421f3D3Ada77FFdE167106565974E" }
+types = { Login = [{ name = "sender", type = "bytes32" }, { name = "at", type = "uint64" }] }
+message = { sender = "{wallet_subaccount}", at = "{now_ms}" }
+[wallet.reply]
+success = [{ ok = true }]
+failure = [{ ok = false }]
+reason = ["error"]
+"""
+
+
+def test_a_wallet_entry_is_valid(tmp_path: Path) -> None:
+    (entry,) = load(write(tmp_path, WALLET))
+    variant = entry.variants[0]
+    assert variant.signature is not None and variant.signature.wallet and variant.typed_data is not None
+    assert variant.typed_data.primary_type == "Login"
+
+
+@pytest.mark.parametrize(
+    "old, new, line, table, text",
+    [
+        # eip712 signs the typed data, not a message
+        ('{ hash = "eip712",', '{ message = "{now_ms}", hash = "eip712",', 5, "wallet.signature", "signs the typed_data table"),
+        # a wallet key is hex, and its signature 0x r s v
+        ('private_key = ["hex"]', 'private_key = ["pem"]', 5, "wallet.signature", "secp256k1"),
+        ('encoding = "rsv_v_lower"', 'encoding = "hex"', 5, "wallet.signature", "rsv_v_upper, rsv_v_lower"),
+        # the message holds exactly the primary type's fields
+        ('message = { sender = "{wallet_subaccount}", at = "{now_ms}" }', 'message = { sender = "{wallet_subaccount}" }', 11, "wallet.typed_data", "exactly the fields of Login"),
+        ('primary_type = "Login"', 'primary_type = "Logon"', 8, "wallet.typed_data", "'Logon' is not one of the types"),
+        ('type = "uint64"', 'type = "uint65"', 10, "wallet.typed_data", "not an EIP-712 type"),
+        ('chainId = 1,', 'chainId = 1, chain = 2,', 9, "wallet.typed_data", "not an EIP-712 domain field"),
+    ],
+)
+def test_wallet_signature_mistakes(tmp_path: Path, old: str, new: str, line: int, table: str, text: str) -> None:
+    path = write(tmp_path, edited(old, new, WALLET))
+    assert_reported(refused(path), path, line, table, text)
+
+
+def test_eip712_needs_its_typed_data_and_only_eip712_has_one(tmp_path: Path) -> None:
+    start, end = WALLET.index("[wallet.typed_data]"), WALLET.index("[wallet.reply]")
+    path = write(tmp_path, WALLET[:start] + WALLET[end:])
+    assert_reported(refused(path), path, 1, "wallet", "needs a typed_data table")
+    path = write(tmp_path, edited('hash = "eip712", private_key', 'message = "{now_ms}", hash = "eip191", private_key', WALLET))
+    assert_reported(refused(path), path, 7, "wallet.typed_data", "only an eip712 signature signs typed data")
+
+
+def test_a_wallet_address_needs_a_wallet_key(tmp_path: Path) -> None:
+    path = write(tmp_path, edited('"{api_key}", "{expires_ms!s}"', '"{address}", "{expires_ms!s}"'))
+    assert_reported(refused(path), path, 1, "demo", "need a wallet signature")
+    path = write(tmp_path, edited('key = "raw", encoding = "hex" }', 'key = "raw", encoding = "hex", delegates = true }'))
+    assert_reported(refused(path), path, 6, "demo.signature", "only a wallet signature")

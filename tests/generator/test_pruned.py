@@ -44,8 +44,16 @@ def test_no_generated_module_has_unused_imports_locals_or_redefinitions() -> Non
 
 def test_the_pruner_finds_an_unreachable_helper_and_an_unused_import() -> None:
     source = "import json as _json\nimport time as _time\n\n\ndef _used() -> int:\n    return _time.time_ns()\n\n\ndef _dead() -> None:\n    _json.dumps(1)\n\n\nX = _used()\n"
-    assert sorted(unused(libcst.parse_module(source))) == ["_dead"]
+    # What only the unreachable helper reads is unreachable too.
+    assert sorted(unused(libcst.parse_module(source))) == ["_dead", "_json"]
     assert prune(source) == "import time as _time\n\n\ndef _used() -> int:\n    return _time.time_ns()\n\n\nX = _used()\n"
+
+
+def test_the_pruner_drops_helpers_that_only_call_each_other() -> None:
+    # EIP-712's encoder and struct hasher recurse into each other: unreachable together.
+    source = "def _a(n: int) -> int:\n    return _b(n - 1) if n else 0\n\n\ndef _b(n: int) -> int:\n    return _a(n)\n\n\nX = 1\n"
+    assert sorted(unused(libcst.parse_module(source))) == ["_a", "_b"]
+    assert prune(source).strip() == "X = 1"
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)

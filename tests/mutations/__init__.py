@@ -145,8 +145,12 @@ _LOCK_OLD = '''        async with self._signing():
             greets = pre is not None and pre.greets  # the socket states its verdict on connect
             if greets:
                 link.verdict = asyncio.get_running_loop().create_future()
+            if attempt.auth_after_greeting:  # the socket greets first; the auth frame waits for it
+                link.greeting = asyncio.get_running_loop().create_future()
             await self._open(link)
             verdict = await self._wait_verdict(link) if greets else None
+            if link.greeting is not None:
+                await self._wait_greeting(link)
             frame = attempt.auth_message()
             if frame is not None:
                 verdict = await self._ask(link, frame)'''
@@ -156,8 +160,12 @@ _LOCK_NEW = '''        async with self._signing():
         greets = pre is not None and pre.greets  # the socket states its verdict on connect
         if greets:
             link.verdict = asyncio.get_running_loop().create_future()
+        if attempt.auth_after_greeting:  # the socket greets first; the auth frame waits for it
+            link.greeting = asyncio.get_running_loop().create_future()
         await self._open(link)
         verdict = await self._wait_verdict(link) if greets else None
+        if link.greeting is not None:
+            await self._wait_greeting(link)
         async with self._signing():
             frame = attempt.auth_message()
             if frame is not None:
@@ -217,7 +225,8 @@ MUTATIONS: tuple[Mutation, ...] = (
               "a public stream where the private one belongs"),
     catalogue("bybit testnet url", "bybit", 'testnet = "wss://stream-testnet.bybit.com/v5/private"', 'testnet = "wss://stream-testnet.bybit.com/v5/public/linear"',
               "a testnet pointed at a public stream (issue 14)"),
-    catalogue("okx demo url", "okx", 'demo = "wss://wspap.okx.com:443/ws/v5/private"', 'demo = "wss://wspap.okx.com:443/ws/v5/public"',
+    catalogue("okx demo url", "okx", 'demo = "wss://wspap.okx.com:8443/ws/v5/private?brokerId=9999"',
+              'demo = "wss://wspap.okx.com:8443/ws/v5/public?brokerId=9999"',
               "OKX's demo socket on the public path"),
     catalogue("bitmex production url", "bitmex", 'ws_url = "wss://ws.bitmex.com/realtime"', 'ws_url = "wss://ws.bitmex.com/realtimemd"',
               "BitMEX's multiplexed socket (issue 14)"),

@@ -167,7 +167,9 @@ def _fill(template: Any, session: _Session, frame: Any = None, ex: Any = None) -
         value += template.plus
         return str(value) if template.as_text else value
     if isinstance(template, Given):
-        return session.credentials.get("api_key") if template.name == "api_key" else getattr(session, template.name)
+        if template.name in ("api_key", "secret"):
+            return session.credentials.get(template.name)
+        return getattr(session, template.name)
     if isinstance(template, FromExchange):
         return _from_exchange(ex, template)
     return template
@@ -354,7 +356,7 @@ def _make_exchange(session: _Session):
     creds = session.credentials
     config = {
         "apiKey": creds.get("api_key"),
-        "secret": creds.get("private_key") or creds.get("secret"),
+        "secret": creds.get("secret"),
         "enableRateLimit": False,
         "options": {"sandboxMode": False},
     }
@@ -362,6 +364,10 @@ def _make_exchange(session: _Session):
         config["password"] = creds["password"]
     if creds.get("uid") is not None:
         config[e.uid_key] = creds["uid"]
+    if creds.get("private_key") is not None:
+        config[e.private_key_key] = creds["private_key"]
+    if creds.get("wallet_address") is not None:
+        config["walletAddress"] = creds["wallet_address"]
     config.update(copy.deepcopy(dict(e.config)))
     ex = getattr(ccxt.pro, e.ccxt_name)(config)
     for name in _FROZEN_METHODS:
@@ -369,7 +375,7 @@ def _make_exchange(session: _Session):
         patched_owner = next(k for k in _AsyncExchange.__mro__ if name in k.__dict__)
         if owner is not patched_owner:
             raise CaptureError(f"{e.entry}: {owner.__name__} overrides {name}(), freeze it there")
-    for key, value in copy.deepcopy(dict(e.options)).items():
+    for key, value in _fill(copy.deepcopy(dict(e.options)), session).items():
         if isinstance(value, dict) and isinstance(ex.options.get(key), dict):
             ex.options[key] = ex.deep_extend(ex.options[key], value)
         else:

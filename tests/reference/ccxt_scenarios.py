@@ -105,6 +105,19 @@ def key_credentials(kind: str, *, api_key: str = "{api_key}", uid: bool = False)
     return out
 
 
+def wallet_credentials(*, wallet_address: bool = True) -> Credentials:
+    """Sets A and B for a wallet entry: the secp256k1 test key in hex (set A
+    with 0x, set B without: both forms users paste), and its own address as
+    the wallet address."""
+    out = {}
+    for name, prefix in (("A", "0x"), ("B", "")):
+        creds = {"private_key": prefix + KEYS[name]["secp256k1_hex"]}
+        if wallet_address:
+            creds["wallet_address"] = KEYS[name]["secp256k1_address"]
+        out[name] = creds
+    return out
+
+
 # --------------------------------------------------------------------------
 # values filled in at capture time (leaves of canned replies and call args)
 # --------------------------------------------------------------------------
@@ -129,9 +142,9 @@ class Clock:
 
 @dataclass(frozen=True)
 class Given:
-    """A capture input: the token, the challenge, or the credentials' api_key."""
+    """A capture input: the token, the challenge, or the credentials' api_key or secret."""
 
-    name: Literal["token", "challenge", "api_key"]
+    name: Literal["token", "challenge", "api_key", "secret"]
 
 
 @dataclass(frozen=True)
@@ -196,6 +209,9 @@ class Entry:
     credentials: Credentials = field(default_factory=lambda: CREDENTIALS)
     # the constructor setting ccxt reads the account id (Credentials.uid) from
     uid_key: str = "uid"
+    # the constructor setting ccxt reads credentials.private_key from
+    # ("privateKey" for wallet keys; Credentials.wallet_address is walletAddress)
+    private_key_key: str = "secret"
     replies: tuple[Reply, ...] = ()
     rest: tuple[RestReply, ...] = ()
     # where in ex.options ccxt keeps the request-id counter that the scenario
@@ -304,12 +320,20 @@ OKX = Entry(
 
 BITGET = Entry(
     entry="bitget",
+    market_type="spot",
     call=WATCH_BALANCE,
     auth_frame={"op": "login"},
     channel="account",
     markets=(market("BTCUSDT", "BTC/USDT"),),
     replies=(Reply({"op": "login"}, ({"event": "login", "code": 0},)),),
 )
+# the classic accounts' other market types: the same login on the v2 socket,
+# a subscribe of their own instType
+BITGET_MARGIN = replace(BITGET, market_type="margin", call=Call("watch_balance", ({"marginMode": "cross"},)))
+BITGET_SWAP = replace(BITGET, market_type="swap", call=Call("watch_balance", ({"type": "swap"},)))
+BITGET_FUTURE = replace(BITGET, market_type="future", call=Call("watch_balance", ({"type": "future"},)))
+# ccxt 4.5.90's option uta=True: the unified trading account's v3 private socket
+BITGET_UTA = replace(BITGET, market_type="uta", call=Call("watch_balance", ({"uta": True},)))
 
 # --- deribit / bitfinex -------------------------------------------------------
 
@@ -953,9 +977,87 @@ UPBIT = Entry(
 )
 
 
+# --- wallet keys (secp256k1) -------------------------------------------------
+
+# EIP-191 personal_sign of the ms timestamp; public/login {wallet, timestamp,
+# signature} (ccxt 4.5.90 pro/derive.py authenticate; derive.py sign_hash)
+DERIVE = Entry(
+    entry="derive",
+    call=WATCH_ORDERS,
+    auth_frame={"method": "public/login"},
+    channel="orders",
+    markets=(market("ETH-PERP", "ETH/USDC:USDC", "swap"),),
+    credentials=wallet_credentials(),
+    private_key_key="privateKey",
+    options={"subaccount_id": 130837},  # watch_orders needs one; the login does not read it
+    replies=(Reply({"method": "public/login"}, ({"id": Echo(("id",)), "result": [130837]},)),),
+    request_id_counter=("requestId", FromExchange(("urls", "api", "ws"))),
+)
+
+# EIP-712 StreamAuthentication{bytes32 sender, uint64 expiration}; the domain's
+# chain id and verifying contract come from ccxt's contracts query, served here
+# from its cache option with the values the catalogue holds (ccxt 4.5.90
+# pro/nado.py authenticate, nado.py query_contracts, sign_hash)
+NADO = Entry(
+    entry="nado",
+    call=WATCH_ORDERS,
+    auth_frame={"method": "authenticate"},
+    channel="order_update",
+    markets=(market("2", "BTC/USDT0:USDT0", "swap"),),
+    credentials=wallet_credentials(),
+    private_key_key="privateKey",
+    options={"gatewayContracts": {"chain_id": "57073", "endpoint_addr": "0x05ec92D78ED421f3D3Ada77FFdE167106565974E"}},
+    replies=(Reply({"method": "authenticate"}, ({"result": None, "id": Echo(("id",))},)),),
+    request_id_counter=("requestId",),
+)
+# Polymarket Perpetuals: the session proxy's address and secret in a post
+# "auth" op, nothing signed (ccxt 4.5.90 pro/polymarket.py authenticate); ccxt
+# reads them from its provisioning cache (polymarket.py load_proxy_credentials),
+# seeded here with the credential set's api_key (the proxy) and secret
+POLYMARKET_PROXIES = {
+    "A": {"api_key": "0x3b1e0A2C4d5F67890aBcDeF0123456789AbCdEf1", "secret": "pm-proxy-secret-A-7Hq2Lw9Xz4Rt6Yv1"},
+    "B": {"api_key": "0x9C8b7A6f5E4d3C2b1A0f9E8d7C6b5A4f3E2d1C0b", "secret": "pm-proxy-secret-B-Kp3Ns8Vd2Mf5Gj0Q"},
+}
+POLYMARKET = Entry(
+    entry="polymarket",
+    call=WATCH_ORDERS,
+    auth_frame={"req": "post"},
+    channel="orders",
+    markets=(market("BTC-USD", "BTC/USDC:USDC", "swap"),),
+    credentials=POLYMARKET_PROXIES,
+    options={"proxyCredentials": {"proxy": Given("api_key"), "secret": Given("secret"), "expires": None}},
+    replies=(Reply({"req": "post"}, ({"id": Echo(("id",)), "data": {"status": "ok"}},)),),
+    request_id_counter=("requestId",),
+)
+# Lighter's auth token is made by its native signer (a Schnorr signature on
+# Lighter's own curve, random nonce): not reproducible, so the entry takes the
+# token the user's signer made (credentials.secret) and puts it in each private
+# subscribe (ccxt 4.5.90 pro/lighter.py subscribe_private: params.auth =
+# create_auth(); lighter.py create_auth returns a cached token while its
+# deadline is over a minute away). The capture seeds that cache with the
+# credential set's secret and a stand-in signer, so that ccxt never loads its
+# native library.
+LIGHTER_TOKENS = {
+    "A": {"secret": "1767254400:666666:254:5f3c0a9d2b7e41c8a6f0e3d2c1b4a79e8d6f5c4b3a2918e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1"},
+    "B": {"secret": "1790028800:777777:254:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071"},
+}
+LIGHTER = Entry(
+    entry="lighter",
+    call=WATCH_ORDERS,
+    channel="account_all_orders/666666",
+    markets=(market("1", "BTC/USDC:USDC", "swap"),),
+    credentials=LIGHTER_TOKENS,
+    options={
+        "accountIndex": 666666,
+        "apiKeyIndex": 254,
+        "auths": {"666666": {"254": {"signer": {"stand-in": "no native signer is loaded"}, "lighterPrivateKey": None,
+                                     "deadline": 4102444800, "token": Given("secret")}}},
+    },
+)
+
 ENTRIES: tuple[Entry, ...] = (
     BYBIT, replace(BYBIT, entry="bybiteu"), replace(BYBIT, entry="bybitid"),
-    OKX, replace(OKX, entry="myokx"), replace(OKX, entry="okxus"), BITGET,
+    OKX, replace(OKX, entry="myokx"), replace(OKX, entry="okxus"), BITGET, BITGET_MARGIN, BITGET_SWAP, BITGET_FUTURE, BITGET_UTA,
     DERIBIT, BITFINEX,
     HTX_SPOT, HTX_LINEAR,
     GATE_SPOT, GATE_SWAP, GATE_WSAPI,
@@ -975,4 +1077,5 @@ ENTRIES: tuple[Entry, ...] = (
     WOO, BLOCKCHAINCOM, ALPACA_CRYPTO, WEEX_SPOT, WEEX_SWAP, HOLLAEX, APEX,
     EXTENDED, BULLISH,
     WOOFIPRO, replace(WOOFIPRO, entry="modetrade"), UPBIT, replace(UPBIT, entry="bithumb"),
+    DERIVE, NADO, POLYMARKET, LIGHTER,
 )

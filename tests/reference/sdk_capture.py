@@ -808,6 +808,64 @@ def capture_kucoinfutures(set_name: str, now_ms: int) -> dict[str, Any]:
     return _kucoin("kucoinfutures", set_name, now_ms, None, True)
 
 
+def capture_kucoin_uta(set_name: str, now_ms: int) -> dict[str, Any]:
+    """kucoin_uta: kucoin-universal-sdk's UtaPushWsService (new_uta_private_ws)
+    started as a user starts it: its WebSocketApp replaced by a recorder that
+    greets with KuCoin's documented welcome, then acknowledges the auth frame
+    (``{"id", "result": true}``) so that the SDK's own _connect completes."""
+    import uuid
+
+    import websocket
+    from kucoin_universal_sdk.api.client import DefaultClient
+    from kucoin_universal_sdk.model.client_option import ClientOptionBuilder
+    from kucoin_universal_sdk.model.websocket_option import WebSocketClientOptionBuilder
+
+    creds = CREDENTIALS[set_name]
+    sockets: list[tuple[str, Recorder]] = []
+
+    class App(Recorder):
+        def __init__(self, url: str, **callbacks: Any) -> None:
+            super().__init__()
+            self.callbacks = callbacks
+            sockets.append((url, self))
+
+        def run_forever(self, **_kwargs: Any) -> None:
+            welcome = {"sessionId": "sdk-capture-session", "message": "welcome", "pingInterval": 30000}
+            self.callbacks["on_message"](self, json.dumps(welcome))
+
+        def send(self, text: str) -> None:
+            super().send(text)
+            frame = self.sent[-1]
+            if frame.get("op") == "auth":
+                self.callbacks["on_message"](self, json.dumps({"id": frame["id"], "result": True}))
+
+        def close(self, **_kwargs: Any) -> None:
+            self.sock = None  # type: ignore[assignment]
+
+    option = (
+        ClientOptionBuilder().set_key(creds["api_key"]).set_secret(creds["secret"]).set_passphrase(creds["password"])
+        .set_websocket_client_option(WebSocketClientOptionBuilder().with_reconnect(False).build()).build()
+    )
+    with frozen(now_ms), mock.patch.object(websocket, "WebSocketApp", App), \
+            mock.patch.object(uuid, "uuid4", lambda: uuid.UUID(REQUEST_UUID)):
+        private = DefaultClient(option).ws_service().new_uta_private_ws()
+        private.start()
+        private.stop()
+    (url, recorder), = sockets
+    return _record(
+        sdk="kucoin-universal-sdk",
+        function="kucoin_universal_sdk.internal.infra.uta_push_ws_service.UtaPushWsService._authenticate",
+        entry="kucoin_uta",
+        credentials={k: creds[k] for k in ("api_key", "secret", "password")},
+        now_ms=now_ms,
+        frames=recorder.sent,
+        subscribe_frames=[],
+        ws_url=url,
+        request_id=REQUEST_UUID,
+        scope=("ws_url", "frames"),
+    )
+
+
 def capture_apex(set_name: str, now_ms: int) -> dict[str, Any]:
     """apex: apexomni's WebSocket (omni host) opening its private socket for
     account_info_stream_v3; its WebSocketApp replaced by the recorder."""
@@ -968,6 +1026,7 @@ for _entry, _capture in (
     ("krakenfutures", capture_krakenfutures),
     ("kucoin-spot", capture_kucoin),
     ("kucoinfutures", capture_kucoinfutures),
+    ("kucoin_uta", capture_kucoin_uta),
     ("apex", capture_apex),
     ("woofipro", capture_woofipro),
     ("modetrade", capture_modetrade),
@@ -984,7 +1043,7 @@ for _entry, _capture in (
 # exactly those pins (coinbase-advanced-py is pinned twice, 1.8.4 and 2.0.0rc1).
 GROUPS: dict[str, str] = {
     **dict.fromkeys(("bybit", "bybiteu", "bybitid", "okx", "myokx", "okxus", "coinbase_cdp", "coinbase_cdp_eddsa",
-                     "alpaca", "alpaca_crypto", "kucoin", "kucoinfutures"), "main"),
+                     "alpaca", "alpaca_crypto", "kucoin", "kucoinfutures", "kucoin_uta"), "main"),
     **dict.fromkeys(("binance", "binance_ed25519", "binance_rsa", "binance_ed25519_logon", "binanceusdm",
                      "binancecoinm"), "binance"),
     **dict.fromkeys(("gate", "gate_wsapi", "gateeu", "bitfinex", "bitvavo", "kraken", "krakenfutures"), "misc"),

@@ -37,7 +37,6 @@ import json
 import time
 from dataclasses import dataclass
 from importlib import import_module
-from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,45 +44,55 @@ from urllib.parse import urlsplit
 import pytest
 
 from generator.catalogue import load
-from tests.conformance import _without_additions, reply_cases
+from tests.conformance import ACCOUNT_FIELDS, _without_additions, reply_cases
 from tests.fakes.scripted import ScriptedFake, leaves, same, scripted_fake
-from tests.reference.ccxt_capture import CLOCKS_MS as CCXT_CLOCKS_MS
-from tests.reference.ccxt_capture import CREDENTIALS as CCXT_CREDENTIALS
 from tests.reference.ccxt_capture import ENTRIES as CCXT_SCENARIOS
-from tests.reference.ccxt_capture import private_key, serve_rest
-from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
-from wsauth.plan import plan
+from tests.reference.ccxt_capture import serve_rest
+from tests.session_checks import Leaks, run
 from wsauth.session import AuthenticationFailed, AuthTimeout, Backoff, PreAuthFailed, Session, Subscription, config_with
 from tests.paths import ROOT
 
 CAPTURES = ROOT / "tests" / "fixtures" / "ccxt"
 SDK_CAPTURES = ROOT / "tests" / "fixtures" / "sdk"
+DOCS_CAPTURES = ROOT / "tests" / "fixtures" / "docs"
 FAST = Backoff(first_s=0.01, max_s=0.05, attempts=2)
 TIMEOUT_S = 3.0
 
 # Entries with no ccxt capture, and why. They still run end to end, verdicts
 # driven by their documented replies; what the fake expects them to send comes
 # from the exchange's own SDK where one was captured the same way
-# (tests/fixtures/sdk, tests/reference/sdk_capture.py), else from wsauth.plan,
-# i.e. from our own module (three renderings: two clocks, two credential sets,
-# like the captures), so for those this test proves only that Session sends
-# what the module builds, not that it is right (the published examples in
-# tests/frames/test_published.py do that). Each must still
-# be marked reference = "docs" and have no capture: the test fails as soon as
-# either stops being true, so the list cannot go stale.
+# (tests/fixtures/sdk, tests/reference/sdk_capture.py), else from the
+# exchange's published recipe run the same way (tests/fixtures/docs,
+# tests/reference/docs_capture.py: the documented construction written with
+# the standard library, checked against the published vectors), never from
+# wsauth itself. Each must still be marked reference = "docs" and have no ccxt
+# capture: the test fails as soon as either stops being true, so the list
+# cannot go stale.
 WITHOUT_CCXT_CAPTURE = {
     "bitmex": "ccxt 4.5.90 has no BitMEX WebSocket: BitMEX's published examples are the "
     "reference (tests/frames/test_published.py), and there is nothing of ccxt's to compare the session with",
     "gemini": "ccxt 4.5.90 computes Gemini's signed handshake headers and then drops them "
     "(exchanges.toml [gemini]): its capture would be a refused handshake, not a reference",
+    "bitopro": "ccxt 4.5.90 computes BitoPro's signed handshake headers and then drops them "
+    "(exchanges.toml [bitopro]); the docs' payload and signature vectors are the reference (tests/frames/test_published.py)",
+    "bitmart": "ccxt 4.5.90 has no BitMart WebSocket: the docs' published login request is the "
+    "reference (tests/frames/test_published.py)",
+    "binanceus": "ccxt 4.5.90's WebSocket code sends Binance.US private-stream auth to Binance global's WS-API "
+    "host (exchanges.toml [binanceus]); the docs are the reference (tests/fixtures/docs), and the listen-key call "
+    "also equals ccxt's own REST method (tests/frames/test_binanceus_rest.py)",
     "binance_ed25519_logon": "ccxt 4.5.90 has no session.logon: Binance's documented request is the "
     "reference (tests/frames/test_published.py), its signature verified with the public key",
+    "kucoin_uta": "ccxt 4.5.90 reaches KuCoin's UTA push socket only with a bullet token (kucoin market uta); "
+    "the signed op auth frame after the welcome is kucoin-universal-sdk's (tests/frames/test_sdk_reference.py), "
+    "and tests/runtime/test_greeting_first.py's fake verifies it independently",
     "coinbase_cdp_eddsa": "ccxt 4.5.90 cannot sign Coinbase Advanced Trade's WebSocket JWT with a CDP Ed25519 "
     "key (pro/coinbase.py create_ws_auth); coinbase-advanced-py's capture (tests/frames/test_sdk_reference.py) and "
     "the fake that verifies the JWT with the public key (tests/runtime/test_cdp_jwt_fake.py) are its references",
 }
-# The private key each of those signs with (tests/fixtures/keys/keys.json), by the form its exchange issues.
-WITHOUT_CCXT_CAPTURE_KEYS = {"binance_ed25519_logon": "ed25519_pem", "coinbase_cdp_eddsa": "ed25519_seed_public_base64"}
+# Those whose pre-auth REST reply is not a ccxt scenario's: the fake answers
+# with the documented reply (tests/fixtures/replies/, rest_success) carrying
+# the capture's token.
+DOCUMENTED_REST_REPLY = {"binanceus"}
 
 # Documented failure frames the catalogue deliberately does not take as the
 # verdict, and why: (stem, documented reason) -> why. The session must then
@@ -133,6 +142,7 @@ class Case:
     failure: list[dict[str, Any]]
     not_auth: list[Any]
     flow: str  # the catalogue's
+    greeting: list[Any]  # the documented greeting the socket sends first (KuCoin's UTA welcome)
     market_type: str | None = None  # told to the session; the variant's market by default
 
     @property
@@ -143,6 +153,9 @@ class Case:
     def rest_reply(self) -> Any:
         if not self.reference["rest"]:
             return None
+        if self.reference["entry"] in DOCUMENTED_REST_REPLY:  # the documented answer, with the reference's token
+            (documented,) = reply_cases(self.stem, "rest_success")[:1]
+            return json.loads(json.dumps(documented["frame"]).replace(documented["token"], self.reference["used"]["token"]))
         key = (self.reference["entry"], self.reference["market_type"])
         scenario = CCXT_SCENARIOS.get(key)
         if scenario is None or not scenario.rest:
@@ -171,7 +184,7 @@ class Case:
             for path, value in leaves(frame):
                 if not (isinstance(value, str) and value not in ids and path):
                     continue
-                if same(value, _at(other, path)):
+                if same(value, _at(other, path)) or (self.stem, tuple(path)) in ACCOUNT_FIELDS:
                     continue
                 # The field that holds it: a leaf in a list (Backpack's
                 # ["key", "signature", ...], XT's ["order@TOKEN"]) is the
@@ -244,6 +257,8 @@ class Case:
         leaks.secrets |= {given[name] for name in ("secret", "password", "private_key") if given.get(name)}
         stage_of, _ = self.stages()
         base = urlsplit((self.module.CONFIG[self.market] if self.market else self.module.CONFIG).ws_url)
+        # A socket that greets first (Config.auth_after_greeting) sends its documented greeting on connect.
+        settings["on_connect"] = [*self.greeting, *settings.get("on_connect", [])]
         return scripted_fake(
             reference=self.reference,
             variance=self.variance,
@@ -275,22 +290,6 @@ def _capture(stem: str, number: int) -> dict[str, Any]:
     return _without_additions(json.loads(path.read_text(encoding="utf-8")))
 
 
-def _planned(entry_id: str, market: str | None, credentials: str, clock: int, request_id: int) -> dict[str, Any]:
-    """What our own module sends, in a capture's shape (WITHOUT_CCXT_CAPTURE only)."""
-    given = dict(CCXT_CREDENTIALS[credentials])
-    if entry_id in WITHOUT_CCXT_CAPTURE_KEYS:
-        given["private_key"] = private_key(credentials, WITHOUT_CCXT_CAPTURE_KEYS[entry_id])
-    now_ms = CCXT_CLOCKS_MS[clock]
-    planned = plan(entry_id, given, now_ms=now_ms, request_id=request_id, market_type=market, reveal=True)
-    if planned["rest"] or planned["subscribe_auth"] is not None:
-        pytest.fail(f"{entry_id}: a REST call or signed subscribes need a ccxt capture (or a documented one) to run here")
-    used = {"now_ms": now_ms, "nonce": None, "request_id": request_id, "request_ids": [request_id], "uuids": [],
-            "channel": None, "symbols": [], "token": None, "challenge": None}
-    return {"entry": entry_id, "market_type": market, "credentials": dict(given), "rest": [],
-            "ws_url": planned["ws_url"], "ws_headers": planned["ws_headers"], "frames": planned["frames"],
-            "subscribe_frames": [], "used": used}
-
-
 FLOWS = {(e.id, v.market): v.flow for e in load(ROOT / "exchanges.toml") for v in e.variants}
 
 
@@ -299,26 +298,32 @@ def case_for(entry_id: str, market: str | None, reference: str) -> Case:
     if entry_id in WITHOUT_CCXT_CAPTURE:
         assert reference == "docs", f"{entry_id} is listed in WITHOUT_CCXT_CAPTURE but its reference is {reference!r}"
         assert not (CAPTURES / f"{stem}-1.json").exists(), f"{stem} has a ccxt capture now: drop it from WITHOUT_CCXT_CAPTURE"
-        if (SDK_CAPTURES / f"{stem}-1.json").exists():  # the exchange's own SDK, captured the same way
-            reference_capture, other, variance = (
-                json.loads((SDK_CAPTURES / f"{stem}-{n}.json").read_text(encoding="utf-8")) for n in (1, 2, 3)
+        # The exchange's own SDK, else its published recipe, captured the same way.
+        sources = [where for where in (SDK_CAPTURES, DOCS_CAPTURES) if (where / f"{stem}-1.json").exists()]
+        if not sources:
+            pytest.fail(
+                f"{stem}: no ccxt, SDK or documented-recipe capture; add one (tests/reference/docs_capture.py) "
+                "rather than expecting what wsauth itself builds"
             )
-        else:
-            reference_capture, other, variance = (
-                _planned(entry_id, market, "A", 0, 1), _planned(entry_id, market, "B", 0, 7), _planned(entry_id, market, "A", 1, 42)
-            )
+        reference_capture, other, variance = (
+            json.loads((sources[0] / f"{stem}-{n}.json").read_text(encoding="utf-8")) for n in (1, 2, 3)
+        )
     else:
         reference_capture, other, variance = (_capture(stem, n) for n in (1, 2, 3))
     if reference_capture["credentials"] != variance["credentials"] or reference_capture["used"]["now_ms"] == variance["used"]["now_ms"]:
         pytest.fail(f"{stem}: captures 1 and 3 must share the credentials and differ in the clock")
     if other["credentials"] == reference_capture["credentials"]:
         pytest.fail(f"{stem}: captures 1 and 2 must differ in the credentials")
-    found = {kind: reply_cases(stem, kind) for kind in ("success", "failure", "not_auth")}
+    found = {kind: reply_cases(stem, kind) for kind in ("success", "failure", "not_auth", "greeting")}
     if not any(found.values()):
         pytest.fail(f"{stem}: no documented replies; add tests/fixtures/replies/<name>.json listing {stem!r} in its entries")
+    module = import_module(f"wsauth.{entry_id}")
+    greets_first = (module.CONFIG[market] if market is not None else module.CONFIG).auth_after_greeting
+    if greets_first != bool(found["greeting"]):
+        pytest.fail(f"{stem}: auth_after_greeting is {greets_first} but {len(found['greeting'])} greeting(s) documented")
     return Case(
         stem=stem,
-        module=import_module(f"wsauth.{entry_id}"),
+        module=module,
         market=market,
         reference=reference_capture,
         variance=variance,
@@ -327,6 +332,7 @@ def case_for(entry_id: str, market: str | None, reference: str) -> Case:
         failure=found["failure"],
         not_auth=[c["frame"] for c in found["not_auth"]],
         flow=FLOWS[(entry_id, market)],
+        greeting=[c["frame"] for c in found["greeting"]],
     )
 
 

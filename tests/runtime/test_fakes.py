@@ -1101,6 +1101,8 @@ def test_everything_is_loopback_and_shut_down() -> None:
                     assert threading.active_count() > before
                     if kind in ("binanceusdm", "bingx"):
                         url = f"{fake.ws_url}?listenKey={await listen_key(fake)}"
+                    if kind == "binanceus":
+                        url = f"{fake.ws_url}/{await listen_key(fake)}"
                     if kind == "kucoin":
                         url = f"{fake.ws_url}?token={(await kucoin_bullet(fake, now_ms())).json()['data']['token']}"
                 # Leave a connection open: the fake must close it on exit.

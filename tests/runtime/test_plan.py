@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+import wsauth
+
 from tests.conformance import NOT_AUTHENTICATION, documented_subscribes, merged
 from tests.conformance import _without_additions as without_additions
 from tests.paths import FIXTURES
@@ -125,7 +127,8 @@ def test_unknown_market_type_is_refused(tmp_path: Path) -> None:
 def test_an_unsupported_exchange_is_refused_with_its_reason(tmp_path: Path) -> None:
     credentials = tmp_path / "credentials.json"
     credentials.write_text('{"api_key": "k", "secret": "s"}', encoding="utf-8")
-    for exchange, says in (("derive", "derive is not supported: logs in with an Ethereum wallet"),
+    marked = min(wsauth.UNSUPPORTED)  # any exchange the catalogue marks unsupported
+    for exchange, says in ((marked, f"{marked} is not supported: {wsauth.UNSUPPORTED[marked]}"),
                            ("nosuch", "unknown exchange 'nosuch'")):
         result = subprocess.run(
             [sys.executable, "-m", "wsauth", "plan", exchange, "--credentials", str(credentials)],

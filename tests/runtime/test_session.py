@@ -8,20 +8,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import os
-import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.fakes import start_fake
-from tests.paths import ROOT
-from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
+from tests.session_checks import Leaks, run
 from tests.reference.ccxt_capture import private_key
 from wsauth import (
     backpack, binance, binanceusdm, bingx, bitfinex, bullish, bybit, deribit, gate, hollaex, kraken, krakenfutures, kucoin,
@@ -349,29 +345,6 @@ async def test_a_clock_offset_is_applied(leaks: Leaks) -> None:
             await session(gate, server, subscriptions=[GATE_ORDERS]).connect()
         async with session(gate, server, subscriptions=[GATE_ORDERS], clock_offset_ms=60_000) as s:
             assert s.authenticated
-
-
-def readme_example() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Authenticating for real", 1)[1]
-    return section.split("```python\n", 1)[1].split("```", 1)[0]
-
-
-@run
-async def test_the_readme_example_prints_the_first_private_message(leaks: Leaks, tmp_path: Path) -> None:
-    script = tmp_path / "example.py"
-    script.write_text(readme_example(), encoding="utf-8")
-    async with fake(leaks, "bybit") as server:
-        env = {**os.environ, "WSAUTH_EXCHANGE": "bybit", "WSAUTH_API_KEY": API_KEY, "WSAUTH_SECRET": SECRET,
-               "WSAUTH_WS_URL": server.ws_url}
-        child = await asyncio.create_subprocess_exec(
-            sys.executable, str(script), env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-        )
-        out, err = await asyncio.wait_for(child.communicate(), 20)
-    leaks.see(out.decode(), err.decode())
-    assert child.returncode == 0, err.decode()
-    assert server.auth_ok == 1
-    assert '"op": "subscribe"' in out.decode() or '"op":"subscribe"' in out.decode()
 
 
 @run

@@ -20,7 +20,7 @@ import pytest
 
 from tests.fakes import start_fake
 from tests.fakes.faults import dribbling_http, silent_upgrade, slower_first
-from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
+from tests.session_checks import Leaks, run
 from wsauth import binanceusdm, bybit, gemini, kraken
 from wsauth.session import (
     AuthenticationFailed,

@@ -3,36 +3,18 @@ published vectors and ccxt 4.5.90's bundled StarkWare code."""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import random
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from tests.frames.wallet.conftest import WALLET, fake_fail, mypy_alone
+from tests.frames.wallet.conftest import WALLET, fake_fail
 from tests.paths import TEMPLATES
 
 HELPER = TEMPLATES / "helpers" / "stark.py"
-_spec = importlib.util.spec_from_file_location("wsauth_helpers_stark", HELPER)
-assert _spec is not None and _spec.loader is not None
-STARK = importlib.util.module_from_spec(_spec)
-# stark.py takes _keccak256 from its sibling helper: `from wallet import ...`.
-# Under pytest "wallet" is this test package, so lend it the helper while
-# stark.py imports, then put the package back.
-_package = sys.modules.get("wallet")
-sys.modules["wallet"] = WALLET
-try:
-    _spec.loader.exec_module(STARK)
-finally:
-    if _package is None:
-        del sys.modules["wallet"]
-    else:
-        sys.modules["wallet"] = _package
+STARK = importlib.import_module("templates.helpers.stark")
 N = STARK._STARK_N
 
 # starkware-libs/starkex-resources, crypto/starkware/crypto/signature/
@@ -174,27 +156,6 @@ def test_keys_refused_through_fail(stark: ModuleType) -> None:
         stark._stark_sign(1 << 251, 5)
     with pytest.raises(ValueError, match="not a STARK field element"):
         stark._pedersen(stark._STARK_P, 0)
-
-
-def test_mypy_strict_alone_and_standard_library_only(tmp_path: Path) -> None:
-    # Beside wallet.py (its _keccak256), nothing else.
-    shutil.copy(HELPER, tmp_path / "stark.py")
-    shutil.copy(HELPER.with_name("wallet.py"), tmp_path / "wallet.py")
-    mypy_alone(tmp_path, "stark.py", "wallet.py")
-    probe = (
-        "import sys; sys.path.insert(0, '.'); before = set(sys.modules)\n"
-        "import stark; stark._pedersen(1, 2)\n"
-        "new = set(sys.modules) - before - {'stark', 'wallet'}\n"
-        "print(sorted(m for m in new if m.partition('.')[0] not in sys.stdlib_module_names))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", probe],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
 
 
 # What ccxt 4.5.90's paradex reads from GET /system/config: the values only
