@@ -257,9 +257,8 @@ async def test_a_refused_keepalive_brings_a_new_listen_key_and_url(leaks: Leaks)
 async def test_listen_keys_are_kept_alive_on_the_configured_interval(leaks: Leaks) -> None:
     # keepalive_ms = 300: a PUT at about 0.3, 0.6 and 0.9 s (fewer on a loaded
     # machine), never none and never a stream of them.
-    async with fake(leaks, "binanceusdm") as server:
-        async with session(binanceusdm, server, config={"keepalive_ms": 300}):
-            await asyncio.sleep(1.05)
+    async with fake(leaks, "binanceusdm") as server, session(binanceusdm, server, config={"keepalive_ms": 300}):
+        await asyncio.sleep(1.05)
     puts = [call for call in server.rest_seen if call[0] == "PUT"]
     assert 1 <= len(puts) <= 4, [call[0] for call in server.rest_seen]
 
