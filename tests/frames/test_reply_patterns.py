@@ -94,3 +94,105 @@ def test_every_documented_frame_is_judged_as_documented(entry_id: str, variant: 
         assert reply.reason == case["reason"], (case["file"], case["frame"])
     for case in _documented(stem, "not_auth"):
         assert module.handle_auth_response(json.dumps(case["frame"]), state) is None, (case["file"], case["frame"])
+
+
+def _retyped(value: object) -> object:
+    """An equal value of another JSON type (true == 1 and 0 == 0.0 in Python)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return float(value)
+    return value
+
+
+def _retype(message: object, patterns: list[dict[str, Any]]) -> tuple[object, bool]:
+    """The message with every value a pattern compares exactly (a bool or an
+    int) replaced by an equal one of another type; and whether any was."""
+    if not isinstance(message, dict):
+        return message, False
+    message = json.loads(json.dumps(message))
+    changed = False
+    for pattern in patterns:
+        for dotted, want in pattern.items():
+            wanted = want if isinstance(want, list) else [want]
+            *parents, last = dotted.split(".")
+            holder: object = message
+            for key in parents:
+                holder = holder.get(key) if isinstance(holder, dict) else None
+            if isinstance(holder, dict) and isinstance(holder.get(last), (bool, int)) and any(
+                type(one) is type(holder[last]) and one == holder[last] for one in wanted
+            ):
+                holder[last] = _retyped(holder[last])
+                changed = True
+    return message, changed
+
+
+def test_a_verdict_value_of_another_json_type_is_no_verdict() -> None:
+    # The patterns compare types too: a documented frame whose true is sent
+    # as 1 (or whose 0 is sent as 0.0) is not that verdict any more.
+    checked = 0
+    for entry in ENTRIES:
+        module = importlib.import_module(f"wsauth.{entry.id}")
+        for variant in entry.variants:
+            state = {"market_type": variant.market} if variant.market else {}
+            for kind in ("success", "failure"):
+                for case in _documented(_stem(entry.id, variant), kind):
+                    retyped = [_retype(message, getattr(variant.reply, kind)) for message in _frames(case["frame"])]
+                    if not any(changed for _, changed in retyped):
+                        continue
+                    frame = [message for message, _ in retyped]
+                    if any(_matched(pattern, frame) for pattern in getattr(variant.reply, kind)):
+                        continue  # another pattern, on other paths, still holds
+                    reply = module.handle_auth_response(json.dumps(frame if isinstance(case["frame"], list) else frame[0]), state)
+                    assert reply is None or reply.ok is not (kind == "success"), (entry.id, kind, frame)
+                    checked += 1
+    assert checked >= 50  # 65 on 2026-11-29: an empty walk would pass vacuously
+
+
+BATCHED = [pytest.param(entry_id, variant, id=_stem(entry_id, variant)) for entry_id, variant in
+           ((entry.id, variant) for entry in ENTRIES for variant in entry.variants) if variant.reply.batched]
+
+
+@pytest.mark.parametrize(("entry_id", "variant"), BATCHED)
+def test_a_verdict_anywhere_in_a_batch_is_found(entry_id: str, variant: Variant) -> None:
+    # A batched server may put the verdict after other messages in one array.
+    module = importlib.import_module(f"wsauth.{entry_id}")
+    stem = _stem(entry_id, variant)
+    before = [message for case in _documented(stem, "not_auth") for message in _frames(case["frame"])]
+    assert before
+    for kind in ("success", "failure"):
+        for case in _documented(stem, kind):
+            reply = module.handle_auth_response(json.dumps(before + _frames(case["frame"])), {})
+            assert reply is not None and reply.ok is (kind == "success"), (case["file"], case["frame"])
+
+
+VARIANTS = {_stem(entry.id, variant): (entry.id, variant) for entry in ENTRIES for variant in entry.variants}
+
+
+def test_a_documented_verdict_naming_another_request_is_no_verdict() -> None:
+    # Where a reference shows an exchange's answers naming the request they
+    # answer (a replies file's request_id, with its source), a verdict that
+    # names another request is not this request's: unjudged. Recorded apart
+    # from the catalogue, so that dropping reply.request_id (and with it the
+    # generated test of the filter) fails here.
+    checked = 0
+    for path in sorted(REPLIES.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if "request_id" not in data:
+            continue
+        assert data["request_id"]["source"]
+        for stem in data["entries"]:
+            entry_id, variant = VARIANTS[stem]
+            module = importlib.import_module(f"wsauth.{entry_id}")
+            market = {"market_type": variant.market} if variant.market else {}
+            for kind in ("success", "failure"):
+                for case in data.get(kind, []):
+                    named = _at(case["frame"], data["request_id"]["path"])
+                    if named is None:
+                        continue
+                    ours = module.handle_auth_response(json.dumps(case["frame"]), {**market, "request_id": named})
+                    assert ours is not None and ours.ok is (kind == "success"), (path.name, case["frame"])
+                    other = module.handle_auth_response(json.dumps(case["frame"]), {**market, "request_id": f"{named}0"})
+                    assert other is None, (path.name, stem, case["frame"])
+                    checked += 1
+    assert checked >= 2  # an empty walk would pass vacuously

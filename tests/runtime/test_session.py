@@ -254,6 +254,16 @@ async def test_a_refused_keepalive_brings_a_new_listen_key_and_url(leaks: Leaks)
 
 
 @run
+async def test_listen_keys_are_kept_alive_on_the_configured_interval(leaks: Leaks) -> None:
+    # keepalive_ms = 300: a PUT at about 0.3, 0.6 and 0.9 s (fewer on a loaded
+    # machine), never none and never a stream of them.
+    async with fake(leaks, "binanceusdm") as server, session(binanceusdm, server, config={"keepalive_ms": 300}):
+        await asyncio.sleep(1.05)
+    puts = [call for call in server.rest_seen if call[0] == "PUT"]
+    assert 1 <= len(puts) <= 4, [call[0] for call in server.rest_seen]
+
+
+@run
 async def test_an_expired_listen_key_is_replaced(leaks: Leaks) -> None:
     async with fake(leaks, "binanceusdm") as server:
         async with session(binanceusdm, server) as s:
@@ -599,3 +609,25 @@ async def test_a_refusal_after_the_window_ends_the_authentication_and_a_repeated
             await asyncio.wait_for(s.recv(), 3.0)
         assert not s.authenticated and exchange["handshakes"] == 2
         await s.close()
+
+
+def test_the_defaults_are_the_documented_bounds() -> None:
+    # README, "The session's life": 10 s for the whole connect, backoff from
+    # 0.5 s doubling to 30 s, 8 reconnects, 10 s up before a connection counts
+    # as stable, 1 MiB messages. A default that drifts (a connect that may hang
+    # for minutes, a session that never gives up, a storm) fails here.
+    s = Session(bybit, bybit.Credentials(api_key=API_KEY, secret=SECRET))
+    assert (s.auth_timeout_s, s.refusal_window_s, s.max_size) == (10.0, 1.0, 2**20)
+    default = Backoff()
+    assert (default.first_s, default.factor, default.max_s, default.attempts, default.stable_s) == (0.5, 2.0, 30.0, 8, 10.0)
+    assert s.backoff == default
+
+
+def test_backoff_delays_double_to_the_ceiling_each_jittered_down_to_half() -> None:
+    backoff = Backoff(first_s=0.5, factor=2.0, max_s=30.0, attempts=9)
+    ceilings = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0]  # written out, not recomputed
+    for attempt, ceiling in enumerate(ceilings):
+        delays = [backoff.delay(attempt) for _ in range(400)]
+        assert ceiling / 2 <= min(delays) and max(delays) <= ceiling, (attempt, min(delays), max(delays))
+        assert max(delays) - min(delays) > ceiling / 4  # jittered over the half-range, not fixed
+    assert len(list(backoff.delays())) == 9
