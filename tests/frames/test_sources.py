@@ -6,9 +6,9 @@ a value as the exchange's documentation (or, for a test environment only,
 ccxt 4.5.90's ``urls``) states it, the address and the quoted words; this
 test checks that
 
-* every catalogue item that needs a source has exactly one record, sourced
-  or listed as unsourced with its reason (an entry, market or environment
-  added later fails until it is recorded);
+* every catalogue item that needs a source has exactly one record (an
+  entry, market or environment added later fails until it is recorded: a URL
+  no source states has no place in the catalogue);
 * the generated module holds the recorded value: ``CONFIG`` for URLs, the
   ``pre_auth`` plan for a keep-alive's method and interval;
 * the quoted words carry the value: the URL's host (and, where the quote
@@ -71,19 +71,18 @@ def _url_key(record: dict[str, Any]) -> tuple[str, str, str]:
 
 
 URL_RECORDS = _records("url")
-UNSOURCED = _records("unsourced")
 KEEPALIVES = _records("keepalive")
 
 
 def test_every_url_has_exactly_one_record() -> None:
     needed = _needed_urls()
-    recorded = [_url_key(r) for r in URL_RECORDS] + [_url_key(r) for r in UNSOURCED]
+    recorded = [_url_key(r) for r in URL_RECORDS]
     duplicates = sorted({key for key in recorded if recorded.count(key) > 1})
     assert not duplicates, f"recorded more than once: {duplicates}"
     missing = sorted(set(needed) - set(recorded))
     assert not missing, (
         f"catalogue URLs with no source record in {(FIXTURES / 'sources.toml').relative_to(ROOT)} "
-        f"(add a [[url]] with the doc's address and words, or an [[unsourced]] with the reason): {missing}"
+        f"(add a [[url]] with the doc's address and words): {missing}"
     )
     stale = sorted(set(recorded) - set(needed))
     assert not stale, f"records of no catalogue URL (entry, market, environment): {stale}"
@@ -125,14 +124,6 @@ def test_the_module_holds_the_sourced_url(record: dict[str, Any]) -> None:
     )
 
 
-@pytest.mark.parametrize("record", UNSOURCED, ids=_id)
-def test_an_unsourced_url_is_the_one_that_was_reviewed(record: dict[str, Any]) -> None:
-    """Unsourced URLs are pinned too: changing one means reviewing it again."""
-    assert record["reason"].strip(), f"{_id(record)}: say why no source was found"
-    held = _held(record)
-    assert held == record["value"], f"{_id(record)}: the module holds {held!r}, the reviewed value is {record['value']!r}"
-
-
 def _ccxt_value(path: str) -> str:
     """The URL ccxt 4.5.90 holds at "<exchange>:<dotted path in urls>",
     with its {hostname} filled as ccxt fills it."""
@@ -152,7 +143,10 @@ def test_the_source_states_the_url(record: dict[str, Any]) -> None:
     if "ccxt" in record:
         assert record["environment"] != PRODUCTION, f"{_id(record)}: a production URL needs the exchange's own source"
         assert record["source"].startswith(CCXT_PREFIX), f"{_id(record)}: name the ccxt file as the source"
-        assert _ccxt_value(record["ccxt"]) == value, f"{_id(record)}: ccxt holds {_ccxt_value(record['ccxt'])!r} at {record['ccxt']}"
+        # What ccxt's own URL builder appends to that entry (named in the note).
+        held = _ccxt_value(record["ccxt"]) + record.get("ccxt_suffix", "")
+        assert "ccxt_suffix" not in record or record.get("note", "").strip(), f"{_id(record)}: say which ccxt code appends the suffix"
+        assert held == value, f"{_id(record)}: ccxt builds {held!r} from {record['ccxt']}"
         return
     assert record["source"].startswith("https://"), f"{_id(record)}: the source is the document's address"
     quote = record["quote"]
