@@ -550,11 +550,20 @@ def _eth_check_wallet(
     return derived
 
 
+# Wallet addresses already checked. An address is public, and checking its
+# EIP-55 checksum costs a Keccak (about half of a login's signing time):
+# each is checked once, up to a bound.
+_CHECKED_WALLETS: set[str] = set()
+
+
 def _wallet_address(value: str | None) -> str:
     """credentials.wallet_address as given, once checked (sent as the user
     wrote it, as the exchanges' own clients do)."""
     text = _credential(value, "wallet_address")
-    _eth_address_text(text, "credentials.wallet_address")
+    if text not in _CHECKED_WALLETS:
+        _eth_address_text(text, "credentials.wallet_address")
+        if len(_CHECKED_WALLETS) < 64:
+            _CHECKED_WALLETS.add(text)
     return text
 
 
