@@ -112,8 +112,13 @@ def verify(path: str) -> tuple[int, str]:
     assert installed is not None
     current = _HEADER.match(Path(installed).read_text(encoding="utf-8").partition("\n")[0])
     if current is None or current.group(4) != stated:
-        now = current.group(3) if current else "?"
-        return 1, f"{path}: stale: {exchange} from generator {version}, entry hash {entry_hash}; wsauth {__version__} has entry hash {now}"
+        now_entry, now_body = (current.group(3), current.group(4)) if current else ("?", "?")
+        why = (
+            f"the catalogue entry changed (entry hash {entry_hash}; wsauth {__version__} has {now_entry})"
+            if now_entry != entry_hash
+            else f"rendered by other templates (body hash {stated}; wsauth {__version__} renders {now_body})"
+        )
+        return 1, f"{path}: stale: {exchange} from generator {version}: {why}"
     return 0, f"{path}: current ({exchange}, generator {version}, entry hash {entry_hash})"
 
 

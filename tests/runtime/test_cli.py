@@ -126,7 +126,13 @@ def test_verify_tells_current_stale_and_edited_copies_apart(tmp_path: Path) -> N
     old_header = lines[0].replace("entry hash ", "entry hash 0").rsplit("body hash ", 1)[0] + f"body hash {body_hash(old_body)}."
     current.write_text("\n".join([old_header, lines[1], old_body]), encoding="utf-8")
     done = wsauth_cli("verify", current)
-    assert done.returncode == 1 and "stale" in done.stdout
+    assert done.returncode == 1 and "stale" in done.stdout and "the catalogue entry changed" in done.stdout
+
+    # The same entry rendered by older templates: the entry hash agrees, the body does not.
+    same_entry = lines[0].rsplit("body hash ", 1)[0] + f"body hash {body_hash(old_body)}."
+    current.write_text("\n".join([same_entry, lines[1], old_body]), encoding="utf-8")
+    done = wsauth_cli("verify", current)
+    assert done.returncode == 1 and "stale" in done.stdout and "rendered by other templates" in done.stdout
 
     not_ours = tmp_path / "other.py"
     not_ours.write_text("print('hello')\n", encoding="utf-8")
