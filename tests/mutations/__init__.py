@@ -280,6 +280,10 @@ MUTATIONS: tuple[Mutation, ...] = (
                          "carries its message); were one to come without, build_subscribe_auth would refuse it for want "
                          "of a challenge (WsAuthInputError) before anything is signed"),
     catalogue("okx code path", "okx", 'code = "code"', 'code = "sCode"', "the refusal's code read from the wrong field"),
+    catalogue("apex login success type", "apex", '{ "request.op" = "login", success = "true" }',
+              '{ "request.op" = "login", success = true }', "ApeX's login success \"true\" (its SDKs' string) matched as a boolean"),
+    catalogue("apex login refusal dropped", "apex", ', { "request.op" = "login" }]', "]",
+              "a login answer that is not a success left unjudged (the session would time out)"),
     # -- templates -------------------------------------------------------------------
     template("direct flow sends nothing", "templates/flows/direct.py.jinja",
              '{% macro build_auth_message(vm, cb) %}{{ m.frame(vm, "build_auth_message", cb, vm.v.auth_frame) }}{% endmacro %}',
