@@ -9,6 +9,8 @@ session keeps itself authenticated:
   states in its reply first, then the catalogue's; the delay capped at 24 h);
 - listen keys kept alive on the catalogue's interval, and replaced (with a new
   socket URL) when a keep-alive is refused;
+- the exchange's own ping frame, as often as its REST reply or its greeting
+  says (KuCoin), each with a fresh id where the frame carries one;
 - after a lost connection, the whole sequence again — fresh pre-auth, auth,
   verdict, the caller's subscriptions — with bounded, jittered backoff that
   only a connection which stayed up ``Backoff.stable_s`` resets.
