@@ -197,11 +197,13 @@ class Attempt(Generic[C]):
         return None if pre is None else pre.keepalive
 
     def ping(self, request_id: int | str) -> Frame | None:
-        """The exchange's own ping frame: the PreAuth's (KuCoin's bullet), or
-        the Config's with ``request_id`` as text in its ``ping_id`` field (a
-        fresh id per ping); None where the module sends none."""
+        """The exchange's own ping frame with ``request_id`` as its id: the
+        PreAuth's (KuCoin's bullet: built again with that id, as ccxt sends a
+        new one each time), or the Config's with the id as text in its
+        ``ping_id`` field; None where the module sends none."""
         if self.pre is not None and self.pre.ping is not None:
-            return self.pre.ping
+            again = self.exchange.pre_auth(self.credentials, {**self.opts, "request_id": request_id})
+            return None if again is None else again.ping
         config = self.exchange.config
         if config.ping is None:
             return None
