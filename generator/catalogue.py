@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import values
 from .flows import FLOWS
@@ -174,6 +175,19 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Environment:
+    """An environment other than production (testnet, demo ...): its socket
+    and every other value it changes, each None where it is production's.
+    The catalogue writes one as its socket URL alone, or as a table of these
+    fields; an environment of a variant that makes a REST call names its
+    REST URL, and one of a variant that signs a chain id names its own."""
+
+    ws_url: str
+    rest_url: str | None = None  # the pre-auth REST call's whole URL (same path as rest.url)
+    chain_id: int | None = None  # the {chain_id} it signs (GRVT's testnet: 326)
+
+
+@dataclass(frozen=True)
 class Variant:
     """One way of authenticating: a whole exchange, or one of its markets."""
 
@@ -183,7 +197,10 @@ class Variant:
     ws_url: str
     reply: Reply
     reference_url: str | None = None
-    environments: dict[str, str] = field(default_factory=dict)
+    environments: dict[str, Environment] = field(default_factory=dict)
+    # The chain id production signs ({chain_id}: GRVT's EIP-712 domain and
+    # login body); each environment names its own.
+    chain_id: int | None = None
     market_types: list[str] = field(default_factory=list)
     expires_after_ms: int | None = None
     nonce: str | None = None
@@ -282,6 +299,7 @@ def _schema(record: type, not_keys: frozenset[str] = frozenset()) -> KeySpec:
 
 # A variant's market comes from its table's place; needs and parts are derived.
 VARIANT_KEYS = _schema(Variant, frozenset({"market", "needs", "parts"}))
+ENVIRONMENT_KEYS = _schema(Environment)
 SIGNATURE_KEYS = _schema(Signature)
 JWT_KEYS = _schema(Jwt)
 REST_KEYS = _schema(Rest)
@@ -804,6 +822,45 @@ def _expand(names: list[str], derived: dict[str, list[str]]) -> set[str]:
     return seen
 
 
+def _environments(check: _Checker, table: str, data: dict[str, Any]) -> dict[str, Environment]:
+    """The variant's environments: a socket URL, or a table that also names
+    what else the environment changes. Whole or an error: a variant that
+    makes a REST call or signs a chain id may not leave it to production."""
+    found: dict[str, Environment] = {}
+    given = data.get("environments", {})
+    if not check.typed(table, "environments", given, dict):
+        return found
+    rest = data.get("rest")
+    rest_url = rest.get("url") if isinstance(rest, dict) else None
+    for name, spec in given.items():
+        sub = f"{table}.environments"
+        if not IDENTIFIER.match(name):
+            check.error(table, "environments", f"{name!r} is not a lower-case identifier")
+        if isinstance(spec, str):
+            check.url(table, "environments", spec, ("wss://", "ws://"))
+            spec = {"ws_url": spec}
+        else:
+            spec = check.table(sub, name, spec, ENVIRONMENT_KEYS)
+            if spec is None:
+                continue
+            check.url(sub, name, spec["ws_url"], ("wss://", "ws://"))
+        if "rest_url" in spec:
+            check.url(sub, name, spec["rest_url"], ("https://", "http://"))
+            if not isinstance(rest_url, str):
+                check.error(sub, name, "rest_url: the variant makes no REST call")
+            elif isinstance(spec["rest_url"], str) and urlsplit(spec["rest_url"]).path != urlsplit(rest_url).path:
+                check.error(sub, name, f"rest_url: must call rest.url's path ({urlsplit(rest_url).path})")
+        if "chain_id" in spec:
+            if "chain_id" not in data:
+                check.error(sub, name, "chain_id: the variant signs no chain id (no chain_id key)")
+            elif check.typed(sub, name, spec["chain_id"], int) and spec["chain_id"] <= 0:
+                check.error(sub, name, "chain_id: must be positive")
+        elif "chain_id" in data:
+            check.error(sub, name, "must name its chain_id: the variant signs one, and production's is not this environment's")
+        found[name] = Environment(ws_url=spec["ws_url"], rest_url=spec.get("rest_url"), chain_id=spec.get("chain_id"))
+    return found
+
+
 def _variant(check: _Checker, table: str, market: str | None, data: dict[str, Any]) -> Variant | None:
     before = len(check.problems)
     complete = check.keys(table, data, VARIANT_KEYS)
@@ -821,12 +878,9 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         check.url(table, "reference_url", data["reference_url"], ("https://",))
     if "ws_url" in data:
         check.url(table, "ws_url", data["ws_url"], ("wss://", "ws://"))
-    environments = data.get("environments", {})
-    if check.typed(table, "environments", environments, dict):
-        for name, url in environments.items():
-            if not IDENTIFIER.match(name):
-                check.error(table, "environments", f"{name!r} is not a lower-case identifier")
-            check.url(table, "environments", url, ("wss://", "ws://"))
+    environments = _environments(check, table, data)
+    if "chain_id" in data and check.typed(table, "chain_id", data["chain_id"], int) and data["chain_id"] <= 0:
+        check.error(table, "chain_id", "must be positive")
     market_types = data.get("market_types", [])
     if market is not None and market_types:
         check.error(table, "market_types", "a market table is itself one market type")
@@ -946,6 +1000,7 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         reference_url=data.get("reference_url"),
         ws_url=data["ws_url"],
         environments=dict(sorted(environments.items())),
+        chain_id=data.get("chain_id"),
         market_types=list(market_types),
         reply=reply,
         expires_after_ms=data.get("expires_after_ms"),
@@ -996,6 +1051,10 @@ def _check_uses(
         check.error(table, None, "{starknet_account} is the account a STARK key signs for: it needs a snip12 signature")
     if used & {"signature_r", "signature_s", "signature_v"} and not (isinstance(signature, dict) and signature.get("hash") in WALLET_ALGORITHMS):
         check.error(table, None, "{signature_r}/{signature_s}/{signature_v} are a wallet signature's parts: they need a wallet signature (eip191, eip712)")
+    if "chain_id" in used and "chain_id" not in data:
+        check.error(table, None, "{chain_id} needs chain_id: production's chain id")
+    if "chain_id" in data and "chain_id" not in used:
+        check.error(table, "chain_id", "set but never signed ({chain_id})")
     if "nonce" in used and "nonce" not in data:
         check.error(table, None, "{nonce} needs a nonce source (nonce = ...)")
     if "nonce" in data and "nonce" not in used:

@@ -114,6 +114,9 @@ VALUES: Mapping[str, Value] = {
     "ws_host": Value("str", code="ws_host = _url_parts(config.ws_url)[0]"),
     "ws_path": Value("str", code="ws_path = _url_parts(config.ws_url)[1]"),
     "rest_path": Value("str", code='rest_path = _url_parts({{ config("rest_url") }})[1]'),
+    # The chain id the environment signs (Config.chain_id: production's, or
+    # the one config_with's environment names): GRVT's EIP-712 domain.
+    "chain_id": Value("int", code='chain_id = {{ config("chain_id") }}'),
     # Needs: the fields of signature.query. Sorted by name, as exchanges sign it.
     "query": Value(
         "str",

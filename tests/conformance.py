@@ -273,6 +273,7 @@ def ours(capture: dict[str, Any]) -> dict[str, Any]:
         symbols=used["symbols"],
         token=used["token"],
         challenge=used["challenge"],
+        environment=capture.get("environment"),  # ccxt in sandbox mode: ccxt_scenarios.TESTNETS
         reveal=True,
     )
 

@@ -239,6 +239,53 @@ reason = ["e"]
     assert_reported(refused(path), path, 5, "demo.rest", "url: must start with https:// or http://")
 
 
+# --- environments that change more than the socket ---------------------------
+
+# REST with a signed chain id: line 6 is chain_id, line 7 the environments table.
+CHAINED = edited(
+    'nonce = "now_ms"\n', 'nonce = "now_ms"\nchain_id = 1\nenvironments = { testnet = { ws_url = "wss://test.example.com/ws", '
+    'rest_url = "https://test.example.com/token", chain_id = 2 } }\n', edited("body = \"nonce={nonce}\"", "body = \"nonce={nonce}&chain={chain_id}\"", REST),
+)
+
+
+def test_an_environment_names_its_rest_url_and_chain_id(tmp_path: Path) -> None:
+    (entry,) = load(write(tmp_path, CHAINED))
+    (variant,) = entry.variants
+    assert variant.chain_id == 1
+    assert variant.environments["testnet"].rest_url == "https://test.example.com/token"
+    assert variant.environments["testnet"].chain_id == 2
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "text"),
+    [
+        ("rest_url = \"https://test.example.com/token\", ", "", ""),
+        (", chain_id = 2 }", " }", "must name its chain_id: the variant signs one"),
+        ("https://test.example.com/token", "https://test.example.com/other", "rest_url: must call rest.url's path (/token)"),
+        ("chain_id = 2 }", "chain_id = 2, chain = 3 }", "unknown key"),
+        ("chain_id = 2 }", "chain_id = 0 }", "chain_id: must be positive"),
+    ],
+    ids=["no rest_url (refused at run time, allowed here)", "no chain_id", "another path", "unknown key", "chain id 0"],
+)
+def test_an_environment_table_is_checked(tmp_path: Path, old: str, new: str, text: str) -> None:
+    path = write(tmp_path, edited(old, new, CHAINED))
+    if not text:  # an environment that leaves the REST URL to the caller (config_with's rest_url=)
+        assert load(path)
+        return
+    problems = refused(path)
+    # Reported on the environments line (7), in its table.
+    assert any(":7: [demo.environments" in p and text in p for p in problems), "\n".join(problems)
+
+
+def test_a_chain_id_is_signed_and_only_where_the_entry_signs_one(tmp_path: Path) -> None:
+    unused = write(tmp_path, edited("&chain={chain_id}", "", CHAINED))
+    assert any("chain_id: set but never signed" in p for p in refused(unused))
+    undefined = write(tmp_path, edited("chain_id = 1\n", "", CHAINED))
+    problems = refused(undefined)
+    assert any("{chain_id} needs chain_id" in p for p in problems), "\n".join(problems)
+    assert any("the variant signs no chain id" in p for p in problems), "\n".join(problems)
+
+
 # --- many problems: all of them, together ------------------------------------
 
 

@@ -248,6 +248,9 @@ class Entry:
     # ccxt bug stops its private stream before anything is sent (each one
     # says which line of ccxt it mends, and mends nothing else)
     patch: Callable[[Any], None] | None = None
+    # ccxt's sandbox mode (set_sandbox_mode(True)): the record of one of the
+    # entry's test environments (TESTNETS), never of production
+    sandbox: bool = False
 
     @property
     def expect_auth(self) -> int:
@@ -1191,6 +1194,31 @@ GRVT = Entry(
     ),),
     tokens=(_grvt_session(1), _grvt_session(2), _grvt_session(3), _grvt_session(4)),
 )
+
+
+# --- test environments: ccxt's sandbox mode -----------------------------------
+
+
+def _grvt_testnet_socket(ex: Any) -> None:
+    """ccxt 4.5.90's sandbox mode swaps grvt's urls.api for urls.test, which
+    holds REST hosts only (grvt.py urls.test; pro/grvt.py names no test
+    socket), so its private stream would look up urls.api.ws and fail before
+    anything is signed. This puts GRVT's documented testnet socket there
+    (https://api-docs.grvt.io/trading_api/: wscat -c
+    "wss://trades.testnet.grvt.io/ws/full"); the socket URL is proven by
+    tests/fixtures/sources.toml, the signed login by ccxt."""
+    ex.urls["api"]["ws"] = {"privateTrading": "wss://trades.testnet.grvt.io/ws/full"}
+
+
+# (entry, market_type, environment) -> the record that drives ccxt in that
+# environment: tests/frames/test_testnets.py compares our module under
+# config_with(environment=...) with it.
+TESTNETS: Mapping[tuple[str, str | None, str], Entry] = {
+    # grvt.py eip_domain_data: 'chainId': 326 if self.isSandboxModeEnabled
+    # else 325; default_signature 'chain_id': '326' ...; urls.test privateEdge
+    # https://edge.testnet.grvt.io/.
+    ("grvt", None, "testnet"): replace(GRVT, sandbox=True, patch=_grvt_testnet_socket),
+}
 
 
 ENTRIES: tuple[Entry, ...] = (
