@@ -185,6 +185,7 @@ class Environment:
     ws_url: str
     rest_url: str | None = None  # the pre-auth REST call's whole URL (same path as rest.url)
     chain_id: int | None = None  # the {chain_id} it signs (GRVT's testnet: 326)
+    starknet_chain_id: str | None = None  # the {starknet_chain_id} it signs (Paradex's testnet)
 
 
 @dataclass(frozen=True)
@@ -198,9 +199,12 @@ class Variant:
     reply: Reply
     reference_url: str | None = None
     environments: dict[str, Environment] = field(default_factory=dict)
-    # The chain id production signs ({chain_id}: GRVT's EIP-712 domain and
-    # login body); each environment names its own.
+    # The chain ids production signs, each environment naming its own:
+    # {chain_id} (an EVM chain's number: GRVT's EIP-712 domain and login body,
+    # the L1 chain of Paradex's STARK-key message) and {starknet_chain_id}
+    # (a Starknet chain's name: Paradex's SNIP-12 domain).
     chain_id: int | None = None
+    starknet_chain_id: str | None = None
     market_types: list[str] = field(default_factory=list)
     expires_after_ms: int | None = None
     nonce: str | None = None
@@ -259,6 +263,16 @@ class Variant:
     def handshake(self) -> bool:
         """pre_auth says how to open the socket (headers or URL), with no REST call."""
         return self.rest is None and (self.ws_headers is not None or self.socket_url is not None)
+
+    @property
+    def signer_reads(self) -> list[str]:
+        """The values the signing function takes besides the credentials and
+        the message: what the stark_key typed data names (Paradex's L1 chain
+        id, which the STARK key depends on)."""
+        if self.stark_key is None:
+            return []
+        named = set(values.fields_in(self.stark_key.domain) + values.fields_in(self.stark_key.message))
+        return [name for name in values.VALUES if name in named]
 
     @property
     def prefix(self) -> str:
@@ -822,6 +836,20 @@ def _expand(names: list[str], derived: dict[str, list[str]]) -> set[str]:
     return seen
 
 
+# The chain ids a variant may sign, and their types.
+CHAIN_KEYS: dict[str, type] = {"chain_id": int, "starknet_chain_id": str}
+
+
+def _check_chain(check: _Checker, table: str, key: str, name: str, value: object, kind: type) -> None:
+    """A chain id: a positive int, or a Starknet chain's name (a short string)."""
+    if not check.typed(table, key, value, kind):
+        return
+    if isinstance(value, int) and value <= 0:
+        check.error(table, key, f"{name}: must be positive")
+    if isinstance(value, str) and not re.fullmatch(r"[A-Z0-9_]{1,31}", value):
+        check.error(table, key, f"{name}: a Starknet chain id is a short string of capitals, digits and _")
+
+
 def _environments(check: _Checker, table: str, data: dict[str, Any]) -> dict[str, Environment]:
     """The variant's environments: a socket URL, or a table that also names
     what else the environment changes. Whole or an error: a variant that
@@ -850,14 +878,18 @@ def _environments(check: _Checker, table: str, data: dict[str, Any]) -> dict[str
                 check.error(sub, name, "rest_url: the variant makes no REST call")
             elif isinstance(spec["rest_url"], str) and urlsplit(spec["rest_url"]).path != urlsplit(rest_url).path:
                 check.error(sub, name, f"rest_url: must call rest.url's path ({urlsplit(rest_url).path})")
-        if "chain_id" in spec:
-            if "chain_id" not in data:
-                check.error(sub, name, "chain_id: the variant signs no chain id (no chain_id key)")
-            elif check.typed(sub, name, spec["chain_id"], int) and spec["chain_id"] <= 0:
-                check.error(sub, name, "chain_id: must be positive")
-        elif "chain_id" in data:
-            check.error(sub, name, "must name its chain_id: the variant signs one, and production's is not this environment's")
-        found[name] = Environment(ws_url=spec["ws_url"], rest_url=spec.get("rest_url"), chain_id=spec.get("chain_id"))
+        for key, kind in CHAIN_KEYS.items():
+            if key in spec:
+                if key not in data:
+                    check.error(sub, name, f"{key}: the variant signs no such chain id (no {key} key)")
+                else:
+                    _check_chain(check, sub, name, key, spec[key], kind)
+            elif key in data:
+                check.error(sub, name, f"must name its {key}: the variant signs one, and production's is not this environment's")
+        found[name] = Environment(
+            ws_url=spec["ws_url"], rest_url=spec.get("rest_url"), chain_id=spec.get("chain_id"),
+            starknet_chain_id=spec.get("starknet_chain_id"),
+        )
     return found
 
 
@@ -879,8 +911,9 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
     if "ws_url" in data:
         check.url(table, "ws_url", data["ws_url"], ("wss://", "ws://"))
     environments = _environments(check, table, data)
-    if "chain_id" in data and check.typed(table, "chain_id", data["chain_id"], int) and data["chain_id"] <= 0:
-        check.error(table, "chain_id", "must be positive")
+    for key, kind in CHAIN_KEYS.items():
+        if key in data:
+            _check_chain(check, table, key, key, data[key], kind)
     market_types = data.get("market_types", [])
     if market is not None and market_types:
         check.error(table, "market_types", "a market table is itself one market type")
@@ -921,8 +954,10 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         valid &= stark_key is not None
         if signs not in STARK_ALGORITHMS:
             check.error(f"{table}.stark_key", None, "only a snip12 signature signs with a STARK key")
-        if key_names:
-            check.error(f"{table}.stark_key", None, "the STARK key is one per wallet key: its typed data names no value")
+        if key_names and set(key_names) - {"chain_id"}:
+            check.error(f"{table}.stark_key", None, "the STARK key is one per wallet key and chain: its typed data names no value but {chain_id}")
+        elif key_names and signature is not None:
+            derived["signature"] = derived.get("signature", []) + key_names
     elif signs in STARK_ALGORITHMS:
         check.error(table, None, "a snip12 signature needs a stark_key table: what the wallet key signs to give the STARK key")
     jwt = None
@@ -1001,6 +1036,7 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         ws_url=data["ws_url"],
         environments=dict(sorted(environments.items())),
         chain_id=data.get("chain_id"),
+        starknet_chain_id=data.get("starknet_chain_id"),
         market_types=list(market_types),
         reply=reply,
         expires_after_ms=data.get("expires_after_ms"),
@@ -1051,10 +1087,11 @@ def _check_uses(
         check.error(table, None, "{starknet_account} is the account a STARK key signs for: it needs a snip12 signature")
     if used & {"signature_r", "signature_s", "signature_v"} and not (isinstance(signature, dict) and signature.get("hash") in WALLET_ALGORITHMS):
         check.error(table, None, "{signature_r}/{signature_s}/{signature_v} are a wallet signature's parts: they need a wallet signature (eip191, eip712)")
-    if "chain_id" in used and "chain_id" not in data:
-        check.error(table, None, "{chain_id} needs chain_id: production's chain id")
-    if "chain_id" in data and "chain_id" not in used:
-        check.error(table, "chain_id", "set but never signed ({chain_id})")
+    for key in CHAIN_KEYS:
+        if key in used and key not in data:
+            check.error(table, None, f"{{{key}}} needs {key}: production's chain id")
+        if key in data and key not in used:
+            check.error(table, key, f"set but never signed ({{{key}}})")
     if "nonce" in used and "nonce" not in data:
         check.error(table, None, "{nonce} needs a nonce source (nonce = ...)")
     if "nonce" in data and "nonce" not in used:

@@ -129,7 +129,10 @@ def environments_literal(variant: Variant) -> str:
     with the fields it sets (the others default to None: production's)."""
     items = []
     for name, env in variant.environments.items():
-        given = [("ws_url", env.ws_url), ("rest_url", env.rest_url), ("chain_id", env.chain_id)]
+        given = [
+            ("ws_url", env.ws_url), ("rest_url", env.rest_url), ("chain_id", env.chain_id),
+            ("starknet_chain_id", env.starknet_chain_id),
+        ]
         arguments = ", ".join(f"{ident(key)}={pyrepr(value)}" for key, value in given if value is not None)
         items.append(f"{pyrepr(name)}: Environment({arguments})")
     return "{" + ", ".join(items) + "}"
@@ -141,6 +144,7 @@ def config_values(variant: Variant) -> list[tuple[str, object]]:
     found = [
         ("rest_url", rest_url),
         ("chain_id", variant.chain_id),
+        ("starknet_chain_id", variant.starknet_chain_id),
         ("expires_after_ms", variant.expires_after_ms),
         ("session_ttl_ms", variant.session_ttl_ms),
         ("keepalive_ms", variant.keepalive_ms),

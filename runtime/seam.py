@@ -56,6 +56,8 @@ class Environment(Protocol):
     def rest_url(self) -> str | None: ...
     @property
     def chain_id(self) -> int | None: ...
+    @property
+    def starknet_chain_id(self) -> str | None: ...
 
 
 class Config(Protocol):
@@ -70,6 +72,8 @@ class Config(Protocol):
     @property
     def chain_id(self) -> int | None: ...
     @property
+    def starknet_chain_id(self) -> str | None: ...
+    @property
     def expires_after_ms(self) -> int | None: ...
     @property
     def session_ttl_ms(self) -> int | None: ...
@@ -83,7 +87,8 @@ class Config(Protocol):
 
 # What config_with copies: every field of Config, by name.
 CONFIG_FIELDS = (
-    "ws_url", "environments", "rest_url", "chain_id", "expires_after_ms", "session_ttl_ms", "keepalive_ms", "unanswered_subscribes",
+    "ws_url", "environments", "rest_url", "chain_id", "starknet_chain_id",
+    "expires_after_ms", "session_ttl_ms", "keepalive_ms", "unanswered_subscribes",
     "auth_after_greeting",
 )
 
@@ -274,6 +279,7 @@ def _field(config: Config, name: str) -> object:
         "environments": lambda c: c.environments,
         "rest_url": lambda c: c.rest_url,
         "chain_id": lambda c: c.chain_id,
+        "starknet_chain_id": lambda c: c.starknet_chain_id,
         "expires_after_ms": lambda c: c.expires_after_ms,
         "session_ttl_ms": lambda c: c.session_ttl_ms,
         "keepalive_ms": lambda c: c.keepalive_ms,
@@ -402,12 +408,20 @@ def _environment(exchange: Exchange[C], environment: str | None, changes: dict[s
             f"{exchange.name}: environment {environment!r} names only its socket; the REST calls would still go to "
             f"{production.rest_url.partition('://')[2].partition('/')[0]} (production): pass rest_url= for {environment!r} as well"
         )
-    if production.chain_id is not None and chosen.chain_id is None and "chain_id" not in changes:
-        raise ValueError(
-            f"{exchange.name}: environment {environment!r} names no chain id; it would sign for production's "
-            f"({production.chain_id}): pass chain_id= for {environment!r} as well"
-        )
-    named = {"ws_url": chosen.ws_url, "rest_url": chosen.rest_url, "chain_id": chosen.chain_id}
+    chains = {
+        "chain_id": (production.chain_id, chosen.chain_id),
+        "starknet_chain_id": (production.starknet_chain_id, chosen.starknet_chain_id),
+    }
+    for name, (signed, named_there) in chains.items():
+        if signed is not None and named_there is None and name not in changes:
+            raise ValueError(
+                f"{exchange.name}: environment {environment!r} names no chain id; it would sign for production's "
+                f"({signed}): pass {name}= for {environment!r} as well"
+            )
+    named = {
+        "ws_url": chosen.ws_url, "rest_url": chosen.rest_url, "chain_id": chosen.chain_id,
+        "starknet_chain_id": chosen.starknet_chain_id,
+    }
     return {**{name: value for name, value in named.items() if value is not None}, **changes}
 
 

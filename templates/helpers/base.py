@@ -160,6 +160,7 @@ class Environment:
     ws_url: str
     rest_url: str | None = None
     chain_id: int | None = None
+    starknet_chain_id: str | None = None
 
 
 @_record
@@ -169,8 +170,10 @@ class Config:
     ws_url: str
     environments: _Mapping[str, Environment]
     rest_url: str | None = None
-    # The chain id signed (GRVT's EIP-712 domain): production's.
+    # The chain ids signed, production's: an EVM chain's number (GRVT's
+    # EIP-712 domain) and a Starknet chain's name (Paradex's SNIP-12 domain).
     chain_id: int | None = None
+    starknet_chain_id: str | None = None
     expires_after_ms: int | None = None
     session_ttl_ms: int | None = None
     keepalive_ms: int | None = None

@@ -56,14 +56,18 @@ def _needed_urls() -> dict[tuple[str, str, str, str], str]:
     return needed
 
 
-def _needed_chain_ids() -> dict[tuple[str, str, str, str], int]:
-    """Every chain id an environment signs (production's is proven by the captures)."""
+CHAIN_FIELDS = ("chain_id", "starknet_chain_id")
+
+
+def _needed_chain_ids() -> dict[tuple[str, str, str, str], int | str]:
+    """Every chain id an environment signs (production's are proven by the captures)."""
     return {
-        _key(entry.id, variant.market, name, "chain_id"): environment.chain_id
+        _key(entry.id, variant.market, name, field): getattr(environment, field)
         for entry in ENTRIES
         for variant in entry.variants
         for name, environment in variant.environments.items()
-        if environment.chain_id is not None
+        for field in CHAIN_FIELDS
+        if getattr(environment, field) is not None
     }
 
 
@@ -85,7 +89,7 @@ def _url_key(record: dict[str, Any]) -> tuple[str, str, str, str]:
 
 
 def _chain_key(record: dict[str, Any]) -> tuple[str, str, str, str]:
-    return _key(record["entry"], record.get("market"), record["environment"], "chain_id")
+    return _key(record["entry"], record.get("market"), record["environment"], record.get("field", "chain_id"))
 
 
 URL_RECORDS = _records("url")
@@ -135,7 +139,7 @@ def _held(record: dict[str, Any]) -> str:
 
 def _id(record: dict[str, Any]) -> str:
     market = f"-{record['market']}" if record.get("market") else ""
-    field = f"-{record['field']}" if record.get("field", "ws_url") != "ws_url" else ""
+    field = f"-{record['field']}" if record.get("field", "ws_url") not in ("ws_url", "chain_id") else ""
     return f"{record['entry']}{market}-{record['environment']}{field}"
 
 
@@ -153,11 +157,13 @@ def test_every_chain_id_has_exactly_one_record() -> None:
 def test_the_chain_id_is_sourced_and_held(record: dict[str, Any]) -> None:
     """The environment's chain id: the module signs what the source states."""
     config = _config(record["entry"], record.get("market", ""))
-    held = config.environments[record["environment"]].chain_id
-    assert held == record["value"], f"{_id(record)}: the module signs chain {held}, {record['source']} gives {record['value']}"
+    field = record.get("field", "chain_id")
+    held = getattr(config.environments[record["environment"]], field)
+    assert held == record["value"], f"{_id(record)}: the module signs {field} {held!r}, {record['source']} gives {record['value']!r}"
     assert record["source"].startswith("https://"), f"{_id(record)}: the source is the document's address"
-    assert re.search(rf"(?<!\d){record['value']}(?!\d)", record["quote"]), f"{_id(record)}: the quote does not give {record['value']}"
-    assert held != config.chain_id, f"{_id(record)}: the environment signs production's chain id"
+    value = re.escape(str(record["value"]))
+    assert re.search(rf"(?<![\w]){value}(?![\w])", record["quote"]), f"{_id(record)}: the quote does not give {record['value']}"
+    assert held != getattr(config, field), f"{_id(record)}: the environment signs production's {field}"
 
 
 @pytest.mark.parametrize("record", URL_RECORDS, ids=_id)

@@ -1,5 +1,6 @@
 """Test environments that change what is signed, not only where it goes
-(GRVT's testnet signs chain 326), proven against ccxt 4.5.90 in sandbox mode
+(GRVT's testnet signs chain 326; Paradex's derives its STARK key on Sepolia
+and signs for PRIVATE_SN_POTC_SEPOLIA), proven against ccxt 4.5.90 in sandbox mode
 (``set_sandbox_mode(True)``; ccxt_scenarios.TESTNETS): clock frozen, network
 fake, two clocks x two credential sets, as the differential test runs
 production. Our module runs with ``config_with(environment=...)`` (through
@@ -28,7 +29,7 @@ RUNS = [
 
 
 def test_every_testnet_record_is_a_sandbox_of_a_production_record() -> None:
-    assert len(RUNS) >= 4  # grvt's testnet, four runs: an empty walk would pass vacuously
+    assert len(RUNS) >= 8  # grvt's and paradex's testnets, four runs each: an empty walk would pass vacuously
     for (entry, market, _), record in ccxt_scenarios.TESTNETS.items():
         assert record.sandbox, f"{entry}: a testnet record drives ccxt in sandbox mode"
         assert (entry, market) in ccxt_capture.ENTRIES, f"{entry}: no production record to compare with"
@@ -39,6 +40,7 @@ def test_ccxt_in_sandbox_mode_sends_what_our_module_sends_there(environment: str
     live = ccxt_capture.capture(**kwargs, environment=environment)
     assert_matches_capture(live)
     production = ccxt_capture.capture(**kwargs)
-    assert [call["body"] for call in live["rest"]] != [call["body"] for call in production["rest"]], (
+    signed = [(call["headers"], call["body"]) for call in live["rest"]]  # the URL aside: its host changes anyway
+    assert signed != [(call["headers"], call["body"]) for call in production["rest"]], (
         f"{kwargs['entry']}: ccxt signs the same in {environment} as in production"
     )

@@ -277,13 +277,46 @@ def test_an_environment_table_is_checked(tmp_path: Path, old: str, new: str, tex
     assert any(":7: [demo.environments" in p and text in p for p in problems), "\n".join(problems)
 
 
+def test_a_starknet_chain_id_is_a_short_string_each_environment_names(tmp_path: Path) -> None:
+    starknet = edited("chain_id = 1\n", 'chain_id = 1\nstarknet_chain_id = "SN_MAIN"\n', edited("&chain={chain_id}", "&chain={chain_id}{starknet_chain_id}", CHAINED))
+    problems = refused(write(tmp_path, starknet))
+    assert any(":8: [demo.environments" in p and "must name its starknet_chain_id" in p for p in problems), "\n".join(problems)
+    named = edited("chain_id = 2 }", 'chain_id = 2, starknet_chain_id = "SN_SEPOLIA" }', starknet)
+    (entry,) = load(write(tmp_path, named))
+    assert entry.variants[0].environments["testnet"].starknet_chain_id == "SN_SEPOLIA"
+    problems = refused(write(tmp_path, edited('"SN_MAIN"', '"sn main"', named)))
+    assert any("a Starknet chain id is a short string" in p for p in problems), "\n".join(problems)
+
+
+def test_the_stark_key_message_names_no_value_but_the_chain_id() -> None:
+    """The STARK key is one per wallet key and L1 chain: its typed data may
+    name {chain_id} (Paradex's testnet derives another key), nothing else."""
+    from tests.paths import ROOT
+
+    text = (ROOT / "exchanges.toml").read_text(encoding="utf-8")
+    table = text[text.index("[paradex]"):text.index("[paradex.reply]")]
+    assert 'chainId = "{chain_id}", version = "1" }' in table
+    (entry,) = [e for e in load(ROOT / "exchanges.toml") if e.id == "paradex"]
+    assert entry.variants[0].signer_reads == ["chain_id"]
+
+
+def test_a_stark_key_message_naming_the_clock_is_refused(tmp_path: Path) -> None:
+    from tests.paths import ROOT
+
+    text = (ROOT / "exchanges.toml").read_text(encoding="utf-8")
+    table = text[text.index("[paradex]"):text.index("[polymarket]")]
+    clocked = edited('message = { action = "STARK Key" }', 'message = { action = "{now_s}" }', table)
+    problems = refused(write(tmp_path, clocked))
+    assert any("its typed data names no value but {chain_id}" in p for p in problems), "\n".join(problems)
+
+
 def test_a_chain_id_is_signed_and_only_where_the_entry_signs_one(tmp_path: Path) -> None:
     unused = write(tmp_path, edited("&chain={chain_id}", "", CHAINED))
     assert any("chain_id: set but never signed" in p for p in refused(unused))
     undefined = write(tmp_path, edited("chain_id = 1\n", "", CHAINED))
     problems = refused(undefined)
     assert any("{chain_id} needs chain_id" in p for p in problems), "\n".join(problems)
-    assert any("the variant signs no chain id" in p for p in problems), "\n".join(problems)
+    assert any("the variant signs no such chain id" in p for p in problems), "\n".join(problems)
 
 
 # --- many problems: all of them, together ------------------------------------

@@ -1210,6 +1210,20 @@ def _grvt_testnet_socket(ex: Any) -> None:
     ex.urls["api"]["ws"] = {"privateTrading": "wss://trades.testnet.grvt.io/ws/full"}
 
 
+# Paradex's testnet: what its GET /v1/system/config states (paradex-py
+# 0.6.2's testnet mock, tests/mocks/api_client.py: "starknet_chain_id":
+# "PRIVATE_SN_POTC_SEPOLIA", "l1_chain_id": "11155111", and the same class
+# hashes), preset as for production; and the account ccxt's retrieve_account
+# derives there for each key (the testnet's STARK key is another).
+PARADEX_TESTNET_SYSTEM_CONFIG = {
+    **PARADEX_SYSTEM_CONFIG, "l1_chain_id": "11155111", "starknet_chain_id": "PRIVATE_SN_POTC_SEPOLIA",
+}
+PARADEX_TESTNET_ACCOUNTS = {
+    "A": "0x6b32ebe922ef8921bcb6010e4c5c69680eb36c1e1493a63b34ffd7ade88e990",
+    "B": "0xe4676224e24774b5827fa622ed385612d51c25209003841781512cccc3d3cb",
+}
+
+
 # (entry, market_type, environment) -> the record that drives ccxt in that
 # environment: tests/frames/test_testnets.py compares our module under
 # config_with(environment=...) with it.
@@ -1218,6 +1232,13 @@ TESTNETS: Mapping[tuple[str, str | None, str], Entry] = {
     # else 325; default_signature 'chain_id': '326' ...; urls.test privateEdge
     # https://edge.testnet.grvt.io/.
     ("grvt", None, "testnet"): replace(GRVT, sandbox=True, patch=_grvt_testnet_socket),
+    # paradex.py urls.test v1 https://api.testnet.{hostname}/v1; pro/paradex.py
+    # urls.test ws wss://ws.api.testnet.paradex.trade/v1; prepare_paradex_domain
+    # reads both chain ids from the system config.
+    ("paradex", None, "testnet"): replace(
+        PARADEX, sandbox=True, options={"systemConfig": PARADEX_TESTNET_SYSTEM_CONFIG},
+        credentials={name: {**creds, "uid": PARADEX_TESTNET_ACCOUNTS[name]} for name, creds in wallet_credentials().items()},
+    ),
 }
 
 
