@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import values
 from .flows import FLOWS
@@ -174,6 +175,20 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Environment:
+    """An environment other than production (testnet, demo ...): its socket
+    and every other value it changes, each None where it is production's.
+    The catalogue writes one as its socket URL alone, or as a table of these
+    fields; an environment of a variant that makes a REST call names its
+    REST URL, and one of a variant that signs a chain id names its own."""
+
+    ws_url: str
+    rest_url: str | None = None  # the pre-auth REST call's whole URL (same path as rest.url)
+    chain_id: int | None = None  # the {chain_id} it signs (GRVT's testnet: 326)
+    starknet_chain_id: str | None = None  # the {starknet_chain_id} it signs (Paradex's testnet)
+
+
+@dataclass(frozen=True)
 class Variant:
     """One way of authenticating: a whole exchange, or one of its markets."""
 
@@ -183,7 +198,13 @@ class Variant:
     ws_url: str
     reply: Reply
     reference_url: str | None = None
-    environments: dict[str, str] = field(default_factory=dict)
+    environments: dict[str, Environment] = field(default_factory=dict)
+    # The chain ids production signs, each environment naming its own:
+    # {chain_id} (an EVM chain's number: GRVT's EIP-712 domain and login body,
+    # the L1 chain of Paradex's STARK-key message) and {starknet_chain_id}
+    # (a Starknet chain's name: Paradex's SNIP-12 domain).
+    chain_id: int | None = None
+    starknet_chain_id: str | None = None
     market_types: list[str] = field(default_factory=list)
     expires_after_ms: int | None = None
     nonce: str | None = None
@@ -257,6 +278,16 @@ class Variant:
         return self.rest is None and (self.ws_headers is not None or self.socket_url is not None)
 
     @property
+    def signer_reads(self) -> list[str]:
+        """The values the signing function takes besides the credentials and
+        the message: what the stark_key typed data names (Paradex's L1 chain
+        id, which the STARK key depends on)."""
+        if self.stark_key is None:
+            return []
+        named = set(values.fields_in(self.stark_key.domain) + values.fields_in(self.stark_key.message))
+        return [name for name in values.VALUES if name in named]
+
+    @property
     def prefix(self) -> str:
         """The name prefix of this variant's private functions."""
         return "" if self.market is None else f"_{self.market}_"
@@ -295,6 +326,7 @@ def _schema(record: type, not_keys: frozenset[str] = frozenset()) -> KeySpec:
 
 # A variant's market comes from its table's place; needs and parts are derived.
 VARIANT_KEYS = _schema(Variant, frozenset({"market", "needs", "parts"}))
+ENVIRONMENT_KEYS = _schema(Environment)
 SIGNATURE_KEYS = _schema(Signature)
 JWT_KEYS = _schema(Jwt)
 REST_KEYS = _schema(Rest)
@@ -817,6 +849,63 @@ def _expand(names: list[str], derived: dict[str, list[str]]) -> set[str]:
     return seen
 
 
+# The chain ids a variant may sign, and their types.
+CHAIN_KEYS: dict[str, type] = {"chain_id": int, "starknet_chain_id": str}
+
+
+def _check_chain(check: _Checker, table: str, key: str, name: str, value: object, kind: type) -> None:
+    """A chain id: a positive int, or a Starknet chain's name (a short string)."""
+    if not check.typed(table, key, value, kind):
+        return
+    if isinstance(value, int) and value <= 0:
+        check.error(table, key, f"{name}: must be positive")
+    if isinstance(value, str) and not re.fullmatch(r"[A-Z0-9_]{1,31}", value):
+        check.error(table, key, f"{name}: a Starknet chain id is a short string of capitals, digits and _")
+
+
+def _environments(check: _Checker, table: str, data: dict[str, Any]) -> dict[str, Environment]:
+    """The variant's environments: a socket URL, or a table that also names
+    what else the environment changes. Whole or an error: a variant that
+    makes a REST call or signs a chain id may not leave it to production."""
+    found: dict[str, Environment] = {}
+    given = data.get("environments", {})
+    if not check.typed(table, "environments", given, dict):
+        return found
+    rest = data.get("rest")
+    rest_url = rest.get("url") if isinstance(rest, dict) else None
+    for name, spec in given.items():
+        sub = f"{table}.environments"
+        if not IDENTIFIER.match(name):
+            check.error(table, "environments", f"{name!r} is not a lower-case identifier")
+        if isinstance(spec, str):
+            check.url(table, "environments", spec, ("wss://", "ws://"))
+            spec = {"ws_url": spec}
+        else:
+            spec = check.table(sub, name, spec, ENVIRONMENT_KEYS)
+            if spec is None:
+                continue
+            check.url(sub, name, spec["ws_url"], ("wss://", "ws://"))
+        if "rest_url" in spec:
+            check.url(sub, name, spec["rest_url"], ("https://", "http://"))
+            if not isinstance(rest_url, str):
+                check.error(sub, name, "rest_url: the variant makes no REST call")
+            elif isinstance(spec["rest_url"], str) and urlsplit(spec["rest_url"]).path != urlsplit(rest_url).path:
+                check.error(sub, name, f"rest_url: must call rest.url's path ({urlsplit(rest_url).path})")
+        for key, kind in CHAIN_KEYS.items():
+            if key in spec:
+                if key not in data:
+                    check.error(sub, name, f"{key}: the variant signs no such chain id (no {key} key)")
+                else:
+                    _check_chain(check, sub, name, key, spec[key], kind)
+            elif key in data:
+                check.error(sub, name, f"must name its {key}: the variant signs one, and production's is not this environment's")
+        found[name] = Environment(
+            ws_url=spec["ws_url"], rest_url=spec.get("rest_url"), chain_id=spec.get("chain_id"),
+            starknet_chain_id=spec.get("starknet_chain_id"),
+        )
+    return found
+
+
 def _variant(check: _Checker, table: str, market: str | None, data: dict[str, Any]) -> Variant | None:
     before = len(check.problems)
     complete = check.keys(table, data, VARIANT_KEYS)
@@ -834,12 +923,10 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         check.url(table, "reference_url", data["reference_url"], ("https://",))
     if "ws_url" in data:
         check.url(table, "ws_url", data["ws_url"], ("wss://", "ws://"))
-    environments = data.get("environments", {})
-    if check.typed(table, "environments", environments, dict):
-        for name, url in environments.items():
-            if not IDENTIFIER.match(name):
-                check.error(table, "environments", f"{name!r} is not a lower-case identifier")
-            check.url(table, "environments", url, ("wss://", "ws://"))
+    environments = _environments(check, table, data)
+    for key, kind in CHAIN_KEYS.items():
+        if key in data:
+            _check_chain(check, table, key, key, data[key], kind)
     market_types = data.get("market_types", [])
     if market is not None and market_types:
         check.error(table, "market_types", "a market table is itself one market type")
@@ -884,8 +971,10 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         valid &= stark_key is not None
         if signs not in STARK_ALGORITHMS:
             check.error(f"{table}.stark_key", None, "only a snip12 signature signs with a STARK key")
-        if key_names:
-            check.error(f"{table}.stark_key", None, "the STARK key is one per wallet key: its typed data names no value")
+        if key_names and set(key_names) - {"chain_id"}:
+            check.error(f"{table}.stark_key", None, "the STARK key is one per wallet key and chain: its typed data names no value but {chain_id}")
+        elif key_names and signature is not None:
+            derived["signature"] = derived.get("signature", []) + key_names
     elif signs in STARK_ALGORITHMS:
         check.error(table, None, "a snip12 signature needs a stark_key table: what the wallet key signs to give the STARK key")
     jwt = None
@@ -963,6 +1052,8 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         reference_url=data.get("reference_url"),
         ws_url=data["ws_url"],
         environments=dict(sorted(environments.items())),
+        chain_id=data.get("chain_id"),
+        starknet_chain_id=data.get("starknet_chain_id"),
         market_types=list(market_types),
         reply=reply,
         expires_after_ms=data.get("expires_after_ms"),
@@ -1014,6 +1105,11 @@ def _check_uses(
         check.error(table, None, "{starknet_account} is the account a STARK key signs for: it needs a snip12 signature")
     if used & {"signature_r", "signature_s", "signature_v"} and not (isinstance(signature, dict) and signature.get("hash") in WALLET_ALGORITHMS):
         check.error(table, None, "{signature_r}/{signature_s}/{signature_v} are a wallet signature's parts: they need a wallet signature (eip191, eip712)")
+    for key in CHAIN_KEYS:
+        if key in used and key not in data:
+            check.error(table, None, f"{{{key}}} needs {key}: production's chain id")
+        if key in data and key not in used:
+            check.error(table, key, f"set but never signed ({{{key}}})")
     if "nonce" in used and "nonce" not in data:
         check.error(table, None, "{nonce} needs a nonce source (nonce = ...)")
     if "nonce" in data and "nonce" not in used:

@@ -172,6 +172,12 @@ class VariantModel:
         return self.v.signature is not None and self.v.signature.stark
 
     @property
+    def signer_parameters(self) -> list[tuple[str, str]]:
+        """The signing function's parameters besides the credentials and the
+        message, with their types: what the STARK key depends on."""
+        return [(name, values.VALUES[name].type) for name in self.v.signer_reads]
+
+    @property
     def derives_address(self) -> bool:
         """Some callback reads the key's address ({address}, {wallet_subaccount})."""
         return any(_FROM_PRIVATE_KEY & set(cb.defines) for cb in self.callbacks.values())

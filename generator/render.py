@@ -124,11 +124,27 @@ def config(name: str) -> str:
     return f"_configured(config.{ident(name)}, {name!r})"
 
 
+def environments_literal(variant: Variant) -> str:
+    """Config.environments as code: each environment an Environment record
+    with the fields it sets (the others default to None: production's)."""
+    items = []
+    for name, env in variant.environments.items():
+        given = [
+            ("ws_url", env.ws_url), ("rest_url", env.rest_url), ("chain_id", env.chain_id),
+            ("starknet_chain_id", env.starknet_chain_id),
+        ]
+        arguments = ", ".join(f"{ident(key)}={pyrepr(value)}" for key, value in given if value is not None)
+        items.append(f"{pyrepr(name)}: Environment({arguments})")
+    return "{" + ", ".join(items) + "}"
+
+
 def config_values(variant: Variant) -> list[tuple[str, object]]:
     """The optional Config fields a variant sets, in Config's order."""
     rest_url = variant.rest.url if variant.rest else None
     found: list[tuple[str, object]] = [
         ("rest_url", rest_url),
+        ("chain_id", variant.chain_id),
+        ("starknet_chain_id", variant.starknet_chain_id),
         ("expires_after_ms", variant.expires_after_ms),
         ("session_ttl_ms", variant.session_ttl_ms),
         ("keepalive_ms", variant.keepalive_ms),
@@ -219,6 +235,7 @@ def environment() -> jinja2.Environment:
         docs=CALLBACK_DOCS,
         config=config,
         config_values=config_values,
+        environments_literal=environments_literal,
         expected_key=expected_key,
         callback_names=CALLBACKS,
     )

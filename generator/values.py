@@ -114,6 +114,12 @@ VALUES: Mapping[str, Value] = {
     "ws_host": Value("str", code="ws_host = _url_parts(config.ws_url)[0]"),
     "ws_path": Value("str", code="ws_path = _url_parts(config.ws_url)[1]"),
     "rest_path": Value("str", code='rest_path = _url_parts({{ config("rest_url") }})[1]'),
+    # The chain ids the environment signs (Config's: production's, or the
+    # ones config_with's environment names): an EVM chain's number (GRVT's
+    # EIP-712 domain, Paradex's STARK-key message) and a Starknet chain's
+    # name (Paradex's SNIP-12 domain).
+    "chain_id": Value("int", code='chain_id = {{ config("chain_id") }}'),
+    "starknet_chain_id": Value("str", code='starknet_chain_id = {{ config("starknet_chain_id") }}'),
     # Needs: the fields of signature.query. Sorted by name, as exchanges sign it.
     "query": Value(
         "str",
@@ -151,7 +157,10 @@ VALUES: Mapping[str, Value] = {
         code='jwt_input = {{ v.jwt.header | b64url_json }} + "." + {{ v.jwt.claims | b64url_json }}',
     ),
     # Needs: the fields of the signed message.
-    "signature": Value("str", code=f"signature = {_SIGN}(credentials, {{{{ signed_bytes }}}})"),
+    # Its signer also takes what the STARK key depends on (Variant.signer_reads).
+    "signature": Value(
+        "str", code=f"signature = {_SIGN}(credentials, {{{{ signed_bytes }}}}{{% for name in v.signer_reads %}}, {{{{ name }}}}{{% endfor %}})"
+    ),
     # The password (passphrase) signed with the signature table's recipe: KuCoin's API key v2.
     "signed_password": Value("str", ("password",), f"signed_password = {_SIGN}(credentials, password.encode())"),
     "jwt": Value("str", ("jwt_input", "signature"), 'jwt = jwt_input + "." + signature'),

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Generic, Literal, Protocol, TypedDict, TypeGuard, TypeVar, overload, runtime_checkable
 
 __all__ = [
-    "AuthReply", "Config", "Credentials", "Exchange", "ExchangeError", "MultiMarketModule", "Opts", "PreAuth",
+    "AuthReply", "Config", "Credentials", "Environment", "Exchange", "ExchangeError", "MultiMarketModule", "Opts", "PreAuth",
     "ReplyState", "RestRequest", "SingleMarketModule", "bind", "bind_any", "config_with",
 ]
 
@@ -45,15 +45,34 @@ class Credentials(Protocol):
     def api_key(self) -> str: ...
 
 
+class Environment(Protocol):
+    """An environment other than production: its socket and every other
+    Config field it changes (None: production's, which config_with refuses
+    where production has a REST URL or a chain id)."""
+
+    @property
+    def ws_url(self) -> str: ...
+    @property
+    def rest_url(self) -> str | None: ...
+    @property
+    def chain_id(self) -> int | None: ...
+    @property
+    def starknet_chain_id(self) -> str | None: ...
+
+
 class Config(Protocol):
     """Every module's Config: a field it has no value for is None."""
 
     @property
     def ws_url(self) -> str: ...
     @property
-    def environments(self) -> Mapping[str, str]: ...
+    def environments(self) -> Mapping[str, Environment]: ...
     @property
     def rest_url(self) -> str | None: ...
+    @property
+    def chain_id(self) -> int | None: ...
+    @property
+    def starknet_chain_id(self) -> str | None: ...
     @property
     def expires_after_ms(self) -> int | None: ...
     @property
@@ -76,7 +95,8 @@ class Config(Protocol):
 
 # What config_with copies: every field of Config, by name.
 CONFIG_FIELDS = (
-    "ws_url", "environments", "rest_url", "expires_after_ms", "session_ttl_ms", "keepalive_ms", "unanswered_subscribes",
+    "ws_url", "environments", "rest_url", "chain_id", "starknet_chain_id",
+    "expires_after_ms", "session_ttl_ms", "keepalive_ms", "unanswered_subscribes",
     "auth_after_greeting", "ping", "ping_id", "greeting_ping_interval_path",
 )
 
@@ -266,6 +286,8 @@ def _field(config: Config, name: str) -> object:
         "ws_url": lambda c: c.ws_url,
         "environments": lambda c: c.environments,
         "rest_url": lambda c: c.rest_url,
+        "chain_id": lambda c: c.chain_id,
+        "starknet_chain_id": lambda c: c.starknet_chain_id,
         "expires_after_ms": lambda c: c.expires_after_ms,
         "session_ttl_ms": lambda c: c.session_ttl_ms,
         "keepalive_ms": lambda c: c.keepalive_ms,
@@ -386,17 +408,32 @@ def _environment(exchange: Exchange[C], environment: str | None, changes: dict[s
     if environment not in environments:
         known = ", ".join(environments) or "none"
         raise ValueError(f"{exchange.name}: no environment {environment!r} (known: {known})")
-    # An environment is whole or refused: the catalogue names the socket of
-    # each environment, not its REST host, so a module that makes REST calls
-    # would send a test key to the production host. Refused, unless the
-    # caller names that host too.
-    rest_url = exchange.config.rest_url
-    if rest_url is not None and "rest_url" not in changes:
+    chosen = environments[environment]
+    # An environment is whole or refused: where production has a REST URL or
+    # a signed chain id and the environment names none, a test key would
+    # reach the production host (or sign for the production chain). Refused,
+    # unless the caller names that value too.
+    production = exchange.config
+    if production.rest_url is not None and chosen.rest_url is None and "rest_url" not in changes:
         raise ValueError(
             f"{exchange.name}: environment {environment!r} names only its socket; the REST calls would still go to "
-            f"{rest_url.partition('://')[2].partition('/')[0]} (production): pass rest_url= for {environment!r} as well"
+            f"{production.rest_url.partition('://')[2].partition('/')[0]} (production): pass rest_url= for {environment!r} as well"
         )
-    return {"ws_url": environments[environment], **changes}
+    chains = {
+        "chain_id": (production.chain_id, chosen.chain_id),
+        "starknet_chain_id": (production.starknet_chain_id, chosen.starknet_chain_id),
+    }
+    for name, (signed, named_there) in chains.items():
+        if signed is not None and named_there is None and name not in changes:
+            raise ValueError(
+                f"{exchange.name}: environment {environment!r} names no chain id; it would sign for production's "
+                f"({signed}): pass {name}= for {environment!r} as well"
+            )
+    named = {
+        "ws_url": chosen.ws_url, "rest_url": chosen.rest_url, "chain_id": chosen.chain_id,
+        "starknet_chain_id": chosen.starknet_chain_id,
+    }
+    return {**{name: value for name, value in named.items() if value is not None}, **changes}
 
 
 @overload

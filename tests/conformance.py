@@ -85,18 +85,24 @@ NOT_AUTHENTICATION: dict[tuple[str, str, str], str] = {
 }
 
 
+_PARADEX_SBE = (
+    "Paradex's WebSocket introduction (docs.paradex.trade/ws/general-information/introduction) "
+    "names 'wss://ws.api.prod.paradex.trade/v1' (and the testnet's 'wss://ws.api.testnet.paradex.trade/v1'); "
+    "ccxt asks for Simple Binary Encoding on the data channels, which the docs require 'for public "
+    "channel payloads' only (as of 21 September 2026): private channels stay JSON, what a session's caller reads"
+)
+
 # Sockets we open where the exchange's current documentation says, not where
-# ccxt 4.5.90 does: entry -> (ccxt's URL, ours, why).
-DOCUMENTED_URLS: dict[str, tuple[str, str, str]] = {
-    "paradex": (
-        "wss://ws.api.prod.paradex.trade/v1?sbeSchemaId=1&sbeSchemaVersion=3",
-        "wss://ws.api.prod.paradex.trade/v1",
-        "Paradex's WebSocket introduction (docs.paradex.trade/ws/general-information/introduction) "
-        "names 'wss://ws.api.prod.paradex.trade/v1'; ccxt asks for Simple Binary Encoding on the "
-        "data channels, which the docs require 'for public channel payloads' only (as of 21 "
-        "September 2026): private channels stay JSON, what a session's caller reads",
+# ccxt 4.5.90 does: (entry, environment: None for production) -> (ccxt's URL, ours, why).
+DOCUMENTED_URLS: dict[tuple[str, str | None], tuple[str, str, str]] = {
+    ("paradex", None): (
+        "wss://ws.api.prod.paradex.trade/v1?sbeSchemaId=1&sbeSchemaVersion=3", "wss://ws.api.prod.paradex.trade/v1", _PARADEX_SBE,
     ),
-    "alpaca_crypto": (
+    ("paradex", "testnet"): (
+        "wss://ws.api.testnet.paradex.trade/v1?sbeSchemaId=1&sbeSchemaVersion=3", "wss://ws.api.testnet.paradex.trade/v1",
+        _PARADEX_SBE,
+    ),
+    ("alpaca_crypto", None): (
         "wss://stream.data.alpaca.markets/v1beta2/crypto",
         "wss://stream.data.alpaca.markets/v1beta3/crypto/us",
         "Alpaca's real-time crypto page (docs.alpaca.markets/docs/real-time-crypto-pricing-data): "
@@ -249,8 +255,9 @@ def _without_additions(capture: dict[str, Any]) -> dict[str, Any]:
         elif part == "ws_url":
             assert capture["ws_url"].endswith(key), capture["ws_url"]
             capture["ws_url"] = capture["ws_url"][: -len(key)]
-    if capture["entry"] in DOCUMENTED_URLS:
-        theirs, mine, _why = DOCUMENTED_URLS[capture["entry"]]
+    documented = (capture["entry"], capture.get("environment"))
+    if documented in DOCUMENTED_URLS:
+        theirs, mine, _why = DOCUMENTED_URLS[documented]
         assert capture["ws_url"] == theirs, capture["ws_url"]  # ccxt moved: drop it from DOCUMENTED_URLS
         capture["ws_url"] = mine
     return capture
@@ -273,6 +280,7 @@ def ours(capture: dict[str, Any]) -> dict[str, Any]:
         symbols=used["symbols"],
         token=used["token"],
         challenge=used["challenge"],
+        environment=capture.get("environment"),  # ccxt in sandbox mode: ccxt_scenarios.TESTNETS
         reveal=True,
     )
 

@@ -151,12 +151,29 @@ class AuthReply:
 
 
 @_record
+class Environment:
+    """An environment other than production (testnet, demo ...): its socket
+    and every other value it changes; None where it is production's
+    (config_with refuses an environment that leaves a REST URL or a signed
+    chain id to production)."""
+
+    ws_url: str
+    rest_url: str | None = None
+    chain_id: int | None = None
+    starknet_chain_id: str | None = None
+
+
+@_record
 class Config:
     """Where to connect and the exchange's constants; None where unused."""
 
     ws_url: str
-    environments: _Mapping[str, str]
+    environments: _Mapping[str, Environment]
     rest_url: str | None = None
+    # The chain ids signed, production's: an EVM chain's number (GRVT's
+    # EIP-712 domain) and a Starknet chain's name (Paradex's SNIP-12 domain).
+    chain_id: int | None = None
+    starknet_chain_id: str | None = None
     expires_after_ms: int | None = None
     session_ttl_ms: int | None = None
     keepalive_ms: int | None = None

@@ -5,10 +5,15 @@ REST (a real ``ThreadingHTTPServer``) ``POST /auth/wallet/login``, JSON body
 ``{"address", "signature": {"signer", "r", "s", "v", "expiration", "nonce",
 "chain_id"}}`` (https://api-docs.grvt.io/auth/, "Wallet Login": EIP-712
 ``WalletLogin(address signer, uint32 nonce, int64 expiration)`` in the domain
-``GRVT Exchange`` / ``0`` / the chain id, 325 on production). The signature
+``GRVT Exchange`` / ``0`` / the chain id). Knob ``environment``:
+``"production"`` (the default) or ``"testnet"``, whose chain ids are GRVT's
+own table (https://api-docs.grvt.io/, "Chain IDs": "Sepolia (Testnet) |
+11155111 | 326", "Mainnet | 1 | 325"); a login signed for the other chain is
+refused, whatever chain_id its body claims. The signature
 is checked with code that is not wsauth's (tests/fakes/_wallet.py: ccxt's
 bundled EIP-712 encoder and Keccak, coincurve recovering the signer from r,
-s and v). Checks, in order: the shape, the chain id ("325"), the expiration
+s and v). Checks, in order: the shape, the chain id (the environment's, as
+text), the expiration
 (nanoseconds, as text, in the future), the nonce (an integer that fits
 uint32, never used before by that signer), the recovered signer equal to
 ``signer``, to ``address`` and to the wallet the fake registered
@@ -44,7 +49,7 @@ from ._base import ConnState, Fake
 from ._wallet import recover, typed_data_hash
 
 ACCOUNT = "0xc73c0c2538fd9b833d20933ccc88fdaa74fcb0d0"  # ccxt grvt.py's example main account id
-DOMAIN = {"name": "GRVT Exchange", "version": "0", "chainId": 325}
+CHAIN_IDS = {"production": 325, "testnet": 326}
 TYPES = {"WalletLogin": [{"name": "signer", "type": "address"}, {"name": "nonce", "type": "uint32"},
                          {"name": "expiration", "type": "int64"}]}
 
@@ -53,9 +58,11 @@ class GrvtFake(Fake):
     kind = "grvt"
     ws_path = "/ws/full"
     rest_path = "/auth/wallet/login"
+    extra_knobs = frozenset({"environment"})
 
     def __init__(self, *args: Any, **knobs: Any) -> None:
         super().__init__(*args, **knobs)
+        self.chain_id = CHAIN_IDS[self._knobs.pop("environment", "production")]
         self.wallet = self.secret.lower()  # the registered wallet: its address
         self.used: set[tuple[str, int]] = set()
         self.cookies: set[str] = set()
@@ -81,13 +88,14 @@ class GrvtFake(Fake):
         except (ValueError, KeyError, TypeError):
             return self._refused("malformed login")
         self._note(signature["r"])
-        if chain != "325":
+        if chain != str(self.chain_id):
             return self._refused("wrong chain id")
         if not isinstance(expiration, str) or not expiration.isdigit() or int(expiration) // 1_000_000 <= self.now_ms():
             return self._refused("expired")
         if isinstance(nonce, bool) or not isinstance(nonce, int) or not 0 <= nonce < 2**32 or isinstance(v, bool) or not isinstance(v, int):
             return self._refused("malformed login")
-        digest = typed_data_hash(DOMAIN, TYPES, {"signer": signer, "nonce": nonce, "expiration": int(expiration)})
+        domain = {"name": "GRVT Exchange", "version": "0", "chainId": self.chain_id}
+        digest = typed_data_hash(domain, TYPES, {"signer": signer, "nonce": nonce, "expiration": int(expiration)})
         recovered = recover(digest, f"0x{r:064x}{s:064x}{v:02x}") if 0 <= r < 2**256 and 0 <= s < 2**256 and v in (27, 28) else None
         if recovered is None or recovered != signer or signer != address or signer != self.wallet:
             return self._refused("invalid signature")

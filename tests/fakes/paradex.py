@@ -11,7 +11,14 @@ headers ``PARADEX-STARKNET-ACCOUNT``, ``PARADEX-STARKNET-SIGNATURE``,
 ``PARADEX-TIMESTAMP``, ``PARADEX-SIGNATURE-EXPIRATION``; the signature is over
 the SNIP-12 (revision 0) typed data ``Request{method: "POST", path: "/v1/auth",
 body: "", timestamp, expiration}`` in the domain ``{name: "Paradex", chainId:
-<the Starknet chain id>, version: 1}`` for the account). Checks, in order: the
+<the Starknet chain id>, version: 1}`` for the account). Knob ``environment``:
+``"production"`` (the default, chain ``PRIVATE_SN_PARACLEAR_MAINNET``) or
+``"testnet"`` (``PRIVATE_SN_POTC_SEPOLIA``: what the testnet's
+/v1/system/config states, as paradex-py's tests/api/test_system_config.py
+checks); the account and public key a test registers are that network's
+(the testnet's STARK key comes from the "STARK Key" message on Sepolia,
+chain 11155111), so a request signed for the other network is refused.
+Checks, in order: the
 account is the onboarded one, the timestamp (seconds) within ``max_skew_s``,
 the expiration after both it and now, the signature a JSON list of two
 numbers, and that it verifies under the account's public key. The message hash
@@ -43,7 +50,7 @@ from typing import Any
 
 from ._base import ConnState, Fake, header, parse
 
-STARKNET_CHAIN_ID = "PRIVATE_SN_PARACLEAR_MAINNET"
+STARKNET_CHAIN_IDS = {"production": "PRIVATE_SN_PARACLEAR_MAINNET", "testnet": "PRIVATE_SN_POTC_SEPOLIA"}
 REQUEST_TYPES = {
     "Request": [
         {"name": "method", "type": "felt"},
@@ -55,11 +62,11 @@ REQUEST_TYPES = {
 }
 
 
-def message_hash(account: str, timestamp: int, expiration: int) -> int:
+def message_hash(account: str, timestamp: int, expiration: int, chain: str) -> int:
     """The /v1/auth request's SNIP-12 hash, by ccxt 4.5.90's bundled starknet.py."""
     from ccxt.base.exchange import Exchange
 
-    domain = {"name": "Paradex", "chainId": STARKNET_CHAIN_ID, "version": 1}
+    domain = {"name": "Paradex", "chainId": chain, "version": 1}
     request = {"method": "POST", "path": "/v1/auth", "body": "", "timestamp": timestamp, "expiration": expiration}
     return int(Exchange.starknet_encode_structured_data(domain, REQUEST_TYPES, request, account))
 
@@ -136,9 +143,11 @@ class ParadexFake(Fake):
     kind = "paradex"
     ws_path = "/v1"
     rest_path = "/v1/auth"
+    extra_knobs = frozenset({"environment"})
 
     def __init__(self, *args: Any, **knobs: Any) -> None:
         super().__init__(*args, **knobs)
+        self.chain = STARKNET_CHAIN_IDS[self._knobs.pop("environment", "production")]
         # Anything else (a test's generic key) is an account never onboarded.
         self.account = _felt(self.api_key)
         self.public_key = _felt(self.secret)
@@ -172,7 +181,7 @@ class ParadexFake(Fake):
             return _refused("INVALID_STARKNET_SIGNATURE", "PARADEX-STARKNET-SIGNATURE is not [r, s]", 400)
         r, s = numbers
         assert r is not None and s is not None
-        digest = message_hash(account, int(timestamp), int(expiration))
+        digest = message_hash(account, int(timestamp), int(expiration), self.chain)
         if not stark_verify(digest, r, s, self.public_key):
             return _refused("STARKNET_SIGNATURE_VERIFICATION_FAILED", "Starknet signature verification failed")
         with self._lock:

@@ -40,21 +40,39 @@ PRODUCTION = "production"
 CCXT_PREFIX = "ccxt 4.5.90 "
 
 
-def _key(entry: str, market: str | None, environment: str) -> tuple[str, str, str]:
-    return entry, market or "", environment
+def _key(entry: str, market: str | None, environment: str, field: str = "ws_url") -> tuple[str, str, str, str]:
+    return entry, market or "", environment, field
 
 
-def _needed_urls() -> dict[tuple[str, str, str], str]:
-    """Every URL no ccxt capture proves: each environment of every variant,
-    and the production socket of every variant whose reference is not ccxt."""
+def _needed_urls() -> dict[tuple[str, str, str, str], str]:
+    """Every URL no ccxt capture proves: each environment's socket and REST
+    URL of every variant, and the production socket of every variant whose
+    reference is not ccxt."""
     needed = {}
     for entry in ENTRIES:
         for variant in entry.variants:
             if variant.reference != "ccxt":
                 needed[_key(entry.id, variant.market, PRODUCTION)] = variant.ws_url
-            for name, url in variant.environments.items():
-                needed[_key(entry.id, variant.market, name)] = url
+            for name, environment in variant.environments.items():
+                needed[_key(entry.id, variant.market, name)] = environment.ws_url
+                if environment.rest_url is not None:
+                    needed[_key(entry.id, variant.market, name, "rest_url")] = environment.rest_url
     return needed
+
+
+CHAIN_FIELDS = ("chain_id", "starknet_chain_id")
+
+
+def _needed_chain_ids() -> dict[tuple[str, str, str, str], int | str]:
+    """Every chain id an environment signs (production's are proven by the captures)."""
+    return {
+        _key(entry.id, variant.market, name, field): getattr(environment, field)
+        for entry in ENTRIES
+        for variant in entry.variants
+        for name, environment in variant.environments.items()
+        for field in CHAIN_FIELDS
+        if getattr(environment, field) is not None
+    }
 
 
 def _needed_keepalives() -> dict[tuple[str, str], Variant]:
@@ -70,13 +88,18 @@ def _records(kind: str) -> list[dict[str, Any]]:
     return list(SOURCES.get(kind, []))
 
 
-def _url_key(record: dict[str, Any]) -> tuple[str, str, str]:
-    return _key(record["entry"], record.get("market"), record["environment"])
+def _url_key(record: dict[str, Any]) -> tuple[str, str, str, str]:
+    return _key(record["entry"], record.get("market"), record["environment"], record.get("field", "ws_url"))
+
+
+def _chain_key(record: dict[str, Any]) -> tuple[str, str, str, str]:
+    return _key(record["entry"], record.get("market"), record["environment"], record.get("field", "chain_id"))
 
 
 URL_RECORDS = _records("url")
 KEEPALIVES = _records("keepalive")
 PINGS = _records("ping")
+CHAIN_IDS = _records("chain_id")
 
 
 def test_every_url_has_exactly_one_record() -> None:
@@ -87,7 +110,7 @@ def test_every_url_has_exactly_one_record() -> None:
     missing = sorted(set(needed) - set(recorded))
     assert not missing, (
         f"catalogue URLs with no source record in {(FIXTURES / 'sources.toml').relative_to(ROOT)} "
-        f"(add a [[url]] with the doc's address and words): {missing}"
+        f"(add a [[url]] with the doc's address and words; field = \"rest_url\" for a REST URL): {missing}"
     )
     stale = sorted(set(recorded) - set(needed))
     assert not stale, f"records of no catalogue URL (entry, market, environment): {stale}"
@@ -111,14 +134,41 @@ def _config(entry: str, market: str) -> Any:
 def _held(record: dict[str, Any]) -> str:
     """The URL the generated module holds for this record."""
     config = _config(record["entry"], record.get("market", ""))
+    field = record.get("field", "ws_url")
     if record["environment"] == PRODUCTION:
+        assert field == "ws_url", f"{_id(record)}: a production REST URL is proven by the captures"
         return str(config.ws_url)
-    return str(config.environments.get(record["environment"]))
+    environment = config.environments.get(record["environment"])
+    return str(getattr(environment, field)) if environment is not None else "None"
 
 
 def _id(record: dict[str, Any]) -> str:
     market = f"-{record['market']}" if record.get("market") else ""
-    return f"{record['entry']}{market}-{record['environment']}"
+    field = f"-{record['field']}" if record.get("field", "ws_url") not in ("ws_url", "chain_id") else ""
+    return f"{record['entry']}{market}-{record['environment']}{field}"
+
+
+def test_every_chain_id_has_exactly_one_record() -> None:
+    needed = _needed_chain_ids()
+    recorded = [_chain_key(r) for r in CHAIN_IDS]
+    assert sorted(recorded) == sorted(set(recorded)), "a chain id is recorded twice"
+    assert set(recorded) == set(needed), (
+        f"environment chain ids without a record: {sorted(set(needed) - set(recorded))}; "
+        f"records of no catalogue chain id: {sorted(set(recorded) - set(needed))}"
+    )
+
+
+@pytest.mark.parametrize("record", CHAIN_IDS, ids=_id)
+def test_the_chain_id_is_sourced_and_held(record: dict[str, Any]) -> None:
+    """The environment's chain id: the module signs what the source states."""
+    config = _config(record["entry"], record.get("market", ""))
+    field = record.get("field", "chain_id")
+    held = getattr(config.environments[record["environment"]], field)
+    assert held == record["value"], f"{_id(record)}: the module signs {field} {held!r}, {record['source']} gives {record['value']!r}"
+    assert record["source"].startswith("https://"), f"{_id(record)}: the source is the document's address"
+    value = re.escape(str(record["value"]))
+    assert re.search(rf"(?<![\w]){value}(?![\w])", record["quote"]), f"{_id(record)}: the quote does not give {record['value']}"
+    assert held != getattr(config, field), f"{_id(record)}: the environment signs production's {field}"
 
 
 @pytest.mark.parametrize("record", URL_RECORDS, ids=_id)

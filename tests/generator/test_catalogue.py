@@ -239,6 +239,86 @@ reason = ["e"]
     assert_reported(refused(path), path, 5, "demo.rest", "url: must start with https:// or http://")
 
 
+# --- environments that change more than the socket ---------------------------
+
+# REST with a signed chain id: line 6 is chain_id, line 7 the environments table.
+CHAINED = edited(
+    'nonce = "now_ms"\n', 'nonce = "now_ms"\nchain_id = 1\nenvironments = { testnet = { ws_url = "wss://test.example.com/ws", '
+    'rest_url = "https://test.example.com/token", chain_id = 2 } }\n', edited("body = \"nonce={nonce}\"", "body = \"nonce={nonce}&chain={chain_id}\"", REST),
+)
+
+
+def test_an_environment_names_its_rest_url_and_chain_id(tmp_path: Path) -> None:
+    (entry,) = load(write(tmp_path, CHAINED))
+    (variant,) = entry.variants
+    assert variant.chain_id == 1
+    assert variant.environments["testnet"].rest_url == "https://test.example.com/token"
+    assert variant.environments["testnet"].chain_id == 2
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "text"),
+    [
+        ("rest_url = \"https://test.example.com/token\", ", "", ""),
+        (", chain_id = 2 }", " }", "must name its chain_id: the variant signs one"),
+        ("https://test.example.com/token", "https://test.example.com/other", "rest_url: must call rest.url's path (/token)"),
+        ("chain_id = 2 }", "chain_id = 2, chain = 3 }", "unknown key"),
+        ("chain_id = 2 }", "chain_id = 0 }", "chain_id: must be positive"),
+    ],
+    ids=["no rest_url (refused at run time, allowed here)", "no chain_id", "another path", "unknown key", "chain id 0"],
+)
+def test_an_environment_table_is_checked(tmp_path: Path, old: str, new: str, text: str) -> None:
+    path = write(tmp_path, edited(old, new, CHAINED))
+    if not text:  # an environment that leaves the REST URL to the caller (config_with's rest_url=)
+        assert load(path)
+        return
+    problems = refused(path)
+    # Reported on the environments line (7), in its table.
+    assert any(":7: [demo.environments" in p and text in p for p in problems), "\n".join(problems)
+
+
+def test_a_starknet_chain_id_is_a_short_string_each_environment_names(tmp_path: Path) -> None:
+    starknet = edited("chain_id = 1\n", 'chain_id = 1\nstarknet_chain_id = "SN_MAIN"\n', edited("&chain={chain_id}", "&chain={chain_id}{starknet_chain_id}", CHAINED))
+    problems = refused(write(tmp_path, starknet))
+    assert any(":8: [demo.environments" in p and "must name its starknet_chain_id" in p for p in problems), "\n".join(problems)
+    named = edited("chain_id = 2 }", 'chain_id = 2, starknet_chain_id = "SN_SEPOLIA" }', starknet)
+    (entry,) = load(write(tmp_path, named))
+    assert entry.variants[0].environments["testnet"].starknet_chain_id == "SN_SEPOLIA"
+    problems = refused(write(tmp_path, edited('"SN_MAIN"', '"sn main"', named)))
+    assert any("a Starknet chain id is a short string" in p for p in problems), "\n".join(problems)
+
+
+def test_the_stark_key_message_names_no_value_but_the_chain_id() -> None:
+    """The STARK key is one per wallet key and L1 chain: its typed data may
+    name {chain_id} (Paradex's testnet derives another key), nothing else."""
+    from tests.paths import ROOT
+
+    text = (ROOT / "exchanges.toml").read_text(encoding="utf-8")
+    table = text[text.index("[paradex]"):text.index("[paradex.reply]")]
+    assert 'chainId = "{chain_id}", version = "1" }' in table
+    (entry,) = [e for e in load(ROOT / "exchanges.toml") if e.id == "paradex"]
+    assert entry.variants[0].signer_reads == ["chain_id"]
+
+
+def test_a_stark_key_message_naming_the_clock_is_refused(tmp_path: Path) -> None:
+    from tests.paths import ROOT
+
+    text = (ROOT / "exchanges.toml").read_text(encoding="utf-8")
+    table = text[text.index("[paradex]"):text.index("[polymarket]")]
+    clocked = edited('message = { action = "STARK Key" }', 'message = { action = "{now_s}" }', table)
+    problems = refused(write(tmp_path, clocked))
+    assert any("its typed data names no value but {chain_id}" in p for p in problems), "\n".join(problems)
+
+
+def test_a_chain_id_is_signed_and_only_where_the_entry_signs_one(tmp_path: Path) -> None:
+    unused = write(tmp_path, edited("&chain={chain_id}", "", CHAINED))
+    assert any("chain_id: set but never signed" in p for p in refused(unused))
+    undefined = write(tmp_path, edited("chain_id = 1\n", "", CHAINED))
+    problems = refused(undefined)
+    assert any("{chain_id} needs chain_id" in p for p in problems), "\n".join(problems)
+    assert any("the variant signs no such chain id" in p for p in problems), "\n".join(problems)
+
+
 # --- many problems: all of them, together ------------------------------------
 
 

@@ -225,7 +225,7 @@ def test_config_strings_come_out_byte_for_byte(generated: Generated, entry: str)
     table, module = generated.catalogue[entry], generated.modules[entry]
     assert module.EXCHANGE == entry and module.PATTERN == FLOWS[entry]
     assert module.CONFIG.ws_url == table["ws_url"]
-    assert dict(module.CONFIG.environments) == table["environments"]
+    assert {name: env.ws_url for name, env in module.CONFIG.environments.items()} == table["environments"]
     assert module.MARKET_TYPES == tuple(table["market_types"])
     if "rest" in table:
         assert module.CONFIG.rest_url == table["rest"]["url"]

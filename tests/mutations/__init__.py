@@ -244,6 +244,16 @@ MUTATIONS: tuple[Mutation, ...] = (
               'url = "https://fapi.binance.com/fapi/v2/listenKey"', "the listen key at the wrong REST path"),
     catalogue("binancecoinm url with token", "binancecoinm", 'ws_url_with_token = "{ws_url}/{token}"',
               'ws_url_with_token = "{ws_url}?listenKey={token}"', "the USD-M form of the socket URL on COIN-M"),
+    # -- catalogue: testnets that sign for their own chain ---------------------------
+    catalogue("grvt testnet chain id", "grvt", "chain_id = 326 }", "chain_id = 325 }",
+              "GRVT's testnet login signed for mainnet's chain", "tests/runtime/test_wallet_rest_sessions.py"),
+    catalogue("grvt testnet rest url", "grvt", 'rest_url = "https://edge.testnet.grvt.io/auth/wallet/login"',
+              'rest_url = "https://edge.grvt.io/auth/wallet/login"', "a testnet key sent to the production login host"),
+    catalogue("paradex testnet l1 chain", "paradex", "chain_id = 11155111,", "chain_id = 1,",
+              "the testnet's STARK key derived on mainnet's chain", "tests/runtime/test_paradex_session.py"),
+    catalogue("paradex testnet starknet chain", "paradex", 'starknet_chain_id = "PRIVATE_SN_POTC_SEPOLIA"',
+              'starknet_chain_id = "PRIVATE_SN_PARACLEAR_MAINNET"', "testnet requests signed for mainnet's Starknet chain",
+              "tests/runtime/test_paradex_session.py"),
     # -- catalogue: keep-alive and lifetimes ---------------------------------------
     catalogue("binancecoinm keepalive interval", "binancecoinm", "keepalive_ms = 1800000", "keepalive_ms = 3600000",
               "a keep-alive every 60 minutes for a key that lapses after 60 (issue 14)"),

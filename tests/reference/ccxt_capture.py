@@ -384,6 +384,8 @@ def _make_exchange(session: _Session):
         config["walletAddress"] = creds["wallet_address"]
     config.update(copy.deepcopy(dict(e.config)))
     ex = getattr(ccxt.pro, e.ccxt_name)(config)
+    if e.sandbox:
+        ex.set_sandbox_mode(True)
     for name in _FROZEN_METHODS:
         owner = next(k for k in type(ex).__mro__ if name in k.__dict__)
         patched_owner = next(k for k in _AsyncExchange.__mro__ if name in k.__dict__)
@@ -495,7 +497,7 @@ def _used_nonce(e: Entry, session: _Session) -> Any:
 
 def capture(entry: str, *, market_type: str | None, credentials: dict[str, str | None],
             now_ms: int, nonce: int | None = None, request_id: int | str | None = None,
-            token: str | None = None, challenge: str | None = None) -> dict:
+            token: str | None = None, challenge: str | None = None, environment: str | None = None) -> dict:
     """Run ccxt's own auth for `entry` with a frozen clock and a fake network, and
     return what it sent::
 
@@ -508,7 +510,8 @@ def capture(entry: str, *, market_type: str | None, credentials: dict[str, str |
                   "channel", "symbols", "token", "challenge"}}
 
     `credentials` keys: api_key, secret, password, uid (private_key for key
-    entries). `nonce`, when given, replaces what ccxt's nonce() returns.
+    entries). `environment`, when given, drives ccxt in sandbox mode with
+    that environment's record (ccxt_scenarios.TESTNETS). `nonce`, when given, replaces what ccxt's nonce() returns.
     `request_id`, when given, seeds ccxt's own counter so that its first draw
     equals it. `token` is what the canned REST reply returns (listen key / WS
     token). `challenge` is what the fake server sends (krakenfutures). Raises
@@ -519,6 +522,10 @@ def capture(entry: str, *, market_type: str | None, credentials: dict[str, str |
     if key not in ENTRIES:
         raise KeyError(f"unknown entry/market_type {key!r}; known: {sorted(ENTRIES, key=str)}")
     e = ENTRIES[key]
+    if environment is not None:  # ccxt's sandbox mode: ccxt_scenarios.TESTNETS
+        if (entry, market_type, environment) not in ccxt_scenarios.TESTNETS:
+            raise KeyError(f"no ccxt record of {entry} in {environment!r}; known: {sorted(ccxt_scenarios.TESTNETS, key=str)}")
+        e = ccxt_scenarios.TESTNETS[(entry, market_type, environment)]
     if e.challenges is not None and challenge is None:
         raise ValueError(f"{entry} needs a challenge")
     if e.tokens is not None and token is None:
@@ -566,6 +573,7 @@ def capture(entry: str, *, market_type: str | None, credentials: dict[str, str |
     result = {
         "entry": entry,
         "market_type": market_type,
+        **({"environment": environment} if environment is not None else {}),
         "ccxt_version": ccxt.__version__,
         "ccxt_class": f"ccxt.pro.{e.ccxt_name}",
         "credentials": dict(credentials),  # test credentials: a fixture is self-contained

@@ -248,6 +248,9 @@ class Entry:
     # ccxt bug stops its private stream before anything is sent (each one
     # says which line of ccxt it mends, and mends nothing else)
     patch: Callable[[Any], None] | None = None
+    # ccxt's sandbox mode (set_sandbox_mode(True)): the record of one of the
+    # entry's test environments (TESTNETS), never of production
+    sandbox: bool = False
 
     @property
     def expect_auth(self) -> int:
@@ -1191,6 +1194,52 @@ GRVT = Entry(
     ),),
     tokens=(_grvt_session(1), _grvt_session(2), _grvt_session(3), _grvt_session(4)),
 )
+
+
+# --- test environments: ccxt's sandbox mode -----------------------------------
+
+
+def _grvt_testnet_socket(ex: Any) -> None:
+    """ccxt 4.5.90's sandbox mode swaps grvt's urls.api for urls.test, which
+    holds REST hosts only (grvt.py urls.test; pro/grvt.py names no test
+    socket), so its private stream would look up urls.api.ws and fail before
+    anything is signed. This puts GRVT's documented testnet socket there
+    (https://api-docs.grvt.io/trading_api/: wscat -c
+    "wss://trades.testnet.grvt.io/ws/full"); the socket URL is proven by
+    tests/fixtures/sources.toml, the signed login by ccxt."""
+    ex.urls["api"]["ws"] = {"privateTrading": "wss://trades.testnet.grvt.io/ws/full"}
+
+
+# Paradex's testnet: what its GET /v1/system/config states (paradex-py
+# 0.6.2's testnet mock, tests/mocks/api_client.py: "starknet_chain_id":
+# "PRIVATE_SN_POTC_SEPOLIA", "l1_chain_id": "11155111", and the same class
+# hashes), preset as for production; and the account ccxt's retrieve_account
+# derives there for each key (the testnet's STARK key is another).
+PARADEX_TESTNET_SYSTEM_CONFIG = {
+    **PARADEX_SYSTEM_CONFIG, "l1_chain_id": "11155111", "starknet_chain_id": "PRIVATE_SN_POTC_SEPOLIA",
+}
+PARADEX_TESTNET_ACCOUNTS = {
+    "A": "0x6b32ebe922ef8921bcb6010e4c5c69680eb36c1e1493a63b34ffd7ade88e990",
+    "B": "0xe4676224e24774b5827fa622ed385612d51c25209003841781512cccc3d3cb",
+}
+
+
+# (entry, market_type, environment) -> the record that drives ccxt in that
+# environment: tests/frames/test_testnets.py compares our module under
+# config_with(environment=...) with it.
+TESTNETS: Mapping[tuple[str, str | None, str], Entry] = {
+    # grvt.py eip_domain_data: 'chainId': 326 if self.isSandboxModeEnabled
+    # else 325; default_signature 'chain_id': '326' ...; urls.test privateEdge
+    # https://edge.testnet.grvt.io/.
+    ("grvt", None, "testnet"): replace(GRVT, sandbox=True, patch=_grvt_testnet_socket),
+    # paradex.py urls.test v1 https://api.testnet.{hostname}/v1; pro/paradex.py
+    # urls.test ws wss://ws.api.testnet.paradex.trade/v1; prepare_paradex_domain
+    # reads both chain ids from the system config.
+    ("paradex", None, "testnet"): replace(
+        PARADEX, sandbox=True, options={"systemConfig": PARADEX_TESTNET_SYSTEM_CONFIG},
+        credentials={name: {**creds, "uid": PARADEX_TESTNET_ACCOUNTS[name]} for name, creds in wallet_credentials().items()},
+    ),
+}
 
 
 ENTRIES: tuple[Entry, ...] = (

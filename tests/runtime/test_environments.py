@@ -20,6 +20,10 @@ from tests.reference.ccxt_capture import CREDENTIALS, private_key
 from wsauth.plan import plan
 from wsauth.session import config_with
 
+# Where the token is the session a REST reply's headers carry (GRVT): the
+# JSON object of the handshake headers it becomes (README "wsauth plan").
+TOKENS = {"grvt": json.dumps({"Cookie": "gravity=session-abc", "X-Grvt-Account-Id": "0x01"})}
+
 # Entries no ccxt capture holds credentials for: the key form they sign with.
 KEYS = {"binance_ed25519_logon": "ed25519_pem", "coinbase_cdp_eddsa": "ed25519_seed_public_base64"}
 
@@ -65,7 +69,7 @@ def test_a_non_production_plan_names_no_production_host(exchange: str, market: s
     try:
         planned = plan(
             exchange, _credentials(exchange, market), environment=environment, market_type=market,
-            now_ms=1767225600123, request_id=7, token="token-abc", challenge="challenge-abc",
+            now_ms=1767225600123, request_id=7, token=TOKENS.get(exchange, "token-abc"), challenge="challenge-abc",
             channel="orders", symbols=["BTC-USDT"], reveal=True,
         )
     except ValueError as refused:
@@ -74,7 +78,24 @@ def test_a_non_production_plan_names_no_production_host(exchange: str, market: s
         with pytest.raises(ValueError, match="names only its socket"):
             config_with(importlib.import_module(f"wsauth.{exchange}"), environment=environment, market_type=market)
         return
-    assert _host(str(planned["ws_url"])) == _host(production.environments[environment])
+    assert _host(str(planned["ws_url"])) == _host(production.environments[environment].ws_url)
     text = json.dumps(planned)
-    for host in hosts - {_host(production.environments[environment])}:
+    for host in hosts - {_host(production.environments[environment].ws_url)}:
         assert not re.search(rf"(?<![\w.-]){re.escape(host)}(?![\w-])", text), f"{exchange} {environment}: {host} in {text}"
+
+
+def test_an_environment_that_names_no_signed_chain_is_refused() -> None:
+    """Where production signs a chain id (GRVT's 325), an environment that
+    names none would sign for production: refused, unless the caller names it."""
+    from types import SimpleNamespace
+
+    from wsauth import grvt
+
+    testnet = grvt.CONFIG.environments["testnet"]
+    whole = config_with(grvt, environment="testnet")
+    assert (whole.ws_url, whole.rest_url, whole.chain_id) == (testnet.ws_url, testnet.rest_url, 326)
+    partial = grvt.Environment(ws_url=testnet.ws_url, rest_url=testnet.rest_url)
+    module = SimpleNamespace(EXCHANGE="grvt", PATTERN=grvt.PATTERN, CONFIG=config_with(grvt, environments={"testnet": partial}))
+    with pytest.raises(ValueError, match="names no chain id; it would sign for production's"):
+        config_with(module, environment="testnet")  # type: ignore[call-overload]
+    assert config_with(module, environment="testnet", chain_id=326).chain_id == 326  # type: ignore[call-overload]

@@ -32,7 +32,12 @@ from wsauth.session import (
 )
 
 from tests.fakes import start_fake
-from tests.reference.ccxt_scenarios import PARADEX_CREDENTIALS, PARADEX_SYSTEM_CONFIG
+from tests.reference.ccxt_scenarios import (
+    PARADEX_CREDENTIALS,
+    PARADEX_SYSTEM_CONFIG,
+    PARADEX_TESTNET_ACCOUNTS,
+    PARADEX_TESTNET_SYSTEM_CONFIG,
+)
 from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
 
 ORDERS = Subscription({"jsonrpc": "2.0", "method": "subscribe", "params": {"channel": "orders.ALL"}, "id": 2})
@@ -48,24 +53,35 @@ class Forgetful(set[str]):
         pass
 
 
-def ccxt_account(set_name: str) -> dict[str, Any]:
-    """ccxt 4.5.90's own derivation: the STARK key pair and account address of set A's or B's Ethereum key."""
+# What each network's /v1/system/config states, and the account ccxt derives there for each set.
+NETWORKS = {
+    "production": (PARADEX_SYSTEM_CONFIG, {name: creds["uid"] for name, creds in PARADEX_CREDENTIALS.items()}),
+    "testnet": (PARADEX_TESTNET_SYSTEM_CONFIG, PARADEX_TESTNET_ACCOUNTS),
+}
+
+
+def ccxt_account(set_name: str, network: str = "production") -> dict[str, Any]:
+    """ccxt 4.5.90's own derivation: the STARK key pair and account address of
+    set A's or B's Ethereum key, on production or on the testnet."""
     import ccxt
 
+    system_config, accounts = NETWORKS[network]
     exchange = ccxt.paradex({"privateKey": PARADEX_CREDENTIALS[set_name]["private_key"], "walletAddress": PARADEX_CREDENTIALS[set_name]["wallet_address"]})
-    exchange.options["systemConfig"] = dict(PARADEX_SYSTEM_CONFIG)
+    exchange.options["systemConfig"] = dict(system_config)
     account = exchange.retrieve_account()
-    assert int(account["address"], 16) == int(PARADEX_CREDENTIALS[set_name]["uid"], 16)
+    assert int(account["address"], 16) == int(accounts[set_name], 16)
     return {"exchange": exchange, **account}
 
 
-def ccxt_headers(set_name: str, *, account: str | None = None, now_s: int | None = None, key_of: str | None = None) -> dict[str, str]:
+def ccxt_headers(
+    set_name: str, *, account: str | None = None, now_s: int | None = None, key_of: str | None = None, network: str = "production"
+) -> dict[str, str]:
     """The /v1/auth headers as ccxt 4.5.90 signs them (its own typed-data hash
     and signer), for set A's or B's account; ``key_of`` signs with another set's key."""
-    signer = ccxt_account(key_of or set_name)
-    address = account or ccxt_account(set_name)["address"]
+    signer = ccxt_account(key_of or set_name, network)
+    address = account or ccxt_account(set_name, network)["address"]
     now = int(time.time()) if now_s is None else now_s
-    domain = {"name": "Paradex", "chainId": PARADEX_SYSTEM_CONFIG["starknet_chain_id"], "version": 1}
+    domain = {"name": "Paradex", "chainId": NETWORKS[network][0]["starknet_chain_id"], "version": 1}
     types = {"Request": [{"name": name, "type": "felt"} for name in ("method", "path", "body", "timestamp", "expiration")]}
     request = {"method": "POST", "path": "/v1/auth", "body": "", "timestamp": now, "expiration": now + 180}
     exchange = signer["exchange"]
@@ -80,18 +96,19 @@ def ccxt_headers(set_name: str, *, account: str | None = None, now_s: int | None
 
 
 @asynccontextmanager
-async def paradex_fake(leaks: Leaks, set_name: str = "A", **knobs: Any) -> AsyncIterator[Any]:
-    """The fake knows set A's (or B's) account address and STARK public key, never a private key."""
-    account = ccxt_account(set_name)
-    async with start_fake("paradex", api_key=account["address"], secret=account["publicKey"], **knobs) as server:
+async def paradex_fake(leaks: Leaks, set_name: str = "A", network: str = "production", **knobs: Any) -> AsyncIterator[Any]:
+    """The fake knows set A's (or B's) account address and STARK public key on
+    that network, never a private key."""
+    account = ccxt_account(set_name, network)
+    async with start_fake("paradex", api_key=account["address"], secret=account["publicKey"], environment=network, **knobs) as server:
         leaks.fakes.append(server)
         yield server
 
 
-def session(server: Any, set_name: str = "A", **kwargs: Any) -> Session:
+def session(server: Any, set_name: str = "A", environment: str | None = None, **kwargs: Any) -> Session:
     creds = PARADEX_CREDENTIALS[set_name]
     credentials = paradex.Credentials(api_key="", private_key=creds["private_key"], uid=kwargs.pop("uid", creds["uid"]))
-    config = config_with(paradex, ws_url=server.ws_url, rest_url=server.rest_url)
+    config = config_with(paradex, environment=environment, ws_url=server.ws_url, rest_url=server.rest_url)
     return Session(paradex, credentials, config=config, auth_timeout_s=5.0, backoff=FAST, **kwargs)
 
 
@@ -164,3 +181,40 @@ async def test_a_jwt_the_socket_refuses_is_the_servers_verdict(leaks: Leaks) -> 
         leaks.see(refused.value)
         assert (refused.value.code, refused.value.reason) == ("40111", "Invalid Bearer Token")
         assert server.connections == 1 and server.auth_ok == 0
+
+
+# --- the testnet: another STARK key (Sepolia's "STARK Key" message), another chain --------
+
+
+@run
+async def test_the_testnet_fake_accepts_what_ccxt_signs_there_and_refuses_a_production_signature(leaks: Leaks) -> None:
+    async with paradex_fake(leaks, network="testnet") as server, httpx.AsyncClient() as http:
+        reply = await http.post(server.rest_url, headers=ccxt_headers("A", network="testnet"))
+        assert reply.status_code == 200 and reply.json()["jwt_token"] in server.tokens
+        # ccxt's production signature (production's STARK key and chain) for the testnet account.
+        account = PARADEX_TESTNET_ACCOUNTS["A"]
+        reply = await http.post(server.rest_url, headers=ccxt_headers("A", account=account))
+        assert (reply.status_code, reply.json()["error"]) == (401, "STARKNET_SIGNATURE_VERIFICATION_FAILED")
+
+
+@run
+async def test_our_module_authenticates_on_the_testnet(leaks: Leaks) -> None:
+    async with paradex_fake(leaks, network="testnet") as server:
+        s = session(server, environment="testnet", uid=PARADEX_TESTNET_ACCOUNTS["A"], subscriptions=[ORDERS])
+        async with s:
+            assert s.authenticated and server.auth_ok == 1 and server.connections == 1
+
+
+@pytest.mark.parametrize(
+    ("signed_for", "fake_is"), [(None, "testnet"), ("testnet", "production")], ids=["mainnet-on-testnet", "testnet-on-mainnet"]
+)
+@run
+async def test_a_request_signed_for_the_other_network_is_refused(leaks: Leaks, signed_for: str | None, fake_is: str) -> None:
+    async with paradex_fake(leaks, network=fake_is) as server:
+        # The account the fake knows, signed as the other network signs.
+        s = session(server, environment=signed_for, uid=NETWORKS[fake_is][1]["A"])
+        with pytest.raises(PreAuthRefused) as refused:
+            await s.connect()
+        leaks.see(refused.value)
+        assert (refused.value.status, refused.value.code) == (401, "STARKNET_SIGNATURE_VERIFICATION_FAILED")
+        assert server.connections == 0 and server.auth_ok == 0

@@ -29,8 +29,12 @@ LEAK_SECRETS = (KEYS["A"]["secp256k1_hex"], KEYS["B"]["secp256k1_hex"])
 FAST = Backoff(first_s=0.01, max_s=0.05, attempts=3)
 
 
-def _session(module: Any, server: Any, key: str = KEY_A, market: str | None = None, **config: Any) -> Session[Any]:
-    configured = config_with(module, market_type=market, ws_url=server.ws_url, rest_url=server.rest_url, **config)
+def _session(
+    module: Any, server: Any, key: str = KEY_A, market: str | None = None, environment: str | None = None, **config: Any
+) -> Session[Any]:
+    configured = config_with(
+        module, environment=environment, market_type=market, ws_url=server.ws_url, rest_url=server.rest_url, **config
+    )
     credentials = module.Credentials(private_key=key)
     return Session(module, credentials, config=configured, market_type=market, auth_timeout_s=3.0, backoff=FAST)
 
@@ -103,6 +107,61 @@ async def test_grvt_refuses_another_key(leaks: Leaks) -> None:
         leaks.see(refused.value)
         assert (refused.value.status, refused.value.code, refused.value.message) == (401, "1000", "invalid signature")
         assert server.connections == 0
+
+
+# GRVT's testnet signs chain 326 (config_with(grvt, environment="testnet")):
+# its fake refuses a production login, and the production fake a testnet one.
+
+
+@run
+async def test_grvt_testnet_logs_in_with_a_testnet_signature(leaks: Leaks) -> None:
+    async with start_fake("grvt", secret=WALLET_A, environment="testnet") as server:
+        leaks.fakes.append(server)
+        async with _session(grvt, server, environment="testnet") as s:
+            assert s.authenticated and server.auth_ok == 1 and server.refusals == []
+        ((_, _, _, body),) = server.rest_seen
+        assert json.loads(body)["signature"]["chain_id"] == "326"
+
+
+@pytest.mark.parametrize(
+    ("signed_for", "fake_is"), [(None, "testnet"), ("testnet", "production")], ids=["mainnet-on-testnet", "testnet-on-mainnet"]
+)
+@run
+async def test_grvt_refuses_a_login_signed_for_the_other_network(leaks: Leaks, signed_for: str | None, fake_is: str) -> None:
+    async with start_fake("grvt", secret=WALLET_A, environment=fake_is) as server:
+        leaks.fakes.append(server)
+        with pytest.raises(PreAuthRefused) as refused:
+            async with _session(grvt, server, environment=signed_for):
+                pass
+        leaks.see(refused.value)
+        assert (refused.value.status, refused.value.message) == (401, "wrong chain id")
+        assert server.connections == 0
+
+
+@run
+async def test_grvt_testnet_fake_checks_the_signed_chain_not_the_claimed_one(leaks: Leaks) -> None:
+    """A production login whose body claims chain 326: the signature's domain
+    says 325, so the testnet fake recovers another signer and refuses it."""
+    async with start_fake("grvt", secret=WALLET_A, environment="testnet") as server:
+        leaks.fakes.append(server)
+        production = config_with(grvt, ws_url=server.ws_url, rest_url=server.rest_url)
+        request = grvt.pre_auth(grvt.Credentials(private_key=KEY_A), production).request
+        body = request.body.replace('"chain_id":"325"', '"chain_id":"326"')
+        assert body != request.body
+        status, reply = await asyncio.to_thread(_post, request.url, dict(request.headers), body)
+        assert (status, reply["message"]) == (401, "invalid signature")
+
+
+def _post(url: str, headers: dict[str, str], body: str) -> tuple[int, Any]:
+    import urllib.error
+    import urllib.request
+
+    call = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(call, timeout=5) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
 
 
 def test_plan_puts_the_session_given_as_token_on_the_handshake_masked() -> None:
