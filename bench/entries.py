@@ -15,38 +15,47 @@ ccxt
     tests/reference/ccxt_capture.py runs it (frozen clock, in-memory socket,
     canned REST) with a profiler recording the arguments of every call into
     ccxt's exchange code (``ccxt/pro/*.py``, ``ccxt/async_support/*.py``, not
-    ``base/``). Wherever ccxt signs (``hmac``, ``rsa``, ``eddsa``, ``ecdsa``,
-    ``jwt``), hands a frame to its socket (``watch``, ``watch_multiple``,
-    ``Client.send``) or makes a REST call (``fetch``), the innermost exchange
-    method on the stack is a candidate (``sign``, ``authenticate``,
-    ``subscribe_private``, ``watch_balance``...). Each candidate is called
-    again, unmodified, with its recorded arguments, on a second exchange built
-    like the capture's; the network edge is replaced there: ``watch``,
-    ``watch_multiple`` and ``Client.send`` return a settled future, ``fetch``
-    returns the capture's canned reply (so a REST call inside a method costs
-    ccxt's ``request``/``fetch2`` bookkeeping and ``sign``, not a socket). A
-    coroutine is driven step by step until it returns or waits on an
-    unresolved future (the server's verdict), then closed; an exception after
-    the frame was handed on (ccxt reading the stub's empty result) ends the
-    call. Candidates are tried innermost first (``sign`` before the method that
-    calls it), and one is kept when it produces a value ours produces that the
-    ones kept before it do not. A kept method that another kept method still
-    calls in the steady state is dropped (it would be timed twice).
+    ``base/``; and a method the scenario's repair installs, ``Entry.patch``:
+    ccxt's own body with one ccxt bug mended, such as aster's watch_balance).
+    Wherever ccxt signs (``hmac``, ``rsa``, ``eddsa``, ``ecdsa``, ``jwt``),
+    hands a frame to its socket (``watch``, ``watch_multiple``,
+    ``Client.send``), creates a socket client (``client`` for a new url: the
+    handshake's headers go into it from ``options['ws']``) or makes a REST
+    call (``fetch``), the innermost exchange method on the stack is a
+    candidate (``sign``, ``authenticate``, ``subscribe_private``,
+    ``watch_balance``...). Each candidate is called again, unmodified, with
+    its recorded arguments, on a second exchange built like the capture's; the
+    network edge is replaced there: ``watch``, ``watch_multiple`` and
+    ``Client.send`` return a settled future, ``fetch`` returns the capture's
+    canned reply, its headers handed to ccxt's ``handle_errors`` as ccxt's own
+    fetch does (so a REST call inside a method costs ccxt's
+    ``request``/``fetch2`` bookkeeping, ``sign`` and ``handle_errors``, not a
+    socket). A coroutine is driven step by step until it returns or waits on
+    an unresolved future (the server's verdict), then closed; an exception
+    after the frame was handed on (ccxt reading the stub's empty result) ends
+    the call. Candidates are tried innermost first (``sign`` before the method
+    that calls it), and one is kept when it produces a value ours produces
+    that the ones kept before it do not. A kept method that another kept
+    method still calls in the steady state is dropped (it would be timed
+    twice).
 
 What must match: every value ours derives from the secret (what ``wsauth.plan``
 masks: signatures, signed timestamps, JWTs), found in what ccxt's kept methods
-hand on, return or store; the server's token (listen key, WS token), where ours
-puts it in a URL, header or frame, found in what ccxt hands on (not merely in
-the REST reply it returns); and the API key where ours makes a REST call (a
-listen key's request is signed by the key alone) or signs nothing at all. Ours
-is checked equal to the capture (tests/conformance.assert_matches_capture)
-and ccxt's kept methods must produce all of the above on each of three
-consecutive calls, before any timing.
+hand on, return or store; the server's token (listen key, WS token; a session
+given as a JSON object, GRVT's cookie and account-id header: each of its
+values), where ours puts it in a URL, header or frame, found in what ccxt hands
+on (not merely in the REST reply it returns or the options it stores it in);
+and the API key where ours makes a REST call (a listen key's request is signed
+by the key alone) or signs nothing at all. Ours is checked equal to the
+capture (tests/conformance.assert_matches_capture) and ccxt's kept methods must
+produce all of the above on each of three consecutive calls, before any
+timing.
 
 State between two calls, reset outside the timed window: the capture's
 draw recorders (uuid, nonce, request id) and every ``options`` key the methods
-write (ccxt's nonce counter, a cached JWT or signature: ccxt would reuse them,
-ours builds each time, so ccxt is made to build each time too); and, only where
+write (ccxt's nonce counter, a cached JWT, signature or wallet address: ccxt
+would reuse them, ours builds each time, so ccxt is made to build each time
+too); and, only where
 ccxt signs a handshake when it creates the client (weex, extended, kucoin's
 negotiation...), its clients. The level used is reported per entry.
 
@@ -76,7 +85,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
+from types import CodeType, FrameType
 from typing import Any, Callable
 from unittest import mock
 
@@ -95,6 +104,7 @@ perf_counter_ns = time.perf_counter_ns
 _CCXT_DIR = os.path.dirname(ccxt.__file__)
 _EXCHANGE_DIRS = (os.path.join(_CCXT_DIR, "pro") + os.sep, os.path.join(_CCXT_DIR, "async_support") + os.sep)
 _BASE_DIR = os.path.join(_CCXT_DIR, "async_support", "base") + os.sep
+_REPO_DIR = str(Path(__file__).resolve().parents[1])
 _SIGNERS = ("hmac", "rsa", "eddsa", "ecdsa", "jwt")
 _CALLBACKS = ("pre_auth", "build_auth_message", "build_subscribe_auth")
 # The state a message handler expects from the request it answers, set up
@@ -159,13 +169,31 @@ class Step:
         return f"{self.name}({', '.join(n for n, _ in self.args)})"
 
 
+def _repairs(entry: Any) -> frozenset[CodeType]:
+    """The code of the methods a scenario's repair (``Entry.patch``: ccxt's
+    own body with one ccxt bug mended) installs on the exchange: ccxt's
+    exchange code too."""
+    if entry.patch is None:
+        return frozenset()
+    found: set[CodeType] = set()
+    todo = [entry.patch.__code__]
+    while todo:
+        for const in todo.pop().co_consts:
+            if isinstance(const, CodeType) and const not in found:
+                found.add(const)
+                todo.append(const)
+    return frozenset(found)
+
+
 class _Recorder:
-    def __init__(self) -> None:
+    def __init__(self, repairs: frozenset[CodeType] = frozenset()) -> None:
+        self.repairs = repairs
         self.snaps: dict[Any, dict[str, Any]] = {}  # frame -> args at its first 'call'
         self.steps: dict[Any, Step] = {}  # frame -> step, in order of first sight
 
     def profile(self, frame, event, arg):  # sys.setprofile hook
-        if event == "call" and frame not in self.snaps and _is_exchange_code(frame.f_code.co_filename):
+        if event == "call" and frame not in self.snaps and (
+                _is_exchange_code(frame.f_code.co_filename) or frame.f_code in self.repairs):
             code = frame.f_code
             n = code.co_argcount + code.co_kwonlyargcount
             names = list(code.co_varnames[:n])
@@ -199,7 +227,8 @@ class _Recorder:
                 args.append((varargs, snap["varargs"]))
             if varkw:
                 args.append((varkw, snap["varkw"]))
-            step = Step(code.co_name, code, f"{os.path.relpath(code.co_filename, _CCXT_DIR)}:{code.co_firstlineno}",
+            where = _REPO_DIR if code in self.repairs else _CCXT_DIR
+            step = Step(code.co_name, code, f"{os.path.relpath(code.co_filename, where)}:{code.co_firstlineno}",
                         args, varargs, varkw)
             self.steps[frame] = step
         if why not in step.why:
@@ -231,6 +260,14 @@ def _recording(rec: _Recorder):
             owner = next(k for k in _AsyncExchange.__mro__ if name in k.__dict__)
             stack.enter_context(wrap(owner, name, False))
         stack.enter_context(wrap(_WsClient, "send", False))
+        # a new client: ccxt builds its handshake (options['ws'] headers) into it
+        client = _AsyncExchange.client
+
+        def new_client(self, url):
+            if url not in (self.clients or {}):
+                rec.note("client")
+            return client(self, url)
+        stack.enter_context(mock.patch.object(_AsyncExchange, "client", new_client))
         stack.enter_context(wrap(cap._Session, "fetch", False))
         previous = sys.getprofile()
         sys.setprofile(rec.profile)
@@ -296,7 +333,7 @@ class _Replay:
         async def fetch(url, method="GET", headers=None, body=None):
             if self.recording:
                 outputs.append({"rest": {"url": url, "method": method, "headers": _snap(headers), "body": body}})
-            return cap.serve_rest(entry, method, url, session)
+            return cap.serve_rest(ex, entry, session, url, method, headers, body)
 
         ex.watch = watch
         ex.watch_multiple = watch_multiple
@@ -339,8 +376,9 @@ class _Replay:
         """step -> a preparer; the preparer (untimed) resolves client arguments
         and returns the call to time."""
         method: Any = getattr(self.ex, step.name, None)
-        func = getattr(method, "__func__", None)
-        if func is None or func.__code__ is not step.code:
+        # a bound method, or a repaired one the scenario set on the instance
+        func = getattr(method, "__func__", method)
+        if getattr(func, "__code__", None) is not step.code:
             raise EntryError(f"{step.owner} {step.name} is not an exchange method the replay can call by name")
         is_coro = asyncio.iscoroutinefunction(func)
         ex = self.ex
@@ -410,6 +448,21 @@ def _secret_dependent(revealed: Any, masked: Any) -> list[str]:
     if isinstance(revealed, list) and isinstance(masked, list) and len(revealed) == len(masked):
         return [x for r, m in zip(revealed, masked) for x in _secret_dependent(r, m)]
     return [] if revealed == masked else [str(revealed)]
+
+
+def _token_parts(token: str | None) -> list[str]:
+    """The server's token as ours is given it: one value (a listen key, a WS
+    token), or a JSON object of several (a session cookie and an account-id
+    header, each one put where the server's reply named it)."""
+    if not token:
+        return []
+    try:
+        fields = json.loads(token)
+    except ValueError:
+        return [token]
+    if not isinstance(fields, dict):
+        return [token]
+    return [str(v) for v in fields.values() if v not in (None, "")]
 
 
 @dataclass(frozen=True)
@@ -554,14 +607,14 @@ def prepare(name: str, loop: asyncio.AbstractEventLoop, stack: contextlib.ExitSt
                   token=used["token"], challenge=used["challenge"])
     signed = _secret_dependent(plan(capture["entry"], creds, reveal=True, **common),
                                  plan(capture["entry"], creds, reveal=False, **common))
-    token = used["token"]
     values: list[Expect] = []
     for value in signed:
         # a URL, header or frame that carries the server's token (a listen
-        # key) counts as the token, which ccxt must hand on too
-        e = Expect(token, True) if token and token in value else Expect(value)
-        if e not in values:
-            values.append(e)
+        # key, a session cookie) counts as that token, which ccxt must hand on too
+        parts = [part for part in _token_parts(used["token"]) if part in value]
+        for e in [Expect(part, True) for part in parts] or [Expect(value)]:
+            if e not in values:
+                values.append(e)
     if (ours_request(capture) or not values) and creds.get("api_key"):
         # a REST request with the bare key (a listen key's), or no signature at
         # all: the key itself, handed on, is the auth (a wallet entry has no key)
@@ -575,7 +628,7 @@ def prepare(name: str, loop: asyncio.AbstractEventLoop, stack: contextlib.ExitSt
     stack.enter_context(cap._patched(session))  # frozen clock, blocked network: kept through timing
 
     # 1. the whole ccxt flow once, recording where it signs, sends and calls REST
-    rec = _Recorder()
+    rec = _Recorder(_repairs(entry))
     with _recording(rec):
         loop.run_until_complete(cap._capture_async(session))
     if session.errors:

@@ -29,3 +29,13 @@ def test_imports_section_prints_both_imports_over_the_floor(tmp_path: Path) -> N
 def test_per_entry_section_prints_a_ratio_for_one_entry(tmp_path: Path) -> None:
     out = _bench(tmp_path, "--only", "entries", "--entries", "bybit")
     assert re.search(r"^\| bybit \| auth_message \| authenticate \| [\d.]+ \| [\d.]+ \| \d+\.\d\d \[", out, re.M), out
+
+
+def test_per_entry_section_measures_the_wallet_entries(tmp_path: Path) -> None:
+    # aster's listen key reaches the socket URL in the scenario's repair of
+    # ccxt's watch_balance; grvt's session (the gravity cookie and the
+    # X-Grvt-Account-Id header, ours' token) reaches the handshake in ccxt's
+    # authenticate, not in the sign-in that only stores it in options.
+    out = _bench(tmp_path, "--only", "entries", "--entries", "aster,grvt")
+    for entry, method in (("aster-spot", "watch_balance"), ("aster-swap", "watch_balance"), ("grvt", "authenticate")):
+        assert re.search(rf"^\| {entry} \| pre_auth \| {method} \| [\d.]+ \| [\d.]+ \| \d+\.\d\d \[", out, re.M), out

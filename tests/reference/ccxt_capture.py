@@ -182,10 +182,15 @@ def _matches(frame: Any, when: Any) -> bool:
     return isinstance(frame, dict) and all(frame.get(key) == value for key, value in when.items())
 
 
-def serve_rest(entry: Entry, method: str, url: str, session: Any) -> Any:
-    """The record's canned reply to one REST call; ``session`` supplies the
-    token and the clock (``token``, ``now_ms``)."""
-    return serve_rest_with_headers(entry, method, url, session)[0]
+def serve_rest(exchange: Any, entry: Entry, session: Any, url: str, method: str, headers: Any, body: Any) -> Any:
+    """The record's canned reply to one REST call, as ccxt's own fetch() ends:
+    a reply with headers is handed to the exchange's handle_errors (where GRVT
+    keeps its session cookie); ``session`` supplies the token and the clock
+    (``token``, ``now_ms``)."""
+    reply, reply_headers = serve_rest_with_headers(entry, method, url, session)
+    if reply_headers:
+        exchange.handle_errors(200, "OK", url, method, dict(reply_headers), json.dumps(reply), reply, headers, body)
+    return reply
 
 
 def serve_rest_with_headers(entry: Entry, method: str, url: str, session: Any) -> tuple[Any, list[tuple[str, str]]]:
@@ -269,12 +274,7 @@ class _Session:
             "body": body,
         })
         try:
-            reply, reply_headers = serve_rest_with_headers(self.entry, method, url, self)
-            if reply_headers:
-                # ccxt's own fetch() hands every reply's headers to
-                # handle_errors, where GRVT keeps its session cookie.
-                self.exchange.handle_errors(200, "OK", url, method, dict(reply_headers), json.dumps(reply), reply, headers, body)
-            return reply
+            return serve_rest(self.exchange, self.entry, self, url, method, headers, body)
         except Exception as exc:
             # ccxt may swallow this in a background task; fail the capture anyway
             self.errors.append(exc)
