@@ -5,9 +5,9 @@ op (flow: pre_auth, the token in an auth frame).
 ``secret`` is the wallet address the fake accepts (as the aster and grvt
 fakes): the wallet's key never reaches it.
 
-REST ``POST /v1/account/proxy`` (ccxt 4.5.90 polymarket.py
-create_proxy_credentials, which cites docs.polymarket.com/perps/authenticated-sessions):
-JSON ``{"op": {"type": "createProxy", "args": {"expiry", "owner", "proxy"}},
+REST ``POST /v1/account/proxy`` (https://docs.polymarket.com/api-reference/create-proxy.md;
+ccxt 4.5.90 polymarket.py create_proxy_credentials; Polymarket's ts-sdk
+createPerpsCredentials): JSON ``{"op": {"type": "createProxy", "args": {"expiry", "owner", "proxy"}},
 "salt", "sig", "ts"}``, ``sig`` the wallet's EIP-712 signature (0x r s v) of
 ``CreateProxy{address addr, uint64 exp, uint64 salt, uint64 ts}`` with
 addr = proxy, exp = expiry, in the domain ``{name: "Polymarket", version:
@@ -16,12 +16,14 @@ wsauth's (tests/fakes/_wallet.py: ccxt's bundled EIP-712 encoder and Keccak,
 coincurve recovering the signer). Checks, in order: the shape, ``ts`` (ms)
 within ``max_skew_s``, ``expiry`` after it, the salt unused by that owner,
 the recovered signer equal to ``owner`` and to the wallet the fake
-registered (another key is refused). Success: ``{"secret": <fresh>}`` (the
-reply ccxt quotes), the secret issued for that proxy. Refusals: HTTP 400 /
-401 ``{"status": "err", "error": <text>}``, the shape ccxt's
-polymarket.handle_errors quotes (the texts constructed).
+registered (another key is refused). Success: ``{"status": "ok", "secret":
+<fresh>}`` (the docs' ProxyResponse), the secret issued for that proxy.
+Refusals: HTTP 400 ``{"status": "err", "error": <text>}`` (the docs' Error400:
+"the request was malformed or failed validation (... invalid signature ...)";
+the texts constructed).
 
-WebSocket ``/v1/ws``: ``{"id": N, "req": "post", "op": {"type": "auth",
+WebSocket ``/v1/ws`` (docs.polymarket.com/api-reference/wss/perps-auth.md;
+ts-sdk websockets/perps/session.ts authenticate): ``{"id": N, "req": "post", "op": {"type": "auth",
 "args": {"proxy", "secret"}}}`` -> ``{"id": N, "data": {"status": "ok"}}``
 only for a secret this fake issued for that very proxy, else ``{"id": N,
 "data": {"status": "err", "error": "invalid proxy credentials"}}`` (ccxt 4.5.90
@@ -43,7 +45,7 @@ TYPES = {"CreateProxy": [{"name": "addr", "type": "address"}, {"name": "exp", "t
                          {"name": "salt", "type": "uint64"}, {"name": "ts", "type": "uint64"}]}
 
 
-def _refused(reason: str, status: int = 401) -> tuple[int, dict[str, Any]]:
+def _refused(reason: str, status: int = 400) -> tuple[int, dict[str, Any]]:
     return status, {"status": "err", "error": reason}
 
 
@@ -66,7 +68,7 @@ class PolymarketFake(Fake):
     def _rest_error(self, status: int) -> Any:
         return {"status": "err", "error": f"HTTP {status}"}
 
-    def _refuse(self, reason: str, status: int = 401) -> tuple[int, dict[str, Any]]:
+    def _refuse(self, reason: str, status: int = 400) -> tuple[int, dict[str, Any]]:
         with self._lock:
             self.refusals.append(reason)
         return _refused(reason, status)
@@ -80,27 +82,27 @@ class PolymarketFake(Fake):
             owner, proxy, expiry = str(args["owner"]).lower(), str(args["proxy"]).lower(), args["expiry"]
             salt, signature, ts = request["salt"], request["sig"], request["ts"]
         except (ValueError, KeyError, TypeError):
-            return self._refuse("malformed request", 400)
+            return self._refuse("malformed request")
         self._note(signature)
         if op.get("type") != "createProxy" or not all(_uint64(v) for v in (expiry, salt, ts)):
-            return self._refuse("malformed request", 400)
+            return self._refuse("malformed request")
         if not all(isinstance(a, str) and len(a) == 42 and a.startswith("0x") for a in (owner, proxy)):
-            return self._refuse("malformed request", 400)
+            return self._refuse("malformed request")
         if abs(ts - self.now_ms()) > self.max_skew_s * 1000:
-            return self._refuse("stale timestamp", 400)
+            return self._refuse("stale timestamp")
         if expiry <= ts:
-            return self._refuse("expiry is not in the future", 400)
+            return self._refuse("expiry is not in the future")
         digest = typed_data_hash(DOMAIN, TYPES, {"addr": proxy, "exp": expiry, "salt": salt, "ts": ts})
         if recover(digest, signature) != owner or owner != self.wallet:
             return self._refuse("invalid signature")
         with self._lock:
             if (owner, salt) in self.salts:
-                return self._refuse("salt already used", 400)
+                return self._refuse("salt already used")
             self.salts.add((owner, salt))
             issued = f"pm-secret-{secrets.token_urlsafe(24)}"
             self.sessions[proxy] = issued
             self._note(issued)
-        return 200, {"secret": issued}
+        return 200, {"status": "ok", "secret": issued}
 
     async def _on_message(self, cs: ConnState, message: str | bytes) -> None:
         data = parse(message)

@@ -45,7 +45,8 @@ def test_a_key_that_is_not_an_ethereum_key_is_refused_before_any_call(key: str, 
 def test_the_token_is_the_proxy_the_call_registered_and_the_reply_secret() -> None:
     pre = _pre()
     registered = json.loads(pre.request.body)["op"]["args"]["proxy"] if pre.request else None
-    token = json.loads(pre.read_token(200, json.dumps({"secret": SECRET})))
+    # The docs' ProxyResponse: {"status": "ok", "secret"}.
+    token = json.loads(pre.read_token(200, json.dumps({"status": "ok", "secret": SECRET})))
     assert token == {"proxy": registered, "secret": SECRET}
     # The same clock and nonce register the same proxy: another nonce, another proxy.
     other = module.pre_auth(module.Credentials(private_key=KEY_A), opts={**OPTS, "nonce": 1})
@@ -67,8 +68,9 @@ def test_a_token_not_shaped_as_read_token_makes_it_is_refused_without_showing_it
 
 def test_a_refused_call_is_the_exchanges_error() -> None:
     with pytest.raises(module.ExchangeError) as refused:
-        _pre().read_token(401, json.dumps({"status": "err", "error": "invalid signature"}))
-    assert (refused.value.status, refused.value.message) == (401, "invalid signature")
+        # The docs' Error400 ("... invalid signature ...").
+        _pre().read_token(400, json.dumps({"status": "err", "error": "invalid signature"}))
+    assert (refused.value.status, refused.value.message) == (400, "invalid signature")
     with pytest.raises(module.ExchangeError):
         _pre().read_token(200, json.dumps({"status": "ok"}))  # no secret
 

@@ -1085,7 +1085,8 @@ POLYMARKET_WALLET = Entry(
     markets=(market("BTC-USD", "BTC/USDC:USDC", "swap"),),
     credentials=wallet_credentials(wallet_address=False),
     private_key_key="privateKey",
-    rest=(RestReply("/account/proxy", {"secret": FromToken("secret")}),),
+    # the docs' ProxyResponse (docs.polymarket.com/api-reference/create-proxy.md)
+    rest=(RestReply("/account/proxy", {"status": "ok", "secret": FromToken("secret")}),),
     replies=(Reply({"req": "post"}, ({"id": Echo(("id",)), "data": {"status": "ok"}},)),),
     request_id_counter=("requestId",),
     nonce="rand_number",

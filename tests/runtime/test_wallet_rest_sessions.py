@@ -146,7 +146,7 @@ async def test_polymarket_refuses_another_key(leaks: Leaks) -> None:
             async with _session(polymarket_wallet, server, key=KEY_B):
                 pass
         leaks.see(refused.value)
-        assert (refused.value.status, refused.value.message) == (401, "invalid signature")
+        assert (refused.value.status, refused.value.message) == (400, "invalid signature")
         assert server.connections == 0 and server.sessions == {}
 
 
