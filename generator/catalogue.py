@@ -211,6 +211,9 @@ class Variant:
     # The socket greets first (KuCoin's UTA welcome): the auth frame is sent
     # only once the greeting has arrived (direct flow only: generator/flows.py).
     auth_after_greeting: bool = False
+    # Where that greeting states how often (ms) the socket wants ping_frame
+    # (KuCoin's UTA welcome: pingInterval); direct flow only.
+    greeting_ping_interval: str | None = None
     typed_data: TypedData | None = None  # what an eip712 or snip12 signature signs
     # snip12: the EIP-712 typed data whose signature by credentials.private_key
     # gives the STARK key (constants only)
@@ -251,6 +254,16 @@ class Variant:
             call is not None and "token" in values.fields(call.body) + values.fields_in(call.headers)
             for call in (self.keepalive, self.close)
         )
+
+    @property
+    def greeting_ping(self) -> tuple[dict[str, Any], str | None] | None:
+        """The ping frame a greeting's interval paces (Config.ping, sent by
+        wsauth.session): its constant fields, and the field given a fresh text
+        id each time, if any; None where no greeting states an interval."""
+        if self.greeting_ping_interval is None or self.ping_frame is None:
+            return None
+        ids = [key for key, value in self.ping_frame.items() if value == "{request_id!s}"]
+        return {k: v for k, v in self.ping_frame.items() if k not in ids}, (ids[0] if ids else None)
 
     @property
     def unanswered_subscribes(self) -> str | None:
@@ -883,6 +896,10 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
     greeting = data.get("auth_after_greeting", True)
     if check.typed(table, "auth_after_greeting", greeting, bool) and not greeting:
         check.error(table, "auth_after_greeting", "false is the default: leave the key out")
+    if "greeting_ping_interval" in data:
+        check.keypath(table, "greeting_ping_interval", data["greeting_ping_interval"])
+        if not data.get("auth_after_greeting"):
+            check.error(table, "greeting_ping_interval", "needs auth_after_greeting = true: only then is the greeting read")
 
     # Which values each part names, and what the derived values read.
     uses: dict[str, list[str]] = {}
@@ -1015,6 +1032,7 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         payload=payload,
         jwt=jwt,
         auth_after_greeting=data.get("auth_after_greeting", False),
+        greeting_ping_interval=data.get("greeting_ping_interval"),
         typed_data=typed_data,
         stark_key=stark_key,
         session_key=data.get("session_key"),
@@ -1077,10 +1095,23 @@ def _check_uses(
         if "token" in uses.get(part, []) and not (rebuilt and part != "ping_frame"):
             check.error(table, part, "cannot use {token}: it is built with the first call")
     ping_interval = isinstance(data.get("rest"), dict) and "ping_interval" in data["rest"]
-    if "ping_frame" in data and not ping_interval:
-        check.error(table, "ping_frame", "needs rest.ping_interval: how often to send it")
+    greeting_ping = "greeting_ping_interval" in data
+    if "ping_frame" in data and not (ping_interval or greeting_ping):
+        check.error(table, "ping_frame", "needs rest.ping_interval or greeting_ping_interval: how often to send it")
     if ping_interval and "ping_frame" not in data:
         check.error(table, "rest", "ping_interval is read but there is no ping_frame to send")
+    if greeting_ping and "ping_frame" not in data:
+        check.error(table, "greeting_ping_interval", "is read but there is no ping_frame to send")
+    if greeting_ping and isinstance(data.get("ping_frame"), dict):
+        # Sent as it stands by wsauth.session (Config.ping), but for a fresh
+        # text id in at most one top-level field.
+        ids = [key for key, value in data["ping_frame"].items() if value == "{request_id!s}"]
+        constant = all(
+            isinstance(value, (bool, int)) or (isinstance(value, str) and not {"{", "}"} & set(value))
+            for key, value in data["ping_frame"].items() if key not in ids
+        )
+        if len(ids) > 1 or not constant:
+            check.error(table, "ping_frame", 'a greeting\'s ping frame holds plain values and at most one "{request_id!s}" (a fresh id per ping)')
     if "keepalive" in data and "keepalive_ms" not in data:
         check.error(table, "keepalive", "needs keepalive_ms: how often to call it")
     if isinstance(data.get("keepalive_ms"), int) and "keepalive" not in data:

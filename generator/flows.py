@@ -21,13 +21,13 @@ class Flow:
 
 _NO_REST = frozenset({"rest", "ws_url_with_token", "keepalive", "close", "ping_frame"})
 # Only a direct flow's auth frame waits for the socket's greeting.
-_NO_GREETING = frozenset({"auth_after_greeting"})
+_NO_GREETING = frozenset({"auth_after_greeting", "greeting_ping_interval"})
 
 FLOWS: dict[str, Flow] = {
     flow.name: flow
     for flow in (
         Flow("direct", "sign a payload, send one auth frame after connecting",
-             frozenset({"auth_frame"}), _NO_REST | {"subscribe_auth"}),
+             frozenset({"auth_frame"}), _NO_REST - {"ping_frame"} | {"subscribe_auth"}),
         # The token goes into the URL, each private subscribe or an auth frame.
         Flow("pre_auth", "a signed REST call first (listen key, token); its answer opens the socket",
              frozenset({"rest"}), frozenset({"socket_url", "socket_query"}) | _NO_GREETING),

@@ -127,7 +127,7 @@ def config(name: str) -> str:
 def config_values(variant: Variant) -> list[tuple[str, object]]:
     """The optional Config fields a variant sets, in Config's order."""
     rest_url = variant.rest.url if variant.rest else None
-    found = [
+    found: list[tuple[str, object]] = [
         ("rest_url", rest_url),
         ("expires_after_ms", variant.expires_after_ms),
         ("session_ttl_ms", variant.session_ttl_ms),
@@ -135,6 +135,11 @@ def config_values(variant: Variant) -> list[tuple[str, object]]:
         ("unanswered_subscribes", variant.unanswered_subscribes),
         ("auth_after_greeting", True if variant.auth_after_greeting else None),
     ]
+    ping = variant.greeting_ping
+    if ping is not None and variant.greeting_ping_interval is not None:
+        frame, id_field = ping
+        found += [("ping", frame), ("ping_id", id_field),
+                  ("greeting_ping_interval_path", tuple(variant.greeting_ping_interval.split(".")))]
     return [(name, value) for name, value in found if value is not None]
 
 

@@ -64,12 +64,20 @@ class Config(Protocol):
     def unanswered_subscribes(self) -> Literal["refusals", "never"] | None: ...
     @property
     def auth_after_greeting(self) -> bool: ...
+    # The exchange's own ping frame, paced by the greeting (KuCoin's UTA
+    # welcome states pingInterval): ping_id is the field given a fresh id.
+    @property
+    def ping(self) -> Mapping[str, object] | None: ...
+    @property
+    def ping_id(self) -> str | None: ...
+    @property
+    def greeting_ping_interval_path(self) -> tuple[str, ...] | None: ...
 
 
 # What config_with copies: every field of Config, by name.
 CONFIG_FIELDS = (
     "ws_url", "environments", "rest_url", "expires_after_ms", "session_ttl_ms", "keepalive_ms", "unanswered_subscribes",
-    "auth_after_greeting",
+    "auth_after_greeting", "ping", "ping_id", "greeting_ping_interval_path",
 )
 
 
@@ -263,6 +271,9 @@ def _field(config: Config, name: str) -> object:
         "keepalive_ms": lambda c: c.keepalive_ms,
         "unanswered_subscribes": lambda c: c.unanswered_subscribes,
         "auth_after_greeting": lambda c: c.auth_after_greeting,
+        "ping": lambda c: c.ping,
+        "ping_id": lambda c: c.ping_id,
+        "greeting_ping_interval_path": lambda c: c.greeting_ping_interval_path,
     }
     return readers[name](config)
 

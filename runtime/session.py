@@ -9,6 +9,8 @@ session keeps itself authenticated:
   states in its reply first, then the catalogue's; the delay capped at 24 h);
 - listen keys kept alive on the catalogue's interval, and replaced (with a new
   socket URL) when a keep-alive is refused;
+- the exchange's own ping frame, as often as its REST reply or its greeting
+  says (KuCoin), each with a fresh id where the frame carries one;
 - after a lost connection, the whole sequence again — fresh pre-auth, auth,
   verdict, the caller's subscriptions — with bounded, jittered backoff that
   only a connection which stayed up ``Backoff.stable_s`` resets.
@@ -368,7 +370,7 @@ class _Connection(Generic[C]):
         self.verdict: asyncio.Future[AuthReply] | None = None
         # The socket's first frame, where the auth frame waits for it
         # (Attempt.auth_after_greeting); the session's, never the caller's.
-        self.greeting: asyncio.Future[None] | None = None
+        self.greeting: asyncio.Future[str | bytes] | None = None
         self.authenticated_at: float | None = None
 
     def __repr__(self) -> str:
@@ -572,7 +574,7 @@ class Session(Generic[C]):
             await self._open(link)
             verdict = await self._wait_verdict(link) if greets else None
             if link.greeting is not None:
-                await self._wait_greeting(link)
+                attempt.took_greeting(await self._wait_greeting(link))
             frame = attempt.auth_message()
             if frame is not None:
                 verdict = await self._ask(link, frame)
@@ -581,9 +583,8 @@ class Session(Generic[C]):
         self.authenticated = True
         link.authenticated_at = time.monotonic()
         log.info("%s: authenticated (connection %d)", self.exchange, self.connections)
-        ping = pre.ping if pre is not None else None  # the exchange's own ping frame, where it wants one
-        if attempt.ping_interval_ms and ping is not None:
-            link.tasks.append(asyncio.create_task(self._ping(link, ping, attempt.ping_interval_ms)))
+        if attempt.ping_interval_ms:  # set only where the module has a ping frame to send
+            link.tasks.append(asyncio.create_task(self._ping(link, attempt.ping_interval_ms)))
         self._start_timers(link, verdict.ttl_ms if verdict is not None else None)
 
     async def _subscribe(self, link: _Connection[C], authenticated_before: bool) -> AuthReply | None:
@@ -711,11 +712,11 @@ class Session(Generic[C]):
             raise AuthenticationFailed(self.exchange, _host(self._exchange.config.ws_url), reply.reason, reply.code)
         return reply
 
-    async def _wait_greeting(self, link: _Connection[C]) -> None:
+    async def _wait_greeting(self, link: _Connection[C]) -> str | bytes:
         """The socket's greeting (its first frame), before the auth frame."""
         assert link.greeting is not None
         try:
-            await asyncio.wait_for(asyncio.shield(link.greeting), self.auth_timeout_s)
+            return await asyncio.wait_for(asyncio.shield(link.greeting), self.auth_timeout_s)
         except TimeoutError:
             raise self._fail(AuthTimeout, f"no greeting within {self.auth_timeout_s:g} s") from None
 
@@ -727,7 +728,7 @@ class Session(Generic[C]):
         try:
             async for raw in socket:
                 if link.greeting is not None and not link.greeting.done():
-                    link.greeting.set_result(None)  # the first frame: the session's, not the caller's
+                    link.greeting.set_result(raw)  # the first frame: the session's, not the caller's
                     continue
                 reply = self._exchange.handle_auth_response(raw, link.attempt.state)
                 if reply is not None and link.verdict is not None and not link.verdict.done():
@@ -763,10 +764,14 @@ class Session(Generic[C]):
             delay = min(REAUTH_AT * lifetime / 1000, MAX_REAUTH_DELAY_S)
             link.tasks.append(asyncio.create_task(self._reauthenticate_after(link, delay)))
 
-    async def _ping(self, link: _Connection[C], frame: Mapping[str, object], every_ms: int) -> None:
-        """The exchange's own ping frame, as often as its REST reply asked."""
+    async def _ping(self, link: _Connection[C], every_ms: int) -> None:
+        """The exchange's own ping frame, as often as its REST reply or its
+        greeting asked; each with a fresh request id where the frame has one."""
         while True:
             await asyncio.sleep(every_ms / 1000)
+            frame = link.attempt.ping(next(self._request_ids))
+            if frame is None:
+                return
             try:
                 await self._send(link, frame)
             except ConnectionLost:

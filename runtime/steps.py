@@ -12,12 +12,15 @@
    the token.
 3. ``auth_message()``: the frame sent once the socket is open, if any;
    where ``auth_after_greeting``, only once the socket's greeting (its first
-   frame: KuCoin's UTA welcome) has arrived.
+   frame: KuCoin's UTA welcome) has arrived (``took_greeting``: it may state
+   the ping interval).
 4. ``took_verdict(reply)``: the server's challenge, where it sends one.
 5. ``subscribe_auth(channel, symbols)``: the fields signed into each private
    subscribe, if any.
 6. ``keepalive(opts)``: the keep-alive call, built afresh each time on a
-   fresh clock (where the module signs it, each one carries a new nonce).
+   fresh clock (where the module signs it, each one carries a new nonce);
+   ``ping(request_id)``: the exchange's own ping frame, every
+   ``ping_interval_ms`` (where the REST reply or the greeting states it).
 
 Standard library only: ``wsauth.plan`` needs no extra.
 """
@@ -72,13 +75,18 @@ def socket_url_in(pre: PreAuth, body: str | bytes, exchange: str) -> str | None:
     return url
 
 
-def ping_interval_in(pre: PreAuth, body: str | bytes) -> int | None:
-    """How often the socket wants the module's ``ping`` frame (ms), where the
-    reply states it (``ping_interval_path``)."""
-    value = None if pre.ping_interval_path is None else _at(body, pre.ping_interval_path)
+def _interval_at(body: str | bytes, path: tuple[str, ...] | None) -> int | None:
+    """A positive whole number of ms at ``path`` of a JSON frame; None otherwise."""
+    value = None if path is None else _at(body, path)
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         return None
     return value
+
+
+def ping_interval_in(pre: PreAuth, body: str | bytes) -> int | None:
+    """How often the socket wants the module's ``ping`` frame (ms), where the
+    reply states it (``ping_interval_path``)."""
+    return _interval_at(body, pre.ping_interval_path)
 
 
 class Attempt(Generic[C]):
@@ -99,7 +107,9 @@ class Attempt(Generic[C]):
         # may sign them, or embed the token); None until the token is known.
         self.ws_url: str | None = None
         self.ws_headers: Mapping[str, str] = {}
-        self.ping_interval_ms: int | None = None  # where the REST reply states one (KuCoin)
+        # How often to send ping(), where the REST reply (KuCoin's bullet) or
+        # the greeting (KuCoin's UTA welcome) states it.
+        self.ping_interval_ms: int | None = None
 
     def __repr__(self) -> str:  # the URL, headers and token may be signed or secret
         return f"Attempt({self.exchange.name}, pre_auth={self.pre is not None}, token={'token' in self.opts})"
@@ -168,6 +178,13 @@ class Attempt(Generic[C]):
         (the module's Config says so); the greeting is not the verdict."""
         return self.exchange.config.auth_after_greeting
 
+    def took_greeting(self, greeting: str | bytes) -> None:
+        """The socket's greeting: how often it wants the ping frame, where the
+        module's Config says the greeting states it."""
+        config = self.exchange.config
+        if config.ping is not None:
+            self.ping_interval_ms = _interval_at(greeting, config.greeting_ping_interval_path)
+
     def auth_message(self) -> Frame | None:
         return self.exchange.build_auth_message(self.credentials, self.opts)
 
@@ -191,3 +208,16 @@ class Attempt(Generic[C]):
             fresh["token"] = self.token
         pre = self.exchange.pre_auth(self.credentials, fresh)
         return None if pre is None else pre.keepalive
+
+    def ping(self, request_id: int | str) -> Frame | None:
+        """The exchange's own ping frame with ``request_id`` as its id: the
+        PreAuth's (KuCoin's bullet: built again with that id, as ccxt sends a
+        new one each time), or the Config's with the id as text in its
+        ``ping_id`` field; None where the module sends none."""
+        if self.pre is not None and self.pre.ping is not None:
+            again = self.exchange.pre_auth(self.credentials, {**self.opts, "request_id": request_id})
+            return None if again is None else again.ping
+        config = self.exchange.config
+        if config.ping is None:
+            return None
+        return {**config.ping, config.ping_id: str(request_id)} if config.ping_id is not None else config.ping

@@ -166,6 +166,13 @@ class Config:
     # The socket greets on connect (KuCoin's UTA welcome): the auth frame is
     # sent only once the greeting has arrived; wsauth.session reads it.
     auth_after_greeting: bool = False
+    # The exchange's own ping frame, sent by wsauth.session as often as the
+    # greeting says (KuCoin's UTA welcome, pingInterval in ms, at
+    # greeting_ping_interval_path); ping_id: the field given a fresh text id
+    # on each ping.
+    ping: _Mapping[str, object] | None = None
+    ping_id: str | None = None
+    greeting_ping_interval_path: tuple[str, ...] | None = None
 
 
 _OPTION_TYPES: _Final[dict[str, tuple[type, ...]]] = {

@@ -4,9 +4,10 @@ public key, and key grinding (the STARK key derived from an Ethereum signature).
 
 A helper file like the others (see helpers/base.py): pasted below the
 ``# ---`` line into each module that signs with a STARK key, pruned to what it
-reads, always beside wallet.py, whose ``_keccak256`` and ``_STARK_N`` (the
-STARK group order, also used there to recognise a STARK key given where an
-Ethereum key is expected) it uses.
+reads, always beside wallet.py, whose ``_keccak256``, curve arithmetic (``_curve_*``, for
+any short Weierstrass curve) and ``_STARK_N`` (the STARK group order, also
+used there to recognise a STARK key given where an Ethereum key is expected)
+it uses.
 
 NOT constant-time. No library that wsauth installs (coincurve, cryptography)
 knows the STARK curve, so the private-key operations (k * G, the nonce
@@ -34,7 +35,15 @@ from collections.abc import Sequence as _Sequence
 from functools import lru_cache as _lru_cache
 
 from .base import _fail
-from .wallet import _STARK_N, _keccak256
+from .wallet import (
+    _INFINITY,
+    _STARK_N,
+    _Jacobian,
+    _curve_add,
+    _curve_affine,
+    _curve_combine,
+    _keccak256,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -82,66 +91,11 @@ _PEDERSEN_POINTS: _Final[tuple[tuple[int, int], ...]] = (
 )
 _STARK_ECDSA_BOUND: _Final[int] = 1 << 251  # r, w and the message hash are below it
 
-_StarkJacobian = tuple[int, int, int]  # x = X/Z^2, y = Y/Z^3; Z = 0 is infinity
 
 
-def _stark_double(point: _StarkJacobian) -> _StarkJacobian:
-    p = _STARK_P
-    x, y, z = point
-    if z == 0 or y == 0:
-        return (0, 1, 0)
-    yy = y * y % p
-    s = 4 * x * yy % p
-    zz = z * z % p
-    m = (3 * x * x + _STARK_ALPHA * zz * zz) % p
-    nx = (m * m - 2 * s) % p
-    return (nx, (m * (s - nx) - 8 * yy * yy) % p, 2 * y * z % p)
-
-
-def _stark_add(one: _StarkJacobian, two: _StarkJacobian) -> _StarkJacobian:
-    p = _STARK_P
-    x1, y1, z1 = one
-    x2, y2, z2 = two
-    if z1 == 0:
-        return two
-    if z2 == 0:
-        return one
-    z1z1 = z1 * z1 % p
-    z2z2 = z2 * z2 % p
-    u1 = x1 * z2z2 % p
-    u2 = x2 * z1z1 % p
-    s1 = y1 * z2 * z2z2 % p
-    s2 = y2 * z1 * z1z1 % p
-    if u1 == u2:
-        return _stark_double(one) if s1 == s2 else (0, 1, 0)
-    h = (u2 - u1) % p
-    r = (s2 - s1) % p
-    hh = h * h % p
-    hhh = h * hh % p
-    v = u1 * hh % p
-    nx = (r * r - hhh - 2 * v) % p
-    return (nx, (r * (v - nx) - s1 * hhh) % p, h * z1 * z2 % p)
-
-
-def _stark_affine(point: _StarkJacobian) -> tuple[int, int] | None:
-    p = _STARK_P
-    x, y, z = point
-    if z == 0:
-        return None
-    zi = pow(z, -1, p)
-    zi2 = zi * zi % p
-    return (x * zi2 % p, y * zi2 * zi % p)
-
-
-def _stark_multiply(scalar: int, point: tuple[int, int]) -> _StarkJacobian:
-    """scalar * point, double-and-add. Variable time."""
-    base: _StarkJacobian = (point[0], point[1], 1)
-    total: _StarkJacobian = (0, 1, 0)
-    for bit in range(scalar.bit_length() - 1, -1, -1):
-        total = _stark_double(total)
-        if (scalar >> bit) & 1:
-            total = _stark_add(total, base)
-    return total
+def _stark_multiply(scalar: int, point: tuple[int, int]) -> tuple[int, int] | None:
+    """scalar * point on the STARK curve (wallet.py's arithmetic). Variable time."""
+    return _curve_combine(scalar, point, 0, point, _STARK_P, _STARK_ALPHA)
 
 
 def _stark_y(x: int) -> int | None:
@@ -171,20 +125,20 @@ def _stark_y(x: int) -> int | None:
 
 
 @_lru_cache(maxsize=1)
-def _pedersen_tables() -> tuple[tuple[tuple[_StarkJacobian, ...], ...], ...]:
+def _pedersen_tables() -> tuple[tuple[tuple[_Jacobian, ...], ...], ...]:
     """For each Pedersen point P: [i][j] = j * 16^i * P, j < 16, i < 63. Built
     once, on the first hash (~3,800 additions), so that a hash costs about 130
     additions and no doubling."""
     tables = []
     for point in _PEDERSEN_POINTS:
         rows = []
-        base: _StarkJacobian = (point[0], point[1], 1)
+        base: _Jacobian = (point[0], point[1], 1)
         for _ in range(63):
-            row = [(0, 1, 0), base]
+            row = [_INFINITY, base]
             for _ in range(14):
-                row.append(_stark_add(row[-1], base))
+                row.append(_curve_add(row[-1], base, _STARK_P, _STARK_ALPHA))
             rows.append(tuple(row))
-            base = _stark_add(row[-1], base)  # 16 * base
+            base = _curve_add(row[-1], base, _STARK_P, _STARK_ALPHA)  # 16 * base
         tables.append(tuple(rows))
     return tuple(tables)
 
@@ -197,7 +151,7 @@ def _pedersen(x: int, y: int) -> int:
     if not (0 <= x < p and 0 <= y < p):
         raise _fail("a Pedersen hash input is not a STARK field element")
     tables = _pedersen_tables()
-    total: _StarkJacobian = (_PEDERSEN_SHIFT[0], _PEDERSEN_SHIFT[1], 1)
+    total: _Jacobian = (_PEDERSEN_SHIFT[0], _PEDERSEN_SHIFT[1], 1)
     low = (1 << 248) - 1
     for scalar, table in (
         (x & low, tables[0]),
@@ -209,10 +163,10 @@ def _pedersen(x: int, y: int) -> int:
         while scalar:
             digit = scalar & 15
             if digit:
-                total = _stark_add(total, table[row][digit])
+                total = _curve_add(total, table[row][digit], p, _STARK_ALPHA)
             scalar >>= 4
             row += 1
-    result = _stark_affine(total)
+    result = _curve_affine(total, p)
     if result is None:
         raise _fail("the Pedersen hash reached the point at infinity")
     return result[0]
@@ -254,7 +208,7 @@ def _stark_private_key(text: object, field: str = "credentials.private_key") -> 
 
 def _stark_public_key(private_key: int) -> int:
     """The STARK key: the x coordinate of private_key * G."""
-    point = _stark_affine(_stark_multiply(private_key, _STARK_G))
+    point = _stark_multiply(private_key, _STARK_G)
     if point is None:
         raise _fail("a STARK private key must be between 1 and the curve order - 1")
     return point[0]
@@ -335,7 +289,7 @@ def _stark_sign(
         raise _fail("a STARK private key must be between 1 and the curve order - 1")
 
     def attempt(k: int) -> tuple[int, int] | None:
-        point = _stark_affine(_stark_multiply(k, _STARK_G))
+        point = _stark_multiply(k, _STARK_G)
         assert point is not None  # 0 < k < n
         r = point[0]  # StarkWare's variant: r = x, not x mod n
         if not 1 <= r < bound or (msg_hash + r * private_key) % n == 0:
@@ -365,17 +319,14 @@ def _stark_verify(msg_hash: int, r: int, s: int, public_key: int) -> bool:
     if y is None:
         return False
     for candidate in (y, (-y) % _STARK_P):
-        z_g = _stark_multiply(msg_hash, _STARK_G)
-        r_q = _stark_multiply(r, (public_key, candidate))
-        point = _stark_affine(_stark_multiply_jacobian(w, _stark_add(z_g, r_q)))
+        # w (z G + r Q): its x coordinate is r for a valid signature.
+        z_g_r_q = _curve_combine(
+            msg_hash, _STARK_G, r, (public_key, candidate), _STARK_P, _STARK_ALPHA
+        )
+        point = None if z_g_r_q is None else _stark_multiply(w, z_g_r_q)
         if point is not None and point[0] == r:
             return True
     return False
-
-
-def _stark_multiply_jacobian(scalar: int, point: _StarkJacobian) -> _StarkJacobian:
-    affine = _stark_affine(point)
-    return (0, 1, 0) if affine is None else _stark_multiply(scalar, affine)
 
 
 # ---------------------------------------------------------------------------

@@ -245,25 +245,29 @@ _STARK_N: _Final[int] = (
     0x0800000000000010FFFFFFFFFFFFFFFFB781126DCAE7B2321E66A241ADC64D2F
 )
 
-_Jacobian = tuple[
-    int, int, int
-]  # (X, Y, Z) with x = X/Z^2, y = Y/Z^3; Z = 0 is infinity
+# Short Weierstrass curves, y^2 = x^3 + alpha x + beta over p, in Jacobian
+# coordinates: secp256k1 here (alpha 0), the STARK curve in stark.py (alpha 1).
+# Variable time: public values only, but for the pure-Python signers each of
+# those says so.
+_Jacobian = tuple[int, int, int]  # (X, Y, Z): x = X/Z^2, y = Y/Z^3; Z = 0 is infinity
+_INFINITY: _Final[_Jacobian] = (0, 1, 0)
 
 
-def _secp256k1_double(point: _Jacobian) -> _Jacobian:
-    p = _SECP256K1_P
+def _curve_double(point: _Jacobian, p: int, alpha: int) -> _Jacobian:
     x, y, z = point
     if z == 0 or y == 0:
-        return (0, 1, 0)
+        return _INFINITY
     yy = y * y % p
     s = 4 * x * yy % p
-    m = 3 * x * x % p  # a = 0
+    m = 3 * x * x % p
+    if alpha:
+        zz = z * z % p
+        m = (m + alpha * zz * zz) % p
     nx = (m * m - 2 * s) % p
     return (nx, (m * (s - nx) - 8 * yy * yy) % p, 2 * y * z % p)
 
 
-def _secp256k1_add(one: _Jacobian, two: _Jacobian) -> _Jacobian:
-    p = _SECP256K1_P
+def _curve_add(one: _Jacobian, two: _Jacobian, p: int, alpha: int) -> _Jacobian:
     x1, y1, z1 = one
     x2, y2, z2 = two
     if z1 == 0:
@@ -277,7 +281,7 @@ def _secp256k1_add(one: _Jacobian, two: _Jacobian) -> _Jacobian:
     s1 = y1 * z2 * z2z2 % p
     s2 = y2 * z1 * z1z1 % p
     if u1 == u2:
-        return _secp256k1_double(one) if s1 == s2 else (0, 1, 0)
+        return _curve_double(one, p, alpha) if s1 == s2 else _INFINITY
     h = (u2 - u1) % p
     r = (s2 - s1) % p
     hh = h * h % p
@@ -287,8 +291,7 @@ def _secp256k1_add(one: _Jacobian, two: _Jacobian) -> _Jacobian:
     return (nx, (r * (v - nx) - s1 * hhh) % p, h * z1 * z2 % p)
 
 
-def _secp256k1_affine(point: _Jacobian) -> tuple[int, int] | None:
-    p = _SECP256K1_P
+def _curve_affine(point: _Jacobian, p: int) -> tuple[int, int] | None:
     x, y, z = point
     if z == 0:
         return None
@@ -297,24 +300,31 @@ def _secp256k1_affine(point: _Jacobian) -> tuple[int, int] | None:
     return (x * zi2 % p, y * zi2 * zi % p)
 
 
+def _curve_combine(
+    a: int, one: tuple[int, int], b: int, two: tuple[int, int], p: int, alpha: int
+) -> tuple[int, int] | None:
+    """a * one + b * two (Shamir's trick); None at infinity. Variable time."""
+    first: _Jacobian = (one[0], one[1], 1)
+    second: _Jacobian = (two[0], two[1], 1)
+    both = _curve_add(first, second, p, alpha)
+    total = _INFINITY
+    for bit in range(max(a.bit_length(), b.bit_length()) - 1, -1, -1):
+        total = _curve_double(total, p, alpha)
+        pick = ((a >> bit) & 1) | (((b >> bit) & 1) << 1)
+        if pick == 1:
+            total = _curve_add(total, first, p, alpha)
+        elif pick == 2:
+            total = _curve_add(total, second, p, alpha)
+        elif pick == 3:
+            total = _curve_add(total, both, p, alpha)
+    return _curve_affine(total, p)
+
+
 def _secp256k1_combine(
     a: int, one: tuple[int, int], b: int, two: tuple[int, int]
 ) -> tuple[int, int] | None:
-    """a * one + b * two (Shamir's trick). Variable time: public values only."""
-    first: _Jacobian = (one[0], one[1], 1)
-    second: _Jacobian = (two[0], two[1], 1)
-    both = _secp256k1_add(first, second)
-    total: _Jacobian = (0, 1, 0)
-    for bit in range(max(a.bit_length(), b.bit_length()) - 1, -1, -1):
-        total = _secp256k1_double(total)
-        pick = ((a >> bit) & 1) | (((b >> bit) & 1) << 1)
-        if pick == 1:
-            total = _secp256k1_add(total, first)
-        elif pick == 2:
-            total = _secp256k1_add(total, second)
-        elif pick == 3:
-            total = _secp256k1_add(total, both)
-    return _secp256k1_affine(total)
+    """a * one + b * two on secp256k1. Variable time: public values only."""
+    return _curve_combine(a, one, b, two, _SECP256K1_P, 0)
 
 
 def _secp256k1_recover(

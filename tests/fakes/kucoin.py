@@ -23,7 +23,7 @@ WebSocket ``/endpoint?token=T&...``: a token this fake issued gets
 ``{"id": <connectId>, "type": "welcome"}`` (one ``auth_ok``); any other gets
 ``{"id": ..., "type": "error", "code": 401, "data": "token is expired"}`` and
 the socket is closed. ``{"id", "type": "ping"}`` -> ``{"id", "type": "pong"}``
-(counted in ``pings``); ``{"id", "type": "subscribe", ...}`` -> ``{"id",
+(counted in ``pings``, their ids in ``ping_ids``); ``{"id", "type": "subscribe", ...}`` -> ``{"id",
 "type": "ack"}``.
 """
 
@@ -58,6 +58,7 @@ class KucoinFake(Fake):
         self.refuse_token = bool(self._knobs.pop("refuse_token", False))
         self.tokens: list[str] = []
         self.pings = 0
+        self.ping_ids: list[Any] = []
         self._used: set[str] = set()
 
     def _rest_error(self, status: int) -> Any:
@@ -112,6 +113,7 @@ class KucoinFake(Fake):
             return
         if data.get("type") == "ping":
             self.pings += 1
+            self.ping_ids.append(data.get("id"))
             await self._send(cs, {"id": data.get("id"), "type": "pong"})
         elif data.get("type") == "subscribe" and cs.authed:
             await self._send(cs, {"id": data.get("id"), "type": "ack"})

@@ -8,6 +8,20 @@ received")::
 
     {"sessionId": <uuid>, "message": "welcome", "pingInterval": 30000}
 
+``ping_interval_ms`` (knob, default the page's 30000) is the welcome's
+``pingInterval``. The page, section 4: ``{"id": "1545910590801", "type":
+"ping"}`` -- "the client side needs to send ping messages every pingInterval
+time to the server to keep the link alive. After the ping message is sent to
+the server, the system will return a pong message" -- answered here
+``{"id": I, "type": "pong"}`` (the shape KuCoin's classic introduction shows;
+kucoin-universal-sdk 1.3.2 reads a pong from ``type`` or ``op``). Each ping
+(a text id, no other field) is kept in ``pings`` as (monotonic time, frame).
+``idle_timeout_s`` (knob, default None: never) closes a connection that sent
+no documented ping or request for that long since its welcome ("If the server
+has not received any message from the client for a long time, the connection
+will be disconnected"; code 1000, reason constructed), counted in
+``idle_drops``; a frame it does not know is no sign of life.
+
 ``never_greet=True`` sends no welcome at all. An ``op: auth`` frame that arrives *before* the welcome is counted in
 ``early_auths`` and refused (constructed reason ``"auth before welcome"``).
 
@@ -33,8 +47,11 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import time
 import uuid
 from typing import Any
+
+from websockets.exceptions import ConnectionClosed
 
 from ._base import ConnState, Fake, parse
 
@@ -48,14 +65,19 @@ def _b64_hmac(key: str, message: str) -> str:
 class KucoinUtaFake(Fake):
     kind = "kucoin_uta"
     ws_path = "/"
-    extra_knobs = frozenset({"greeting_delay_s", "never_greet"})
+    extra_knobs = frozenset({"greeting_delay_s", "never_greet", "ping_interval_ms", "idle_timeout_s"})
 
     def __init__(self, *args: Any, **knobs: Any) -> None:
         super().__init__(*args, **knobs)
         self.greeting_delay_s = float(self._knobs.pop("greeting_delay_s", 0.2))
         self.never_greet = bool(self._knobs.pop("never_greet", False))
+        self.ping_interval_ms = int(self._knobs.pop("ping_interval_ms", 30000))
+        idle = self._knobs.pop("idle_timeout_s", None)
+        self.idle_timeout_s: float | None = None if idle is None else float(idle)
         self.early_auths = 0
         self.greetings = 0
+        self.idle_drops = 0
+        self.pings: list[tuple[float, dict[str, Any]]] = []
         self._used: set[str] = set()
 
     async def _on_connect(self, cs: ConnState) -> None:
@@ -66,17 +88,40 @@ class KucoinUtaFake(Fake):
     async def _greet(self, cs: ConnState) -> None:
         await asyncio.sleep(self.greeting_delay_s)
         cs.extra["greeted"] = True  # before sending: no reply to it can arrive earlier
-        if await self._send(cs, {"sessionId": str(uuid.uuid4()), "message": "welcome", "pingInterval": 30000}):
+        welcome = {"sessionId": str(uuid.uuid4()), "message": "welcome", "pingInterval": self.ping_interval_ms}
+        if await self._send(cs, welcome):
             self.greetings += 1
+            cs.extra["heard"] = time.monotonic()
+            if self.idle_timeout_s is not None:
+                self._spawn(self._drop_when_idle(cs, self.idle_timeout_s))
+
+    async def _drop_when_idle(self, cs: ConnState, timeout_s: float) -> None:
+        while True:
+            silent_for = time.monotonic() - cs.extra["heard"]
+            if silent_for >= timeout_s:
+                self.idle_drops += 1
+                try:
+                    await cs.conn.close(1000, "no ping within the idle timeout")
+                except ConnectionClosed:
+                    pass
+                return
+            await asyncio.sleep(timeout_s - silent_for)
 
     async def _on_message(self, cs: ConnState, message: str | bytes) -> None:
         data = parse(message)
         if not isinstance(data, dict):
             return
         if data.get("op") == "auth":
+            cs.extra["heard"] = time.monotonic()
             await self._auth(cs, data)
         elif data.get("action") == "SUBSCRIBE":
+            cs.extra["heard"] = time.monotonic()
             await self._send(cs, {"id": data.get("id"), "result": cs.authed})
+        elif data.get("type") == "ping" and set(data) == {"id", "type"} and isinstance(data["id"], str) and data["id"]:
+            cs.extra["heard"] = time.monotonic()
+            with self._lock:
+                self.pings.append((cs.extra["heard"], data))
+            await self._send(cs, {"id": data["id"], "type": "pong"})
 
     def _check(self, cs: ConnState, data: dict[str, Any]) -> str | None:
         signature, passphrase = data.get("kc-api-sign"), data.get("kc-api-passphrase")

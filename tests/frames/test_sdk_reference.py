@@ -110,6 +110,20 @@ SDK_DIFFERENCES: dict[tuple[str, tuple[str | int, ...]], tuple[str, str]] = {
         "sdk_only",
         "gate-ws's X-Gate-Channel-Id request header (broker channel attribution, empty here); not signed",
     ),
+    # The UTA keep-alive: KuCoin's page is followed, not the SDK.
+    ("kucoin_uta", ("ping_frames", 0, "type")): (
+        "ours_only",
+        "https://www.kucoin.com/docs-new/websocket-api/base-info/introduction-uta, 4. Ping: "
+        '{"id": "1545910590801", "type": "ping"} (tests/fixtures/sources.toml [[ping]])',
+    ),
+    ("kucoin_uta", ("ping_frames", 0, "op")): (
+        "sdk_only",
+        "kucoin-universal-sdk 1.3.2's _ping_loop names the ping in op, which KuCoin's UTA page does not show",
+    ),
+    ("kucoin_uta", ("ping_frames", 0, "timestamp")): (
+        "sdk_only",
+        "kucoin-universal-sdk 1.3.2's _ping_loop adds the time in ms; KuCoin's UTA page shows only id and type",
+    ),
 }
 
 # JWTs whose claims we (as ccxt 4.5.90) write otherwise than the SDK:
@@ -250,6 +264,11 @@ def _compare(data: dict[str, Any], at: tuple[str | int, ...], mine: Any, theirs:
         for key in mine.keys() ^ theirs.keys():
             side = "ours_only" if key in mine else "sdk_only"
             assert SDK_DIFFERENCES.get((entry, (*at, key)), ("",))[0] == side, (at, key, side)
+        # and a field listed as one side's only is there, and only there
+        for (listed_entry, where), (kind, _why) in SDK_DIFFERENCES.items():
+            if listed_entry == entry and where[:-1] == at and kind in ("ours_only", "sdk_only"):
+                key = where[-1]
+                assert (key in mine, key in theirs) == (kind == "ours_only", kind == "sdk_only"), (at, key, kind)
         for key in mine.keys() & theirs.keys():
             _compare(data, (*at, key), mine[key], theirs[key])
     elif isinstance(mine, list) and isinstance(theirs, list):
@@ -284,6 +303,7 @@ def test_our_module_sends_what_the_sdk_sends(path: Path) -> None:
         ("gate_wsapi-1", ("frames", 0, "payload", "signature")),
         ("kucoin_uta-1", ("frames", 0, "kc-api-sign")),  # signed after the greeting
         ("kucoin_uta-2", ("frames", 0, "kc-api-passphrase")),  # the passphrase signed
+        ("kucoin_uta-3", ("ping_frames", 0, "id")),  # the ping's id, as the SDK draws it
     ],
 )
 def test_a_changed_signature_is_caught(name: str, where: tuple[str | int, ...]) -> None:
@@ -297,6 +317,22 @@ def test_a_changed_signature_is_caught(name: str, where: tuple[str | int, ...]) 
         assert_matches_sdk(data)
 
 
+def our_pings(data: dict[str, Any]) -> tuple[int | None, list[dict[str, object]]]:
+    """The interval wsauth.session reads from the SDK's greeting, and the
+    ping it sends with the SDK's draw as its fresh id (wsauth.steps.Attempt)."""
+    import importlib
+
+    from wsauth.seam import bind
+    from wsauth.steps import Attempt
+
+    module = importlib.import_module(f"wsauth.{data['entry']}")
+    exchange = bind(module, None, data["market_type"])
+    attempt = Attempt(exchange, module.Credentials(**data["credentials"]), {"now_ms": data["used"]["now_ms"]})
+    attempt.took_greeting(json.dumps(data["greeting"]))
+    frame = attempt.ping(data["used"]["request_id"])
+    return attempt.ping_interval_ms, [] if frame is None else [dict(frame)]
+
+
 def assert_matches_sdk(data: dict[str, Any]) -> None:
     entry = data["entry"]
     got = ours(data)
@@ -306,6 +342,10 @@ def assert_matches_sdk(data: dict[str, Any]) -> None:
         assert got["ws_url"] == data["ws_url"]
     if "frames" in data["scope"]:
         _compare(data, ("frames",), got["frames"], data["frames"])
+    if "ping_frames" in data["scope"]:
+        interval_ms, pings = our_pings(data)
+        assert interval_ms == data["ping_interval_ms"], "the interval read from the same greeting"
+        _compare(data, ("ping_frames",), pings, data["ping_frames"])
     if "rest" in data["scope"]:
         assert len(got["rest"]) == len(data["rest"])
     for mine, theirs in zip(got["rest"], data["rest"]):

@@ -14,12 +14,16 @@ test checks that
 * the quoted words carry the value: the URL's host (and, where the quote
   gives it, the whole URL), the keep-alive's method and the listen key's
   documented validity, which the interval must leave room for;
-* a ccxt-sourced URL is what ccxt itself holds at the recorded path.
+* a ccxt-sourced URL is what ccxt itself holds at the recorded path;
+* a ping a greeting paces (KuCoin's UTA): the documented frame is what the
+  session sends (its id a fresh one), and the documented greeting, read as
+  the session reads it, gives the documented interval.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import re
 import tomllib
 from typing import Any
@@ -72,6 +76,7 @@ def _url_key(record: dict[str, Any]) -> tuple[str, str, str]:
 
 URL_RECORDS = _records("url")
 KEEPALIVES = _records("keepalive")
+PINGS = _records("ping")
 
 
 def test_every_url_has_exactly_one_record() -> None:
@@ -200,3 +205,54 @@ def test_the_keepalive_is_sourced_and_planned(record: dict[str, Any]) -> None:
     assert config.session_ttl_ms == record["validity_ms"], f"{where}: the session counts the key valid for {config.session_ttl_ms} ms"
     for name in ("source", "validity_source"):
         assert record[name].startswith("https://"), f"{where}: {name} is the document's address"
+
+
+# --- pings a greeting paces ---------------------------------------------------------
+
+
+def _needed_pings() -> set[tuple[str, str]]:
+    return {
+        (entry.id, variant.market or "")
+        for entry in ENTRIES
+        for variant in entry.variants
+        if variant.greeting_ping_interval is not None
+    }
+
+
+def test_every_greeting_paced_ping_has_exactly_one_record() -> None:
+    recorded = [(r["entry"], r.get("market", "")) for r in PINGS]
+    assert sorted(recorded) == sorted(set(recorded)), "a ping is recorded twice"
+    assert set(recorded) == _needed_pings(), (
+        f"pings without a record: {sorted(_needed_pings() - set(recorded))}; "
+        f"records of no ping: {sorted(set(recorded) - _needed_pings())}"
+    )
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.parametrize("record", PINGS, ids=lambda r: f"{r['entry']}-{r.get('market', '')}".rstrip("-"))
+def test_the_ping_is_sourced_and_sent_as_the_greeting_says(record: dict[str, Any]) -> None:
+    from wsauth.seam import bind
+    from wsauth.steps import Attempt
+
+    where = f"{record['entry']} {record.get('market', '')}".strip()
+    frame, greeting = record["frame"], record["greeting"]
+    assert record["source"].startswith("https://"), f"{where}: the source is the document's address"
+    # The quotes hold the frame and the greeting as the document shows them.
+    assert _compact(json.dumps(frame)) in _compact(record["frame_quote"]), f"{where}: the quote does not show the frame"
+    assert _compact(json.dumps(greeting)) in _compact(record["greeting_quote"]), f"{where}: the quote does not show the greeting"
+    assert "pingInterval" in record["frame_quote"] and str(record["interval_ms"]) in record["greeting_quote"]
+    # Read and built as wsauth.session reads and builds them.
+    module = importlib.import_module(f"wsauth.{record['entry']}")
+    exchange = bind(module, None, record.get("market") or None)
+    attempt = Attempt(exchange, module.Credentials(api_key="key", secret="secret", password="pass"), {})
+    attempt.took_greeting(json.dumps(greeting))
+    assert attempt.ping_interval_ms == record["interval_ms"], (
+        f"{where}: the session reads an interval of {attempt.ping_interval_ms} ms from the documented greeting"
+    )
+    example_id = frame[record["id_field"]] if "id_field" in record else None
+    assert attempt.ping(example_id or "unused") == frame, f"{where}: the session's ping is not the documented frame"
+    if "id_field" in record:
+        assert attempt.ping("another-id") == {**frame, record["id_field"]: "another-id"}, f"{where}: the ping's id is not fresh"

@@ -756,9 +756,44 @@ def test_a_bad_bullet_table_is_refused_with_its_line(tmp_path: Path, old: str, n
     assert_reported(refused(path), path, line, table, text)
 
 
-def test_a_ping_frame_belongs_to_the_rest_flow(tmp_path: Path) -> None:
+def test_a_ping_frame_is_paced_by_the_rest_reply_or_the_greeting(tmp_path: Path) -> None:
     path = write(tmp_path, edited("[demo.reply]", 'ping_frame = { type = "ping" }\n[demo.reply]'))
-    assert_reported(refused(path), path, 8, "demo", "ping_frame: flow 'direct' does not use 'ping_frame'")
+    assert_reported(refused(path), path, 8, "demo", "ping_frame: needs rest.ping_interval or greeting_ping_interval")
+    path = write(tmp_path, edited("[other.reply]", 'ping_frame = { type = "ping" }\n[other.reply]', OTHER.lstrip()))
+    assert_reported(refused(path), path, 7, "other", "flow 'inline' does not use 'ping_frame'")
+
+
+# KuCoin's UTA shape: the greeting states the interval of a ping frame.
+GREETING_PING = 'auth_after_greeting = true\ngreeting_ping_interval = "pingInterval"\nping_frame = { id = "{request_id!s}", type = "ping" }\n[demo.reply]'
+
+
+def test_a_greetings_ping_interval_needs_the_greeting_and_a_frame(tmp_path: Path) -> None:
+    path = write(tmp_path, edited("[demo.reply]", 'greeting_ping_interval = "pingInterval"\nping_frame = { type = "ping" }\n[demo.reply]'))
+    assert_reported(refused(path), path, 8, "demo", "greeting_ping_interval: needs auth_after_greeting = true")
+    path = write(tmp_path, edited("[demo.reply]", 'auth_after_greeting = true\ngreeting_ping_interval = "pingInterval"\n[demo.reply]'))
+    assert_reported(refused(path), path, 9, "demo", "greeting_ping_interval: is read but there is no ping_frame to send")
+    path = write(tmp_path, edited("[demo.reply]", 'greeting_ping_interval = "pingInterval"\n[demo.reply]', REST))
+    assert_reported(refused(path), path, 8, "demo", "flow 'pre_auth' does not use 'greeting_ping_interval'")
+
+
+@pytest.mark.parametrize(
+    "frame",
+    ['{ id = "{request_id!s}", ts = "{now_ms!s}" }', '{ id = "{request_id!s}", again = "{request_id!s}" }',
+     '{ id = "{request_id}" }', '{ type = "{{ping}}" }', '{ args = ["ping"] }'],
+)
+def test_a_greetings_ping_frame_holds_plain_values_and_at_most_one_fresh_id(tmp_path: Path, frame: str) -> None:
+    path = write(tmp_path, edited('ping_frame = { id = "{request_id!s}", type = "ping" }', f"ping_frame = {frame}",
+                                  edited("[demo.reply]", GREETING_PING)))
+    assert_reported(refused(path), path, 10, "demo", "a greeting's ping frame holds plain values and at most one")
+
+
+def test_a_greetings_ping_reaches_the_config(tmp_path: Path) -> None:
+    module = render_module(tmp_path, write(tmp_path, edited("[demo.reply]", GREETING_PING)), "demo")
+    assert module.CONFIG.ping == {"type": "ping"} and module.CONFIG.ping_id == "id"
+    assert module.CONFIG.greeting_ping_interval_path == ("pingInterval",)
+    (tmp_path / "plain").mkdir()
+    plain = render_module(tmp_path / "plain", write(tmp_path, GOOD), "demo")
+    assert (plain.CONFIG.ping, plain.CONFIG.ping_id, plain.CONFIG.greeting_ping_interval_path) == (None, None, None)
 
 
 def test_the_body_in_base64_needs_a_rest_call(tmp_path: Path) -> None:

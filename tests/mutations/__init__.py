@@ -150,7 +150,7 @@ _LOCK_OLD = '''        async with self._signing():
             await self._open(link)
             verdict = await self._wait_verdict(link) if greets else None
             if link.greeting is not None:
-                await self._wait_greeting(link)
+                attempt.took_greeting(await self._wait_greeting(link))
             frame = attempt.auth_message()
             if frame is not None:
                 verdict = await self._ask(link, frame)'''
@@ -165,7 +165,7 @@ _LOCK_NEW = '''        async with self._signing():
         await self._open(link)
         verdict = await self._wait_verdict(link) if greets else None
         if link.greeting is not None:
-            await self._wait_greeting(link)
+            attempt.took_greeting(await self._wait_greeting(link))
         async with self._signing():
             frame = attempt.auth_message()
             if frame is not None:
@@ -294,6 +294,10 @@ MUTATIONS: tuple[Mutation, ...] = (
              "        return pre.read_token(200, json.dumps(reply))", '        return "placeholder"',
              (pytest("tests/runtime/test_wallet_rest_sessions.py", "-k", "polymarket"),),
              "the session's check before any call gives a token no carrying module can read: it refuses to start"),
+    catalogue("apex login success type", "apex", '{ "request.op" = "login", success = "true" }',
+              '{ "request.op" = "login", success = true }', "ApeX's login success \"true\" (its SDKs' string) matched as a boolean"),
+    catalogue("apex login refusal dropped", "apex", ', { "request.op" = "login" }]', "]",
+              "a login answer that is not a success left unjudged (the session would time out)"),
     # -- templates -------------------------------------------------------------------
     template("direct flow sends nothing", "templates/flows/direct.py.jinja",
              '{% macro build_auth_message(vm, cb) %}{{ m.frame(vm, "build_auth_message", cb, vm.v.auth_frame) }}{% endmacro %}',
@@ -437,4 +441,17 @@ MUTATIONS: tuple[Mutation, ...] = (
             "        except (OSError, WebSocketException, ValueError) as exc:\n"
             "            raise self._fail(ConnectionLost, f\"could not open the socket ({type(exc).__name__})\", url) from None\n",
             "unusable", "a ConnectionLost whose context holds the listen key"),
+    # -- the ping a greeting paces (KuCoin's UTA) ------------------------------------
+    session("9 no ping where the greeting asks for one", "        if attempt.ping_interval_ms:  # set only where",
+            "        if False:  # set only where", "welcomes_interval", "an idle UTA socket is dropped by the gateway",
+            files=("tests/runtime/test_uta_ping.py",)),
+    Mutation("session 9 the ping's id never fresh", "runtime/steps.py", "{**config.ping, config.ping_id: str(request_id)}",
+             '{**config.ping, config.ping_id: "1"}', (pytest("tests/runtime/test_uta_ping.py", "tests/frames/test_sources.py", "-k", "ping"),),
+             "every ping with the same id, where the page's frame carries one"),
+    catalogue("kucoin_uta ping interval path", "kucoin_uta", 'greeting_ping_interval = "pingInterval"',
+              'greeting_ping_interval = "pingTimeout"', "the interval looked for where the welcome does not state it",
+              run=(pytest("tests/runtime/test_uta_ping.py", "tests/frames/test_sources.py", "-k", "ping or welcome"),)),
+    catalogue("kucoin_uta ping frame", "kucoin_uta", 'ping_frame = { id = "{request_id!s}", type = "ping" }',
+              'ping_frame = { id = "{request_id!s}", op = "ping" }', "the SDK's ping field where the page shows type",
+              run=(pytest("tests/frames/test_sources.py", "tests/frames/test_sdk_reference.py", "-k", "ping or kucoin_uta"),)),
 )

@@ -812,7 +812,14 @@ def capture_kucoin_uta(set_name: str, now_ms: int) -> dict[str, Any]:
     """kucoin_uta: kucoin-universal-sdk's UtaPushWsService (new_uta_private_ws)
     started as a user starts it: its WebSocketApp replaced by a recorder that
     greets with KuCoin's documented welcome, then acknowledges the auth frame
-    (``{"id", "result": true}``) so that the SDK's own _connect completes."""
+    (``{"id", "result": true}``) so that the SDK's own _connect completes.
+
+    Then the keep-alive: what the SDK made of the documented welcome's
+    ``pingInterval`` (its ``_ping_interval``, in seconds), and the ping its own
+    ``_ping_loop`` sends (answered with a pong), from a second connection whose
+    welcome states 0.05 (the SDK reads a value under 1000 as seconds) so that
+    the first ping comes at once; the frame does not depend on the interval."""
+    import threading
     import uuid
 
     import websocket
@@ -821,23 +828,29 @@ def capture_kucoin_uta(set_name: str, now_ms: int) -> dict[str, Any]:
     from kucoin_universal_sdk.model.websocket_option import WebSocketClientOptionBuilder
 
     creds = CREDENTIALS[set_name]
+    documented = {"sessionId": "sdk-capture-session", "message": "welcome", "pingInterval": 30000}
     sockets: list[tuple[str, Recorder]] = []
+    welcomes = [documented, {**documented, "pingInterval": 0.05}]
+    pinged = threading.Event()
 
     class App(Recorder):
         def __init__(self, url: str, **callbacks: Any) -> None:
             super().__init__()
             self.callbacks = callbacks
+            self.welcome = welcomes[len(sockets)]
             sockets.append((url, self))
 
         def run_forever(self, **_kwargs: Any) -> None:
-            welcome = {"sessionId": "sdk-capture-session", "message": "welcome", "pingInterval": 30000}
-            self.callbacks["on_message"](self, json.dumps(welcome))
+            self.callbacks["on_message"](self, json.dumps(self.welcome))
 
         def send(self, text: str) -> None:
             super().send(text)
             frame = self.sent[-1]
             if frame.get("op") == "auth":
                 self.callbacks["on_message"](self, json.dumps({"id": frame["id"], "result": True}))
+            elif frame.get("op") == "ping" or frame.get("type") == "ping":
+                self.callbacks["on_message"](self, json.dumps({"id": frame["id"], "type": "pong"}))
+                pinged.set()
 
         def close(self, **_kwargs: Any) -> None:
             self.sock = None  # type: ignore[assignment]
@@ -850,9 +863,14 @@ def capture_kucoin_uta(set_name: str, now_ms: int) -> dict[str, Any]:
             mock.patch.object(uuid, "uuid4", lambda: uuid.UUID(REQUEST_UUID)):
         private = DefaultClient(option).ws_service().new_uta_private_ws()
         private.start()
+        interval_s = private._ws_service._ping_interval  # what the SDK read from the documented welcome
         private.stop()
-    (url, recorder), = sockets
-    return _record(
+        again = DefaultClient(option).ws_service().new_uta_private_ws()
+        again.start()
+        assert pinged.wait(5), "the SDK sent no ping"
+        again.stop()
+    (url, recorder), (_, pinger) = sockets
+    record = _record(
         sdk="kucoin-universal-sdk",
         function="kucoin_universal_sdk.internal.infra.uta_push_ws_service.UtaPushWsService._authenticate",
         entry="kucoin_uta",
@@ -862,8 +880,14 @@ def capture_kucoin_uta(set_name: str, now_ms: int) -> dict[str, Any]:
         subscribe_frames=[],
         ws_url=url,
         request_id=REQUEST_UUID,
-        scope=("ws_url", "frames"),
+        scope=("ws_url", "frames", "ping_frames"),
     )
+    # The keep-alive (UtaPushWsService._on_message, _ping_loop): the welcome,
+    # the interval the SDK read from it (ms), and its first ping.
+    record["greeting"] = documented
+    record["ping_interval_ms"] = round(interval_s * 1000)
+    record["ping_frames"] = [frame for frame in pinger.sent if frame.get("op") != "auth"][:1]
+    return record
 
 
 def capture_apex(set_name: str, now_ms: int) -> dict[str, Any]:

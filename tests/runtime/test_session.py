@@ -440,6 +440,7 @@ async def test_a_socket_named_by_the_rest_reply_is_opened_and_pinged(leaks: Leak
             leaks.see(s, s._pre)
             await asyncio.sleep(0.35)
             assert server.pings >= 2  # KuCoin's JSON ping, on the interval its reply stated
+            assert len(set(server.ping_ids)) == len(server.ping_ids), server.ping_ids  # a fresh id each (ccxt's request_id())
         method, target, headers, _ = server.rest_seen[0]
         assert method == "POST" and target == "/api/v1/bullet-private"
 
