@@ -154,6 +154,12 @@ class Rest:
     # one Cookie header) and other headers (GRVT's X-Grvt-Account-Id).
     token_cookies: list[str] | None = None
     token_headers: list[str] | None = None
+    # Values the call itself computed that the token carries beside the
+    # reply's (Polymarket's session proxy address beside the secret issued
+    # for it), templates: the token is then the JSON object of these and the
+    # reply's token under its own name ({token_fields}), so that the frame
+    # names what this call registered, whatever clock or nonce it is built on.
+    token_carries: dict[str, str] | None = None
     error_code: str | None = None  # where an error reply holds its code
     error_message: str | None = None  # and its message
     url_query: str | None = None  # the URL's query string (after "?"), a template: signed requests
@@ -233,11 +239,28 @@ class Variant:
     # snip12: the EIP-712 typed data whose signature by credentials.private_key
     # gives the STARK key (constants only)
     stark_key: TypedData | None = None
+    # A session key (Polymarket's proxy) derived from the wallet key: the
+    # wallet key (signature.hash eip191 or eip712) signs the Keccak-256 of this
+    # message's UTF-8 itself (no EIP-191 prefix: ccxt 4.5.90 polymarket.py
+    # sign_message), and the Keccak-256 of that signature's text (0x r s v, in
+    # signature.encoding) is the session's secp256k1 key. {session_address}
+    # is its address, 0x and lower-case hex; the key itself never leaves the
+    # function that derives it.
+    session_key: str | None = None
     # The value graph, built once here and read by the renderer: the values
     # each derived value reads (beyond values.VALUES' own needs), and the
     # values each part of the table names.
     needs: dict[str, list[str]] = field(default_factory=dict)
     parts: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def token_fields(self) -> tuple[str, ...]:
+        """The names of the object the token is where the REST call's token
+        carries values beside the reply's: those, then the reply's own name."""
+        rest = self.rest
+        if rest is None or rest.token_carries is None or rest.token is None:
+            return ()
+        return (*rest.token_carries, rest.token.split(".")[-1])
 
     @property
     def ws_headers_need_token(self) -> bool:
@@ -735,6 +758,22 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
         check.error(sub, None, "the token comes from the reply's JSON (token) or from its headers (token_cookies, token_headers): one of them")
     if "token" in data:
         check.keypath(sub, "token", data["token"])
+    carried: list[str] | None = []
+    if "token_carries" in data:
+        carries = data["token_carries"]
+        if "token" not in data:
+            check.error(sub, "token_carries", "carries values beside the reply's token: it needs token (where the reply's JSON holds it)")
+        if not check.typed(sub, "token_carries", carries, dict) or not carries:
+            if carries == {}:
+                check.error(sub, "token_carries", "names nothing")
+            carried = None
+        else:
+            if isinstance(data.get("token"), str) and data["token"].split(".")[-1] in carries:
+                check.error(sub, "token_carries", f"{data['token'].split('.')[-1]!r} is the reply's token's own name")
+            if all(check.typed(sub, "token_carries", value, str) for value in carries.values()):
+                carried = check.template(sub, "token_carries", carries)
+            else:
+                carried = None
     for key in ("token_cookies", "token_headers"):
         if key in data:
             _reply_names(check, sub, key, data[key])
@@ -744,8 +783,10 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
     headers = _headers(check, sub, data["headers"])
     body = check.text(sub, "body", data["body"])
     url_query = check.text(sub, "url_query", data["url_query"]) if "url_query" in data else []
-    if headers is None or body is None or url_query is None:
+    if headers is None or body is None or url_query is None or carried is None:
         return None, {}
+    if "token" in carried:
+        check.error(sub, "token_carries", "cannot use {token}: it is what the call returns")
     if isinstance(data["url"], str) and "?" in data["url"] and "url_query" in data:
         check.error(sub, "url_query", "the url already has a query string")
     if "token" in headers + body + url_query:
@@ -755,11 +796,12 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
         data["method"], data["url"], dict(data["headers"]), data["body"], data.get("token"),
         list(data["token_cookies"]) if "token_cookies" in data else None,
         list(data["token_headers"]) if "token_headers" in data else None,
+        dict(data["token_carries"]) if "token_carries" in data else None,
         data.get("error_code"), data.get("error_message"), data.get("url_query"),
         data.get("ws_url"), data.get("ping_interval"),
     )
     # The body is always sent: what it names is used even when no header signs it.
-    return rest, {"rest": headers + url_query + ["body"], "body": body}
+    return rest, {"rest": headers + url_query + carried + ["body"], "body": body}
 
 
 def _reply_names(check: _Checker, table: str, key: str, names: object) -> None:
@@ -977,6 +1019,13 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
             derived["signature"] = derived.get("signature", []) + key_names
     elif signs in STARK_ALGORITHMS:
         check.error(table, None, "a snip12 signature needs a stark_key table: what the wallet key signs to give the STARK key")
+    if "session_key" in data:
+        names = check.text(table, "session_key", data["session_key"])
+        valid &= names is not None
+        if signs not in WALLET_ALGORITHMS:
+            check.error(table, "session_key", "a session key is derived from a wallet key: it needs a wallet signature (eip191, eip712)")
+        if names is not None:
+            derived["session_address"] = names
     jwt = None
     if "jwt" in data:
         jwt, jwt_names = _jwt(check, table, data["jwt"], data.get("signature"))
@@ -1077,6 +1126,7 @@ def _variant(check: _Checker, table: str, market: str | None, data: dict[str, An
         greeting_ping_interval=data.get("greeting_ping_interval"),
         typed_data=typed_data,
         stark_key=stark_key,
+        session_key=data.get("session_key"),
         needs=derived,
         parts=uses,
     )
@@ -1110,6 +1160,17 @@ def _check_uses(
             check.error(table, None, f"{{{key}}} needs {key}: production's chain id")
         if key in data and key not in used:
             check.error(table, key, f"set but never signed ({{{key}}})")
+    if "session_address" in used and "session_key" not in data:
+        check.error(table, None, "{session_address} is a session key's: it needs a session_key message")
+    if "session_key" in data and "session_address" not in used:
+        check.error(table, "session_key", "set but never used")
+    carries = isinstance(data.get("rest"), dict) and "token_carries" in data["rest"]
+    for part, names in sorted(uses.items()):
+        if "token_fields" in _expand(names, derived) and (not carries or part in ("rest", "keepalive", "close")):
+            check.error(table, part, "cannot use {token_fields}: " + (
+                "it is what the call returns" if carries else "it needs rest.token_carries (the values the token carries)"))
+    if carries and "token" in uses.get("auth_frame", []) + uses.get("subscribe_auth", []):
+        check.error(table, "auth_frame", "the token carries rest.token_carries: name {token_fields}, not {token}")
     if "nonce" in used and "nonce" not in data:
         check.error(table, None, "{nonce} needs a nonce source (nonce = ...)")
     if "nonce" in data and "nonce" not in used:

@@ -16,7 +16,7 @@ from .flows import FLOWS, Flow
 CALLBACKS = ("pre_auth", "build_auth_message", "build_subscribe_auth")
 CREDENTIALS = ("api_key", "secret", "password", "uid", "login", "wallet_address", "private_key")
 # Values derived from credentials.private_key without signing (a wallet's address).
-_FROM_PRIVATE_KEY = frozenset({"address", "wallet_subaccount"})
+_FROM_PRIVATE_KEY = frozenset({"address", "wallet_subaccount", "session_address"})
 # How a signature is described in a module's docstring.
 _HASH_WORDS = {
     "sha256": "HMAC-SHA256", "sha384": "HMAC-SHA384", "sha512": "HMAC-SHA512",
@@ -102,6 +102,22 @@ class VariantModel:
         return (("Cookie",) if self.token_cookies else ()) + self.token_headers
 
     @property
+    def token_carries(self) -> dict[str, str]:
+        """What the token carries beside the reply's (rest.token_carries,
+        templates; {} where it is the reply's alone)."""
+        rest = self.v.rest
+        return dict(rest.token_carries or {}) if rest is not None else {}
+
+    @property
+    def pre_auth_class(self) -> str:
+        """The PreAuth record pre_auth returns: the plain one, or the one
+        whose read_token reads the session from the reply's headers, or the
+        one whose token carries values of its own call beside the reply's."""
+        if self.session_headers:
+            return "_HeaderSessionPreAuth"
+        return "_CarryingPreAuth" if self.token_carries else "PreAuth"
+
+    @property
     def handshake_waits_for_token(self) -> bool:
         """pre_auth knows the handshake headers only once the REST reply is
         in: they embed {token}, or they are the reply's own headers."""
@@ -180,7 +196,7 @@ class VariantModel:
     @property
     def derives_address(self) -> bool:
         """Some callback reads the key's address ({address}, {wallet_subaccount})."""
-        return any(_FROM_PRIVATE_KEY & set(cb.defines) for cb in self.callbacks.values())
+        return any({"address", "wallet_subaccount"} & set(cb.defines) for cb in self.callbacks.values())
 
     @property
     def checks_wallet(self) -> bool:
@@ -202,8 +218,17 @@ class VariantModel:
         if v.rest is not None and self.session_headers:
             carried = ", ".join([f"the {name} cookie" for name in self.token_cookies] + list(self.token_headers))
             lines.append(f"First: {v.rest.method} {_show(v.rest.url)}; its reply's {carried} carry the session onto the handshake.")
+        elif v.rest is not None and self.token_carries:
+            lines.append(
+                f"First: {v.rest.method} {_show(v.rest.url)}; the token is the JSON object of {_show(self.token_carries)} "
+                f"and the reply's {_show(v.rest.token)}."
+            )
         elif v.rest is not None:
             lines.append(f"First: {v.rest.method} {_show(v.rest.url)}, the token read from {_show(v.rest.token)}.")
+        if v.session_key is not None:
+            lines.append(
+                f"Session key: the Keccak-256 of credentials.private_key's signature of the Keccak-256 of {_show(v.session_key)}."
+            )
         if v.ws_headers:
             lines.append(f"Handshake headers: {', '.join(sorted(v.ws_headers))}.")
         if v.socket_url:

@@ -45,6 +45,9 @@ NONCES: Mapping[str, Nonce] = {
     ),
     # 16 random bytes as hex (LBank's echostr, a CDP JWT's nonce).
     "random_hex": Nonce('nonce = _option_id(options, "nonce", 0) if "nonce" in options else _secrets.token_hex(16)'),
+    # A random number of up to 9 decimal digits, as ccxt's rand_number(9)
+    # draws it (Polymarket's session-key message and CreateProxy salt).
+    "random_9_digits": Nonce('nonce = _option_id(options, "nonce", 0) if "nonce" in options else _secrets.randbelow(1_000_000_000)'),
     # A random UUID (Bitstamp).
     "uuid4": Nonce('nonce = _option_id(options, "nonce", 0) if "nonce" in options else str(_uuid.uuid4())'),
 }
@@ -94,6 +97,16 @@ VALUES: Mapping[str, Value] = {
     "nonce": Value("int | str", code="{{ nonces[v.nonce].code }}"),
     "request_id": Value("int | str", ("now_ms",), 'request_id = _option_id(options, "request_id", now_ms)'),
     "token": Value("str", code='token = _option_text(options, "token")'),
+    # The token as the object it is where rest.token_carries names values it
+    # carries beside the reply's (Polymarket's {"proxy", "secret"}): checked
+    # to hold exactly those names, then the reply's, in that order.
+    "token_fields": Value("dict[str, str]", ("token",), "token_fields = _token_fields(token, {{ v.token_fields | pyrepr }})"),
+    # The address of the session key the wallet key derives (session_key):
+    # 0x and lower-case hex, as ccxt writes Polymarket's proxy. Needs: the
+    # fields of the session_key message. See helpers/wallet.py.
+    "session_address": Value(
+        "str", code='session_address = {{ v.prefix or "_" }}session_address(credentials, ({{ v.session_key | pytext }}).encode())'
+    ),
     "challenge": Value("str", code='challenge = _option_text(options, "challenge")', subscribe_only=True),
     "channel": Value(
         "str",

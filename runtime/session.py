@@ -532,11 +532,12 @@ class Session(Generic[C]):
     def _check_inputs(self) -> None:
         """Every callback run once on placeholders, so that bad input fails
         here, before any network call."""
-        opts: Opts = {**self._opts(), "token": "placeholder", "challenge": "placeholder"}
-        dry = Attempt(self._exchange, self._credentials, opts)
         # pre_auth before any token: a session the reply's headers carry
         # (GRVT) has a shape no placeholder could take.
-        Attempt(self._exchange, self._credentials, self._opts(carry=False)).pre_auth()
+        first = Attempt(self._exchange, self._credentials, self._opts(carry=False))
+        first.pre_auth()
+        opts: Opts = {**self._opts(), "token": first.placeholder_token(), "challenge": "placeholder"}
+        dry = Attempt(self._exchange, self._credentials, opts)
         dry.auth_message()
         for subscription in self._subscriptions or [Subscription({}, "placeholder", ())]:
             dry.subscribe_auth(subscription.channel, subscription.symbols)

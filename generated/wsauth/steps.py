@@ -133,6 +133,21 @@ class Attempt(Generic[C]):
         self.ws_headers = dict(pre.ws_headers or {})
         return pre.request
 
+    def placeholder_token(self) -> str:
+        """A stand-in for the token, shaped as this module reads it, for
+        checking the callbacks before any call: what ``read_token`` makes of
+        a reply holding "placeholder" where the token goes (the placeholder
+        itself, or the JSON object a token carrying values of its own call
+        is: Polymarket's proxy and secret); "placeholder" where no reply's
+        JSON holds the token."""
+        pre = self.pre
+        if pre is None or pre.request is None or not pre.token_path:
+            return "placeholder"
+        reply: object = "placeholder"
+        for key in reversed(pre.token_path):
+            reply = {key: reply}
+        return pre.read_token(200, json.dumps(reply))
+
     # 2 ------------------------------------------------------------------
     def took_rest_reply(self, status: int, body: bytes, headers: Sequence[tuple[str, str]] = ()) -> None:
         """The REST reply (``headers``: its headers as (name, value) pairs):

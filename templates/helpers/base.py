@@ -19,7 +19,7 @@ DEFAULT_MARKET: _Final[str] = ""
 # --- pasted into each module below this line ---
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Final as _Final, Literal as _Literal, Protocol as _Protocol, TypedDict as _TypedDict, TypeVar as _TypeVar, cast as _cast, dataclass_transform as _dataclass_transform
+    from typing import Any as _Any, Final as _Final, Literal as _Literal, Protocol as _Protocol, TypedDict as _TypedDict, TypeVar as _TypeVar, cast as _cast, dataclass_transform as _dataclass_transform
 
     _T = _TypeVar("_T")
     # Reply patterns: each a mapping of key paths to what a verdict holds there.

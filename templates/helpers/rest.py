@@ -12,6 +12,7 @@ from .base import _fail, _get, _json_object, _record, _text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any as _Any
     from typing import Final as _Final
 
 EXCHANGE: _Final[str] = "example"
@@ -123,6 +124,43 @@ class _HeaderSessionPreAuth(PreAuth):
         if refused is not None:
             raise refused
         return _session_from_reply(status, self.token_cookies, self.token_headers, headers)
+
+
+class _CarryingPreAuth(PreAuth):
+    """A PreAuth whose token also carries values its own call computed
+    (``carried``: Polymarket's session proxy address, which this call
+    registers): read_token returns the JSON object of them and then the
+    reply's token under its own name, so that the auth frame names what this
+    call registered, whichever clock and nonce the frame is built on."""
+
+    __slots__ = ("carried",)
+    carried: _Mapping[str, str]
+
+    def __init__(self, carried: _Mapping[str, str], **fields: _Any) -> None:
+        super().__init__(**fields)
+        object.__setattr__(self, "carried", carried)
+
+    def read_token(self, status: int, body: str | bytes, headers: _Sequence[tuple[str, str]] = ()) -> str:
+        token = super().read_token(status, body, headers)
+        return _json.dumps({**self.carried, self.token_path[-1]: token}, separators=(",", ":"))
+
+
+def _token_fields(token: str, names: tuple[str, ...]) -> dict[str, str]:
+    """The object a token carrying values beside the reply's is (what
+    read_token returned), checked: exactly ``names``, in order, each a
+    non-empty text; WsAuthInputError otherwise."""
+    try:
+        fields = _json.loads(token)
+    except ValueError:
+        fields = None
+    if (
+        not isinstance(fields, dict)
+        or list(fields) != list(names)
+        or not all(isinstance(value, str) and value for value in fields.values())
+    ):
+        shape = ", ".join(f'"{name}": "..."' for name in names)
+        raise _fail(f"opts['token'] must be what the REST call's read_token returned, a JSON object {{{shape}}}")
+    return {name: fields[name] for name in names}
 
 
 def _session_from_reply(

@@ -45,6 +45,7 @@ paradex        pre_auth /v1                   ``auth`` frame with a JWT it issue
 cookielogin    pre_auth /ws                   handshake with the session the login's reply headers set
 aster          pre_auth /ws/<listenKey>       handshake with a listen key whose POST a wallet signed (EIP-712)
 grvt           pre_auth /ws/full              handshake with the session a wallet login's reply headers set
+polymarket     pre_auth /v1/ws                accepted ``auth`` op with the proxy and the secret issued for it
 ============== ======== ===================== ========================================
 
 REST paths: binanceusdm ``/fapi/v1/listenKey`` (POST/PUT/DELETE),
@@ -60,7 +61,8 @@ public key),
 cookielogin ``/login`` (POST, PUT),
 aster ``/fapi/v3/listenKey`` (POST, PUT: EIP-712 signed form bodies; the fake's
 ``secret`` is the wallet address it accepts), grvt ``/auth/wallet/login``
-(POST, EIP-712 WalletLogin; ``secret`` likewise). Secrets for kraken and
+(POST, EIP-712 WalletLogin; ``secret`` likewise), polymarket
+``/v1/account/proxy`` (POST, EIP-712 CreateProxy; ``secret`` likewise). Secrets for kraken and
 krakenfutures must be base64 (ValueError otherwise); coinbase's ``secret`` is
 the PEM of the CDP key's public half (Ed25519 or P-256).
 
@@ -150,6 +152,7 @@ from .kucoinuta import KucoinUtaFake
 from .lbank import LbankFake
 from .nado import NadoFake
 from .paradex import ParadexFake
+from .polymarket import PolymarketFake
 from .weex import WeexFake
 
 KINDS: dict[str, type[Fake]] = {
@@ -179,6 +182,7 @@ KINDS: dict[str, type[Fake]] = {
         CookieLoginFake,
         AsterFake,
         GrvtFake,
+        PolymarketFake,
     )
 }
 

@@ -488,7 +488,7 @@ async def _capture_async(session: _Session) -> None:
 
 def _used_nonce(e: Entry, session: _Session) -> Any:
     """The nonce the frames depend on, by where the record says ccxt draws it."""
-    if e.nonce == "random_bytes":
+    if e.nonce in ("random_bytes", "rand_number"):
         return session.random_draws[0]
     if e.nonce == "uuid" and session.uuid_draws:
         return "".join(session.uuid_draws[:e.nonce_uuid_draws])

@@ -236,8 +236,8 @@ class Entry:
     # what the capture records as the nonce: "ccxt" (its nonce() on the frozen
     # clock), "given" (the scenario supplies one that is not the clock), "uuid"
     # (the first nonce_uuid_draws uuid draws, joined), "random_bytes" (its
-    # random_bytes(16) draw)
-    nonce: Literal["ccxt", "given", "uuid", "random_bytes"] = "ccxt"
+    # random_bytes(16) draw), "rand_number" (its first rand_number() draw)
+    nonce: Literal["ccxt", "given", "uuid", "random_bytes", "rand_number"] = "ccxt"
     nonce_uuid_draws: int = 1
     # what the canned REST reply mints, one per scenario run: four given
     # tokens, or "listen_key" (64 hex digits, sha256 of "listenKey:<run name>")
@@ -1049,6 +1049,59 @@ POLYMARKET = Entry(
     replies=(Reply({"req": "post"}, ({"id": Echo(("id",)), "data": {"status": "ok"}},)),),
     request_id_counter=("requestId",),
 )
+def _polymarket_hash_text(ex: Any) -> None:
+    """ccxt 4.5.90 polymarket.py hash_message (line 2464) hands the text it is
+    given (create_proxy_credentials' nonceMessage, line 2490) to its Keccak,
+    which takes bytes only, and raises: ccxt's Python never provisions a
+    session. ccxt's JavaScript hashes a string as its UTF-8 (noble-hashes'
+    utf8ToBytes). This is hash_message with a text encoded so; bytes (the
+    EIP-712 encoding signed at line 2519) pass as they are, and every other
+    call is ccxt's own."""
+
+    def hash_message(message: Any) -> str:
+        return "0x" + ex.hash(message.encode("utf-8") if isinstance(message, str) else message, "keccak", "hex")
+
+    ex.hash_message = hash_message
+
+
+# The same socket, with the session provisioned from the wallet key (ccxt
+# 4.5.90 polymarket.py create_proxy_credentials: the proxy key derived from
+# the wallet's signature of "polymarket-perps-proxy:<ms>:<rand_number(9)>",
+# EIP-712 CreateProxy signed by the wallet, POST account/proxy, reply
+# {"secret"}), with hash_message mended (_polymarket_hash_text). ccxt's
+# rand_number draws are frozen (both: the message's and the salt). The token
+# each run serves is the session as our modules hold it, {"proxy", "secret"}:
+# the secret is what the fake REST edge answers, the proxy the one ccxt
+# registers in that run (its frame carries it; the generated tests build our
+# frame from this token and compare it with ccxt's, so a wrong proxy here
+# fails them).
+def _polymarket_session(proxy: str, n: int) -> str:
+    return json.dumps({"proxy": proxy, "secret": f"pm-session-secret-{n}-{'5e' * 12}"}, separators=(",", ":"))
+
+
+POLYMARKET_WALLET = Entry(
+    entry="polymarket_wallet",
+    ccxt_id="polymarket",
+    call=WATCH_ORDERS,
+    auth_frame={"req": "post"},
+    channel="orders",
+    markets=(market("BTC-USD", "BTC/USDC:USDC", "swap"),),
+    credentials=wallet_credentials(wallet_address=False),
+    private_key_key="privateKey",
+    # the docs' ProxyResponse (docs.polymarket.com/api-reference/create-proxy.md)
+    rest=(RestReply("/account/proxy", {"status": "ok", "secret": FromToken("secret")}),),
+    replies=(Reply({"req": "post"}, ({"id": Echo(("id",)), "data": {"status": "ok"}},)),),
+    request_id_counter=("requestId",),
+    nonce="rand_number",
+    tokens=(
+        _polymarket_session("0x1bcb988e25295f89300486b328406cc106871fd4", 1),
+        _polymarket_session("0x4b21f1cd1370e56b2917311cec743469b22eec6a", 2),
+        _polymarket_session("0x6da1281b41a25d2185caa92de726549f6972664d", 3),
+        _polymarket_session("0x29a206d4d4c49487a5f3abad56c8323f47bd3daf", 4),
+    ),
+    patch=_polymarket_hash_text,
+)
+
 # Lighter's auth token is made by its native signer (a Schnorr signature on
 # Lighter's own curve, random nonce): not reproducible, so the entry takes the
 # token the user's signer made (credentials.secret) and puts it in each private
@@ -1264,6 +1317,6 @@ ENTRIES: tuple[Entry, ...] = (
     WOO, BLOCKCHAINCOM, ALPACA_CRYPTO, WEEX_SPOT, WEEX_SWAP, HOLLAEX, APEX,
     EXTENDED, BULLISH,
     WOOFIPRO, replace(WOOFIPRO, entry="modetrade"), UPBIT, replace(UPBIT, entry="bithumb"),
-    DERIVE, NADO, POLYMARKET, LIGHTER,
+    DERIVE, NADO, POLYMARKET, POLYMARKET_WALLET, LIGHTER,
     PARADEX, ASTER_SPOT, ASTER_SWAP, GRVT,
 )

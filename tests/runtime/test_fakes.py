@@ -47,7 +47,7 @@ def coinbase_public_pem() -> str:
 
 
 # A secp256k1 test key and its address (ccxt's eth_get_address_from_private_key):
-# the wallet fakes (aster, grvt) register the address and check who signed.
+# the wallet fakes (aster, grvt, polymarket) register the address and check who signed.
 WALLET_KEY = "0x5de080412b2cffddd153a9751e0fe29c3a10906b2ebda25160e91c89a9cb9067"
 WALLET = "0xff0ab661f03e57d02c829c30af088fdbaefc3901"
 
@@ -55,7 +55,7 @@ WALLET = "0xff0ab661f03e57d02c829c30af088fdbaefc3901"
 def secret_for(kind: str) -> str:
     if kind == "coinbase":
         return coinbase_public_pem()
-    if kind in ("aster", "grvt"):
+    if kind in ("aster", "grvt", "polymarket"):
         return WALLET
     return B64_SECRET if kind in ("kraken", "krakenfutures") else SECRET
 

@@ -1,10 +1,11 @@
-"""Aster and GRVT end to end through wsauth.session, against loopback fakes
+"""Aster, GRVT and Polymarket end to end through wsauth.session, against loopback fakes
 that recover the signer's address from each signature with code that is not
 wsauth's (tests/fakes/_wallet.py: ccxt's bundled EIP-712 encoder and
 Keccak, coincurve's PublicKey.from_signature_and_message) and refuse any
 other key: Aster's listen key, its signed keep-alive (a fresh µs nonce each
 time, a reused one refused), GRVT's wallet login whose reply headers carry
-the session onto the handshake. Every log record, exception and repr is
+the session onto the handshake, Polymarket's CreateProxy whose proxy and
+issued secret authenticate the socket. Every log record, exception and repr is
 checked for the key, the signatures, the listen key and the session cookie
 (tests/session_checks.py)."""
 
@@ -14,12 +15,15 @@ import asyncio
 import json
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.fakes import start_fake
 from tests.reference.ccxt_scenarios import KEYS
 from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
-from wsauth import aster, grvt
+from websockets.asyncio.client import connect
+
+from wsauth import aster, grvt, polymarket_wallet
 from wsauth.plan import plan
 from wsauth.session import Backoff, PreAuthRefused, Session, config_with
 
@@ -172,3 +176,68 @@ def test_plan_puts_the_session_given_as_token_on_the_handshake_masked() -> None:
     assert revealed["ws_headers"] == {"Cookie": "gravity=cookie-value-0123456789", "X-Grvt-Account-Id": "4724219064482495"}
     # Without the server's session the handshake's headers are not known yet.
     assert plan("grvt", {"private_key": KEY_A}, now_ms=1767225600123)["ws_headers"] == {}
+
+
+# --- Polymarket (session provisioning) --------------------------------------------
+
+
+@run
+async def test_polymarket_provisions_a_session_and_authenticates_with_it(leaks: Leaks) -> None:
+    async with start_fake("polymarket", secret=WALLET_A) as server:
+        leaks.fakes.append(server)
+        async with _session(polymarket_wallet, server) as s:
+            assert s.authenticated and server.auth_ok == 1 and server.refusals == []
+            leaks.see(s, s._link)
+        ((method, _, headers, body),) = server.rest_seen
+        assert method == "POST" and headers["Content-Type"] == "application/json"
+        request = json.loads(body)
+        assert request["op"]["args"]["owner"] == WALLET_A.lower()
+        # The frame names the proxy the REST call registered, with its secret.
+        (frame,) = [json.loads(m) for m in server.seen if json.loads(m).get("req") == "post"]
+        assert frame["op"]["args"] == {"proxy": request["op"]["args"]["proxy"], "secret": server.sessions[frame["op"]["args"]["proxy"]]}
+
+
+@run
+async def test_polymarket_refuses_another_key(leaks: Leaks) -> None:
+    async with start_fake("polymarket", secret=WALLET_A) as server:
+        leaks.fakes.append(server)
+        with pytest.raises(PreAuthRefused) as refused:
+            async with _session(polymarket_wallet, server, key=KEY_B):
+                pass
+        leaks.see(refused.value)
+        assert (refused.value.status, refused.value.message) == (400, "invalid signature")
+        assert server.connections == 0 and server.sessions == {}
+
+
+@run
+async def test_polymarket_socket_takes_the_secret_only_for_the_proxy_it_was_issued_for(leaks: Leaks) -> None:
+    async with start_fake("polymarket", secret=WALLET_A) as server:
+        leaks.fakes.append(server)
+        credentials = polymarket_wallet.Credentials(private_key=KEY_A)
+        config = config_with(polymarket_wallet, ws_url=server.ws_url, rest_url=server.rest_url)
+        tokens = []
+        for nonce in (1, 2):  # two sessions: two proxies, two secrets
+            pre = polymarket_wallet.pre_auth(credentials, config, {"nonce": nonce})
+            assert pre.request is not None
+            async with httpx.AsyncClient(trust_env=False) as client:
+                reply = await client.post(pre.request.url, content=pre.request.body, headers=dict(pre.request.headers))
+            tokens.append(json.loads(pre.read_token(reply.status_code, reply.content)))
+        assert tokens[0]["proxy"] != tokens[1]["proxy"] and tokens[0]["secret"] != tokens[1]["secret"]
+        crossed = {"proxy": tokens[0]["proxy"], "secret": tokens[1]["secret"]}
+        verdicts = []
+        async with connect(server.ws_url, proxy=None) as ws:
+            for token in (crossed, tokens[0]):
+                frame = polymarket_wallet.build_auth_message(credentials, config, {"token": json.dumps(token), "request_id": 7})
+                await ws.send(json.dumps(frame))
+                verdicts.append(polymarket_wallet.handle_auth_response(await ws.recv()))
+        assert [v is not None and v.ok for v in verdicts] == [False, True]
+        assert verdicts[0] is not None and verdicts[0].reason == "invalid proxy credentials"
+
+
+def test_polymarket_plan_masks_the_session_given_as_token() -> None:
+    token = json.dumps({"proxy": "0x1bcb988e25295f89300486b328406cc106871fd4", "secret": "pm-secret-given-0123456789"})
+    shown = plan("polymarket_wallet", {"private_key": KEY_A}, now_ms=1767225600123, nonce=123456789, token=token, request_id=1)
+    assert shown["frames"] == [{"id": 1, "req": "post", "op": {"type": "auth", "args": {"proxy": "***", "secret": "***"}}}]
+    assert "pm-secret-given" not in json.dumps(shown) and KEYS["A"]["secp256k1_hex"] not in json.dumps(shown)
+    revealed = plan("polymarket_wallet", {"private_key": KEY_A}, now_ms=1767225600123, nonce=123456789, token=token, request_id=1, reveal=True)
+    assert revealed["frames"][0]["op"]["args"] == json.loads(token)
