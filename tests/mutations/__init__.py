@@ -368,6 +368,9 @@ MUTATIONS: tuple[Mutation, ...] = (
              run=(pytest("generated/tests/test_bybit.py", "tests/frames/test_reply_patterns.py", "-k", "bybit or another_json_type"),)),
     template("matcher present", BASE, "        return (value is not None) is expected[\"present\"]",
              "        return True", "{ present = true } matching an absent field", ("bybit", "bitmex")),
+    template("record default unset", BASE, "        if name in defaults:\n            return defaults[name]\n", "",
+             "a field left at its default is no field at all", ("bybit", "upbit"),
+             run=(pytest("tests/runtime/test_records.py"),)),
     template("lifetime unit", BASE, "        lifetime = int(float(value) * scale)", "        lifetime = int(float(value))",
              "a lifetime in seconds read as milliseconds", ("deribit",)),
     # -- generator -------------------------------------------------------------------
