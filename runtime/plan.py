@@ -61,6 +61,9 @@ def _run(
         rest.append({"method": request.method, "url": request.url, "headers": dict(request.headers), "body": request.body})
     frame = attempt.auth_message()
     subscribe = attempt.subscribe_auth(channel, symbols)
+    keepalive = attempt.keepalive(opts)
+    every_ms = attempt.pre.keepalive_ms if attempt.pre is not None else None
+    ping = attempt.ping(opts.get("request_id", 1))
     return {
         "exchange": exchange.name,
         "pattern": exchange.pattern,
@@ -69,6 +72,14 @@ def _run(
         "ws_headers": dict(attempt.ws_headers),
         "frames": [] if frame is None else [frame],
         "subscribe_auth": None if subscribe is None else dict(subscribe),
+        # What keeps the session alive once open: the REST call and how often
+        # (a listen key's), and the exchange's own ping frame, whose interval
+        # the REST reply or the socket's greeting states (KuCoin).
+        "keepalive": None if keepalive is None else {
+            "method": keepalive.method, "url": keepalive.url, "headers": dict(keepalive.headers),
+            "body": keepalive.body, "every_ms": every_ms,
+        },
+        "ping": ping,
     }
 
 

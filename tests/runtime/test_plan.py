@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from tests.conformance import NOT_AUTHENTICATION, documented_subscribes, merged
 from tests.conformance import _without_additions as without_additions
 from tests.runtime.conftest import Unsupported
 from tests.paths import FIXTURES
+from wsauth.plan import plan
 
 CAPTURES = FIXTURES / "ccxt"
 # One capture per flow: direct, pre_auth (token in URL / in frames), inline, challenge.
@@ -49,7 +51,7 @@ def test_reveal_prints_what_ccxt_sends(name: str, tmp_path: Path) -> None:
     result = run_plan(capture, tmp_path, "--reveal")
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)
-    assert set(printed) == {"exchange", "pattern", "rest", "ws_url", "ws_headers", "frames", "subscribe_auth"}
+    assert set(printed) == {"exchange", "pattern", "rest", "ws_url", "ws_headers", "frames", "subscribe_auth", "keepalive", "ping"}
     assert printed["exchange"] == capture["entry"]
     assert printed["rest"] == without_additions(capture)["rest"]
     assert printed["frames"] == capture["frames"]
@@ -132,3 +134,29 @@ def test_an_unsupported_exchange_is_refused_with_its_reason(tmp_path: Path, unsu
         result = unsupported.run("plan", exchange, "--credentials", credentials)
         assert result.returncode == 2 and says in result.stderr, result.stderr
         assert result.stdout == ""
+
+
+KEEPALIVES = [r for r in tomllib.loads((FIXTURES / "sources.toml").read_text(encoding="utf-8"))["keepalive"]]
+WALLET_KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"  # eth-account's documented example
+
+
+@pytest.mark.parametrize("record", KEEPALIVES, ids=lambda r: f"{r['entry']}-{r.get('market', '')}".rstrip("-"))
+def test_the_keepalive_is_planned_as_sourced_with_the_token_masked(record: dict[str, Any]) -> None:
+    """What keeps a listen key alive is part of what would be sent: its call
+    and its interval as tests/fixtures/sources.toml sources them, the key masked."""
+    token = "listen-key-0123456789"
+    credentials = {"api_key": "key-0123", "secret": "secret-0123", "private_key": WALLET_KEY}
+    kwargs: dict[str, Any] = {"now_ms": 1_767_225_600_123, "token": token, "market_type": record.get("market") or None}
+    shown, revealed = plan(record["entry"], credentials, **kwargs), plan(record["entry"], credentials, reveal=True, **kwargs)
+    keepalive = revealed["keepalive"]
+    assert isinstance(keepalive, dict)
+    assert (keepalive["method"], keepalive["every_ms"]) == (record["method"], record["interval_ms"])
+    assert token not in json.dumps(shown) and "secret-0123" not in json.dumps(shown)
+    assert shown["ping"] is None and revealed["ping"] is None
+
+
+def test_the_ping_is_planned_with_its_request_id() -> None:
+    credentials = {"api_key": "key-0123", "secret": "secret-0123", "password": "pass-0123"}
+    printed = plan("kucoin_uta", credentials, now_ms=1_767_225_600_123, request_id=7)
+    assert printed["ping"] == {"id": "7", "type": "ping"} and printed["keepalive"] is None
+    assert plan("bybit", credentials, now_ms=1_767_225_600_123)["ping"] is None
