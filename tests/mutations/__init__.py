@@ -304,8 +304,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              "        return pre.read_token(200, json.dumps(reply))", '        return "placeholder"',
              (pytest("tests/runtime/test_wallet_rest_sessions.py", "-k", "polymarket"),),
              "the session's check before any call gives a token no carrying module can read: it refuses to start"),
-    catalogue("apex login success type", "apex", '{ "request.op" = "login", success = "true" }',
-              '{ "request.op" = "login", success = true }', "ApeX's login success \"true\" (its SDKs' string) matched as a boolean"),
+    catalogue("apex login success type", "apex", '{ "request.op" = "login", success = ["true", true] }',
+              '{ "request.op" = "login", success = true }', "ApeX's login success \"true\" (its SDKs' string) matched as a boolean only"),
     catalogue("apex login refusal dropped", "apex", ', { "request.op" = "login" }]', "]",
               "a login answer that is not a success left unjudged (the session would time out)"),
     # -- templates -------------------------------------------------------------------
