@@ -99,31 +99,26 @@ class WsAuthInputError(ValueError):
 
 def _slotted_record(cls: type) -> type:
     """What @dataclass(frozen=True, slots=True, kw_only=True) makes of a class
-    (the checker sees exactly that, through dataclass_transform), without
-    importing dataclasses, which costs ~10 ms: keyword-only, immutable,
-    compared by value. repr() shows only the fields in _SHOWN: never a secret."""
+    (the checker is told so, through dataclass_transform) without importing
+    dataclasses (~10 ms). Only the fields given are stored: one left at its
+    default stays an empty slot, read through unset() (a PreAuth, of fifteen
+    fields and three given, builds in half the time). repr() shows _SHOWN only."""
     own = vars(cls)
     names = tuple(own.get("__annotations__", {}))
     defaults = {name: own[name] for name in names if name in own}
-    shown = own.get("_SHOWN", names)
-
-    fieldset = frozenset(names)
+    shown, fieldset = own.get("_SHOWN", names), frozenset(names)
     required = fieldset - defaults.keys()
-    put = object.__setattr__  # past the frozen __setattr__ below
 
     def init(self: object, **fields: object) -> None:
-        # Only the fields given are stored; one left at its default stays an
-        # empty slot, read through unset() below: a PreAuth, of fifteen fields
-        # and three given, is built in half the time.
-        if not (fields.keys() <= fieldset and required <= fields.keys()):
-            unknown, missing = sorted(fields.keys() - fieldset), sorted(required - fields.keys())
-            problem = f"got an unexpected keyword argument {unknown[0]!r}" if unknown else f"missing keyword argument {missing[0]!r}"
-            raise TypeError(f"{cls.__name__}() {problem}")
+        if not (required <= fields.keys() <= fieldset):
+            wrong = sorted(fields.keys() - fieldset)
+            problem = "got an unexpected" if wrong else "missing"
+            name = (wrong or sorted(required - fields.keys()))[0]
+            raise TypeError(f"{cls.__name__}() {problem} keyword argument {name!r}")
         for name, value in fields.items():
-            put(self, name, value)
+            object.__setattr__(self, name, value)  # past the frozen __setattr__
 
-    def unset(self: object, name: str) -> object:
-        """An empty slot's default (Python asks only when the slot is empty)."""
+    def unset(self: object, name: str) -> object:  # asked only for an empty slot
         if name in defaults:
             return defaults[name]
         raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
@@ -131,12 +126,12 @@ def _slotted_record(cls: type) -> type:
     def frozen(self: object, name: str, value: object) -> None:
         raise AttributeError(f"{cls.__name__} is immutable")
 
+    def values(self: object) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in names)
+
     def show(self: object) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
         return f"{cls.__name__}({fields}{', ...' if len(shown) < len(names) else ''})"
-
-    def values(self: object) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in names)
 
     made = {
         "__init__": init, "__getattr__": unset, "__setattr__": frozen, "__repr__": show, "__slots__": names,
@@ -179,23 +174,17 @@ class Config:
     ws_url: str
     environments: _Mapping[str, Environment]
     rest_url: str | None = None
-    # The chain ids signed, production's: an EVM chain's number (GRVT's
-    # EIP-712 domain) and a Starknet chain's name (Paradex's SNIP-12 domain).
+    # The chain ids signed: an EVM chain's (GRVT's EIP-712), a Starknet chain's (Paradex's SNIP-12).
     chain_id: int | None = None
     starknet_chain_id: str | None = None
     expires_after_ms: int | None = None
     session_ttl_ms: int | None = None
     keepalive_ms: int | None = None
-    # No frame acknowledges a signed subscribe: the server answers one only to
-    # refuse it ("refusals") or never ("never"); wsauth.session reads it.
+    # Read by wsauth.session: a signed subscribe answered only to refuse it, or
+    # never; a socket that greets (KuCoin UTA) before the auth frame is sent; the
+    # exchange's own ping, sent as often as the greeting says, with a fresh ping_id.
     unanswered_subscribes: _Literal["refusals", "never"] | None = None
-    # The socket greets on connect (KuCoin's UTA welcome): the auth frame is
-    # sent only once the greeting has arrived; wsauth.session reads it.
     auth_after_greeting: bool = False
-    # The exchange's own ping frame, sent by wsauth.session as often as the
-    # greeting says (KuCoin's UTA welcome, pingInterval in ms, at
-    # greeting_ping_interval_path); ping_id: the field given a fresh text id
-    # on each ping.
     ping: _Mapping[str, object] | None = None
     ping_id: str | None = None
     greeting_ping_interval_path: tuple[str, ...] | None = None
@@ -215,11 +204,11 @@ def _options(opts: Opts | None, config: object = None) -> Opts:
     """The options, checked; and, where given, that the config is this
     module's (a dict passed where config goes is options in the wrong place)."""
     if config is not None and not isinstance(config, Config):
-        raise TypeError(_misplaced("config", "this module's Config (CONFIG, or config_with(...))", config))
+        raise _misplaced("config", "this module's Config (CONFIG, or config_with(...))", config)
     if opts is None:
         return {}
     if type(opts) is not dict and not isinstance(opts, _Mapping):  # dict: the fast path
-        raise TypeError(_misplaced("opts", "a mapping of options (now_ms, nonce ...)", opts))
+        raise _misplaced("opts", "a mapping of options (now_ms, nonce ...)", opts)
     if not opts.keys() <= _OPTION_TYPES.keys():
         unknown = sorted(set(opts) - _OPTION_TYPES.keys())
         raise _fail(f"unknown option {unknown[0]!r}; known: {', '.join(_OPTION_TYPES)}")
@@ -236,14 +225,12 @@ def _credential(value: str | None, name: str) -> str:
         raise _fail(f"credentials.{name} is missing or empty")
     if value[0].isspace() or value[-1].isspace():
         raise _fail(f"credentials.{name} has leading or trailing whitespace")
-    # A key, passphrase or account id is sent in headers, URLs and bodies: a
-    # control character would forge a header or a field there.
+    # Keys and ids are sent in headers, and unescaped in URLs and form bodies
+    # (as the exchanges' own clients send them): no key or id they issue holds
+    # these characters, which would forge a header, add a field, end the query
+    # or climb the path there.
     if not value.isprintable():
         raise _fail(f"credentials.{name} has a control character")
-    # An API key or account id also lands in URLs and form bodies unescaped,
-    # as the exchanges' own clients send it: no key or id they issue holds
-    # these characters, which would add a field, end the query or climb the
-    # path there.
     if name in ("api_key", "uid") and ("&" in value or "#" in value or "?" in value):
         raise _fail(f"credentials.{name} holds one of & # ?")
     if name == "uid" and ("/" in value or "%" in value or "\\" in value):
@@ -298,14 +285,15 @@ def _market(market: object) -> str:
     return market
 
 
-def _misplaced(name: str, expected: str, given: object) -> str:
-    return f"{EXCHANGE}: {name} must be {expected}, not {type(given).__name__}; pass options as opts=..."
+def _misplaced(name: str, expected: str, given: object) -> TypeError:
+    kind = type(given).__name__
+    return TypeError(f"{EXCHANGE}: {name} must be {expected}, not {kind}; pass options as opts=...")
 
 
 def _configs(config: object) -> None:
     """A multi-market module's config is a mapping of market type to Config."""
     if not isinstance(config, _Mapping) or not all(isinstance(one, Config) for one in config.values()):
-        raise TypeError(_misplaced("config", "this module's CONFIG (one Config per market type)", config))
+        raise _misplaced("config", "this module's CONFIG (one Config per market type)", config)
 
 
 def _market_config(config: object, market: str) -> Config:
@@ -318,16 +306,13 @@ def _market_config(config: object, market: str) -> Config:
 
 
 def _json_object(response: object) -> _Mapping[str, object] | None:
-    if isinstance(response, (bytes, bytearray)):
-        try:
+    try:
+        if isinstance(response, (bytes, bytearray)):
             response = bytes(response).decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    if isinstance(response, str):
-        try:
+        if isinstance(response, str):
             response = _json.loads(response)
-        except (ValueError, RecursionError):
-            return None
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
     return response if isinstance(response, _Mapping) else None
 
 
@@ -360,19 +345,13 @@ def _same(value: object, expected: object) -> bool:
 
 
 def _text(value: object) -> str | None:
-    if isinstance(value, str):
-        return value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    return None
+    return value if isinstance(value, str) else None
 
 
 def _first_text(frame: _Mapping[str, object], paths: tuple[tuple[str, ...], ...]) -> str | None:
-    for path in paths:
-        text = _text(_get(frame, path))
-        if text:
-            return text
-    return None
+    return next((text for path in paths if (text := _text(_get(frame, path)))), None)
 
 
 def _lifetime_ms(value: object, scale: int) -> int | None:
