@@ -108,6 +108,7 @@ def _slotted_record(cls: type) -> type:
     defaults = {name: own[name] for name in names if name in own}
     shown, fieldset = own.get("_SHOWN", names), frozenset(names)
     required = fieldset - defaults.keys()
+    put = object.__setattr__  # past the frozen __setattr__ below
 
     def init(self: object, **fields: object) -> None:
         if not (required <= fields.keys() <= fieldset):
@@ -116,7 +117,7 @@ def _slotted_record(cls: type) -> type:
             name = (wrong or sorted(required - fields.keys()))[0]
             raise TypeError(f"{cls.__name__}() {problem} keyword argument {name!r}")
         for name, value in fields.items():
-            object.__setattr__(self, name, value)  # past the frozen __setattr__
+            put(self, name, value)
 
     def unset(self: object, name: str) -> object:  # asked only for an empty slot
         if name in defaults:
