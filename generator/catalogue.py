@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import values
+from . import signatures, values
 from .flows import FLOWS
+from .signatures import named
 
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*\Z")
 HEADER_NAME = re.compile(r"[A-Za-z0-9_-]+\Z")  # HTTP token characters used in practice (LBank: echostr, signature_method)
@@ -27,42 +28,24 @@ ENTRY_KEYS: KeySpec = ({"default_market", "markets"}, set())
 UNSUPPORTED_KEYS: KeySpec = ({"unsupported"}, {"reference_url"})
 HANDSHAKE = ("ws_headers", "socket_url", "socket_query")
 
-HASHES = ("sha256", "sha384", "sha512")  # HMAC with credentials.secret (signature.key)
-# Signatures with credentials.private_key (signature.private_key), through the
-# optional cryptography package: Ed25519, RSA PKCS#1 v1.5 with SHA-256, and
-# ECDSA P-256 with SHA-256 (deterministic, RFC 6979, low s, r||s as JWTs use).
-ALGORITHMS = ("ed25519", "rsa_sha256", "es256")
-# Wallet signatures with credentials.private_key, a secp256k1 (Ethereum) key
-# in hex: ECDSA (RFC 6979, low s) over the EIP-191 personal_sign hash of the
-# message text, or over the EIP-712 digest of the typed_data table; through
-# the optional coincurve (the wallet extra), else cryptography.
-WALLET_ALGORITHMS = ("eip191", "eip712")
-# STARK-curve signatures (helpers/stark.py): ECDSA with StarkWare's RFC 6979
-# nonce, drawn as ccxt 4.5.90 draws it, over the SNIP-12 (revision 0,
-# Pedersen) hash of the typed_data table, bound to its account; the STARK key
-# is StarkWare's grind of the r of credentials.private_key's (a secp256k1 key,
-# hex) EIP-712 signature of the stark_key table (Paradex's "STARK Key").
-STARK_ALGORITHMS = ("snip12",)
-KEY_FORMS = ("raw", "base64", "raw_base64")  # raw_base64: the base64 text of the secret is the key
-# How credentials.private_key may be written: PEM (PKCS#8 or traditional,
-# optionally encrypted with credentials.password, literal \n accepted), or an
-# Ed25519 seed in base64 (32 bytes, or 64: seed then public key), hex or base58
-# (Orderly's "ed25519:..." form).
-PRIVATE_KEY_FORMS = ("pem", "seed_base64", "seed_hex", "seed_base58", "hex")
-# A wallet key is "hex": 64 hex digits (32 bytes), with or without 0x.
-WALLET_KEY_FORMS = ("hex",)
-ENCODINGS = ("hex", "hex_upper", "base64", "hex_base64", "base64url")  # hex_base64: base64 of the hex text; base64url: unpadded, as in JWTs
-# A wallet signature as Ethereum wallets write it: 0x, r and s as 64
-# lower-case hex digits each, then v (27 or 28) as two hex digits, upper case
-# (1B/1C: derive, polymarket, aster) or lower case (1b/1c: nado).
-WALLET_ENCODINGS = ("rsv_v_upper", "rsv_v_lower")
-# A STARK signature as StarkNet clients send it: the JSON list ["0x<r>","0x<s>"],
-# each felt in lower-case hex without leading zeros (ccxt's json([hex(r), hex(s)])).
-STARK_ENCODINGS = ("felt_pair_hex",)
+# The signature vocabulary, by family (generator/signatures.py: each word's
+# meaning, docstring words and code).
+HASHES = named(signatures.HASHES, "hmac")  # HMAC with credentials.secret (signature.key)
+ALGORITHMS = named(signatures.HASHES, "key")  # credentials.private_key, through cryptography
+WALLET_ALGORITHMS = named(signatures.HASHES, "wallet")  # a secp256k1 (Ethereum) key in hex
+STARK_ALGORITHMS = named(signatures.HASHES, "stark")  # the STARK key ground from one
+KEY_FORMS = tuple(signatures.SECRET_KEYS)
+PRIVATE_KEY_FORMS = tuple(signatures.PRIVATE_KEY_FORMS)
+WALLET_KEY_FORMS = named(signatures.PRIVATE_KEY_FORMS, "wallet")
+ENCODINGS = named(signatures.ENCODINGS, "digest")
+WALLET_ENCODINGS = named(signatures.ENCODINGS, "wallet")
+STARK_ENCODINGS = named(signatures.ENCODINGS, "stark")
+# How a signature made with a key (not an HMAC) may be written.
+RAW_ENCODINGS = tuple(name for name, e in signatures.ENCODINGS.items() if e.of_raw is not None)
 DIGESTS_FIRST = HASHES + ("md5",)  # the message's own digest, signed instead of it
 DIGEST_FIRST_ENCODINGS = ("raw", "hex_upper")  # hex_upper: LBank signs the upper-case hex MD5
 # The JWT "alg" each signature algorithm writes in the JWT header.
-JWT_ALGS = {"sha256": "HS256", "es256": "ES256", "ed25519": "EdDSA", "rsa_sha256": "RS256"}
+JWT_ALGS = {name: h.jwt_alg for name, h in signatures.HASHES.items() if h.jwt_alg}
 TTL_UNITS = ("ms", "s")
 PAYLOAD_SEPARATORS = ("compact", "spaced")  # JSON as ccxt's json() / Python's json.dumps writes it
 PAYLOAD_ENCODINGS = ("text", "base64")
@@ -564,8 +547,9 @@ def _signature(check: _Checker, table: str, data: object) -> tuple[Signature | N
         else:
             check.choice(sub, "key", data["key"], KEY_FORMS)
     if check.choice(sub, "encoding", data["encoding"], ENCODINGS + WALLET_ENCODINGS + STARK_ENCODINGS):
-        if data["hash"] in ALGORITHMS and data["encoding"] not in ("hex", "base64", "base64url"):
-            check.error(sub, "encoding", f"a {data['hash']} signature is encoded as hex, base64 or base64url")
+        if data["hash"] in ALGORITHMS and data["encoding"] not in RAW_ENCODINGS:
+            *others, last = RAW_ENCODINGS
+            check.error(sub, "encoding", f"a {data['hash']} signature is encoded as {', '.join(others)} or {last}")
         elif (wallet, stark) != (data["encoding"] in WALLET_ENCODINGS, data["encoding"] in STARK_ENCODINGS):
             want = ", ".join(WALLET_ENCODINGS if wallet else STARK_ENCODINGS if stark else ENCODINGS)
             check.error(sub, "encoding", f"a {data['hash']} signature is encoded as one of {want}")

@@ -12,26 +12,12 @@ from functools import cached_property
 from . import values
 from .catalogue import Entry, Signature, Variant
 from .flows import FLOWS, Flow
+from .signatures import ENCODINGS, HASHES, SECRET_KEYS, Encoding, SecretKey
 
 CALLBACKS = ("pre_auth", "build_auth_message", "build_subscribe_auth")
 CREDENTIALS = ("api_key", "secret", "password", "uid", "login", "wallet_address", "private_key")
 # Values derived from credentials.private_key without signing (a wallet's address).
 _FROM_PRIVATE_KEY = frozenset({"address", "wallet_subaccount", "session_address"})
-# How a signature is described in a module's docstring.
-_HASH_WORDS = {
-    "sha256": "HMAC-SHA256", "sha384": "HMAC-SHA384", "sha512": "HMAC-SHA512",
-    "ed25519": "Ed25519", "rsa_sha256": "RSA PKCS#1 v1.5 with SHA-256", "es256": "ECDSA P-256 with SHA-256 (RFC 6979)",
-    "eip191": "EIP-191 personal_sign (secp256k1, RFC 6979)", "eip712": "EIP-712 (secp256k1, RFC 6979)",
-    "snip12": "STARK-curve ECDSA over its SNIP-12 (revision 0, Pedersen) hash (StarkWare's RFC 6979 nonce, drawn as ccxt 4.5.90 draws it)",
-}
-_ENCODING_WORDS = {
-    "hex": "hex", "hex_upper": "upper-case hex", "base64": "base64",
-    "hex_base64": "base64 of the hex text", "base64url": "unpadded base64url",
-    "rsv_v_upper": "0x r s v (v as 1B/1C)", "rsv_v_lower": "0x r s v (v as 1b/1c)",
-    "felt_pair_hex": 'the JSON list ["0x<r>","0x<s>"]',
-}
-_KEY_WORDS = {"raw": "credentials.secret", "base64": "the base64-decoded credentials.secret",
-              "raw_base64": "the base64 text of credentials.secret"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +60,24 @@ class VariantModel:
     def helper_prefix(self) -> str:
         """Of its private helpers (_sign, _private_key …)."""
         return self.v.prefix or "_"
+
+    @property
+    def encoding(self) -> Encoding:
+        """How its signature is written (generator/signatures.py)."""
+        assert self.v.signature is not None
+        return ENCODINGS[self.v.signature.encoding]
+
+    @property
+    def secret_key(self) -> SecretKey:
+        """The HMAC key its signature makes of credentials.secret."""
+        assert self.v.signature is not None
+        return SECRET_KEYS[str(self.v.signature.key)]
+
+    @property
+    def hmac_result(self) -> str:
+        """The expression its HMAC signer returns: the MAC, written as its encoding says."""
+        assert self.v.signature is not None and self.encoding.of_mac is not None
+        return self.encoding.of_mac.format(mac=f"_hmac.new(key, message, _hashlib.{self.v.signature.hash})")
 
     @property
     def opens_socket(self) -> str | None:
@@ -242,20 +246,20 @@ class VariantModel:
 
 
 def _signing_words(s: Signature, *, jwt: bool) -> str:
-    key = "credentials.private_key" if s.asymmetric else _KEY_WORDS[str(s.key)]
+    key = "credentials.private_key" if s.asymmetric else SECRET_KEYS[str(s.key)].words
     if s.hash == "eip712":
-        return f"Signs the typed data: {_HASH_WORDS[s.hash]} with {key}, {_ENCODING_WORDS[s.encoding]}."
+        return f"Signs the typed data: {HASHES[s.hash].words} with {key}, {ENCODINGS[s.encoding].words}."
     if s.stark:
         return (
-            f"Signs the typed data: {_HASH_WORDS[s.hash]} with the STARK key ground from {key}'s EIP-712 "
+            f"Signs the typed data: {HASHES[s.hash].words} with the STARK key ground from {key}'s EIP-712 "
             f"signature of the stark_key typed data (NOT constant-time: pure-Python STARK curve), "
-            f"{_ENCODING_WORDS[s.encoding]}."
+            f"{ENCODINGS[s.encoding].words}."
         )
     message = _show(s.prefix + s.message)
     if s.digest_first:
         message = f"the {s.digest_first} digest of {_show(s.message)}" + (f" after {_show(s.prefix)}" if s.prefix else "")
     what = "a JWT over its header and claims" if jwt else message
-    return f"Signs {what}: {_HASH_WORDS[s.hash]} with {key}, {_ENCODING_WORDS[s.encoding]}."
+    return f"Signs {what}: {HASHES[s.hash].words} with {key}, {ENCODINGS[s.encoding].words}."
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from . import values
 from .catalogue import Entry, Signature, Unsupported, Variant
 from .model import CALLBACKS, ModuleModel, VariantModel
 from .prune import prune
+from .signatures import HASHES, PRIVATE_KEY_FORMS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 REGENERATE = "python -m generator"
@@ -163,20 +164,10 @@ def config_values(variant: Variant) -> list[tuple[str, object]]:
     return [(name, value) for name, value in found if value is not None]
 
 
-_KEY_KINDS = {"ed25519": "an Ed25519 private key", "rsa_sha256": "an RSA private key",
-              "es256": "an EC P-256 (secp256r1) private key"}
-_KEY_FORMS = {
-    "pem": "PEM (PKCS#8 or traditional, encrypted with credentials.password or not)",
-    "seed_base64": "a base64 Ed25519 seed (32 bytes, or 64: seed then public key)",
-    "seed_hex": "a hex Ed25519 seed (64 digits)",
-    "seed_base58": "a base58 Ed25519 seed (ed25519:...)",
-}
-
-
 def expected_key(s: Signature) -> str:
     """The error text naming the key a signature needs."""
-    forms = " or ".join(_KEY_FORMS[form] for form in s.private_key)
-    return f"credentials.private_key must be {_KEY_KINDS[s.hash]} as {forms}"
+    forms = " or ".join(PRIVATE_KEY_FORMS[form].words for form in s.private_key)
+    return f"credentials.private_key must be {HASHES[s.hash].key_kind} as {forms}"
 
 
 # The public callbacks' docstrings, the same in every module.
