@@ -188,3 +188,15 @@ def test_every_python_dash_m_module_a_document_names_exists(document: Path) -> N
     modules = set(re.findall(r"python3? -m ([A-Za-z_][\w.]*)", document_text(document)))
     absent = sorted(name for name in modules if importlib.util.find_spec(name) is None)
     assert not absent, f"{document.relative_to(ROOT)} names `python -m` modules that do not exist: {absent}"
+
+
+@pytest.mark.parametrize("extra", ["keys", "wallet"])
+def test_the_install_table_names_the_entries_each_extra_serves(extra: str) -> None:
+    """README's install table names the entries an extra is for: exactly the
+    ones `wsauth list` says need it."""
+    from wsauth._listing import LISTING
+
+    row = re.search(rf"^\| `wsauth\[{extra}\]` \|.*$", README, re.MULTILINE)
+    assert row is not None, f"the README's install table has no wsauth[{extra}] row"
+    named = {word for word in re.findall(r"[a-z][a-z0-9_]*", row.group(0)) if word in LISTING}
+    assert named == {name for name, listed in LISTING.items() if listed.get("extra") == extra}
