@@ -11,6 +11,7 @@ None of the SDKs is needed to run this file.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 
 from tests.conformance import b64url, jwt_parts, ours, verify_jwt
 from tests.paths import FIXTURES as PATHS_FIXTURES
-from tests.paths import FIXTURES as PATHS_FIXTURES
+from tests.paths import ROOT
 
 FIXTURES = sorted((PATHS_FIXTURES / "sdk").glob("*.json"))
 
@@ -378,3 +379,18 @@ def test_the_readme_names_each_sdk_reference_with_its_version() -> None:
     for path in FIXTURES:
         data = load(path)
         assert f"{data['sdk']} {data['sdk_version']}" in rows[data["entry"]]["reference"], path.name
+
+
+def test_second_reference_accounts_for_every_entry() -> None:
+    """README: SECOND_REFERENCE.md records "which entries have no official
+    SDK". Every catalogue entry is compared with an SDK here, or named in that
+    file's section on the entries with no official SDK captured."""
+    import wsauth
+
+    text = (ROOT / "tests" / "reference" / "SECOND_REFERENCE.md").read_text(encoding="utf-8")
+    section = text.split("\n## Entries with no official SDK captured\n", 1)[1].split("\n## ", 1)[0]
+    compared = {load(path)["entry"] for path in FIXTURES}
+    named = {entry for entry in wsauth.EXCHANGES if re.search(rf"(?<![\w-]){entry}(?![\w-])", section)}
+    assert compared and named
+    missing = sorted(set(wsauth.EXCHANGES) - compared - named)
+    assert not missing, f"entries tests/reference/SECOND_REFERENCE.md does not account for: {missing}"
