@@ -1,4 +1,4 @@
-"""wsauth's runtime as source: ``session``, ``plan``, ``seam`` and ``steps``
+"""wsauth's runtime as source: ``session``, ``plan``, ``seam``, ``steps`` and ``cli``
 are copied verbatim into the generated package (``generated/wsauth/``) by
 ``python -m generator``, beside the exchange modules.
 
