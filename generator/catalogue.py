@@ -901,21 +901,21 @@ def _check_reuse(
     (its expiry: now + expires_after_ms, which the margin must leave time
     in), nothing keeps it alive or releases it (such a token is the
     connection's), and no part signs anything per connection beside it."""
-    where = "rest.token_reuse_margin_ms"
+    sub, key = table + ".rest", "token_reuse_margin_ms"
     if "expires_ms" not in _expand(uses.get("rest", []), derived):
-        check.error(table, where, "the token's lifetime is the call's {expires_ms} (now + expires_after_ms): the call names none")
+        check.error(sub, key, "the token's lifetime is the call's {expires_ms} (now + expires_after_ms): the call names none")
     margin, lifetime = data["rest"]["token_reuse_margin_ms"], data.get("expires_after_ms")
     if isinstance(margin, int) and isinstance(lifetime, int) and margin >= lifetime:
-        check.error(table, where, f"leaves no time to reuse the token: expires_after_ms is {lifetime}")
+        check.error(sub, key, f"leaves no time to reuse the token: expires_after_ms is {lifetime}")
     if "auth_frame" not in data:
-        check.error(table, where, "needs an auth_frame: its verdict is how a reused token is found refused (and provisioned anew)")
+        check.error(sub, key, "needs an auth_frame: its verdict is how a reused token is found refused (and provisioned anew)")
     for part in ("keepalive", "close"):
         if part in data:
-            check.error(table, where, f"a token with a {part} call is the connection's: it is not reused")
+            check.error(sub, key, f"a token with a {part} call is the connection's: it is not reused")
     for part in ("auth_frame", "subscribe_auth", "ws_headers", "ws_url_with_token"):
         extra = sorted(set(uses.get(part, [])) - _REUSABLE_TOKEN_NAMES)
         if extra:
-            check.error(table, where, f"{part} names {{{extra[0]}}}: a reused token is sent as it came, nothing signed per connection")
+            check.error(sub, key, f"{part} names {{{extra[0]}}}: a reused token is sent as it came, nothing signed per connection")
 
 
 def _expand(names: list[str], derived: dict[str, list[str]]) -> set[str]:
