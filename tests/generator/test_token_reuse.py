@@ -16,11 +16,17 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-
 import wsauth.kraken
-from tests.generator.test_catalogue import assert_reported, edited, refused, render_module, write
 from wsauth.seam import Exchange, bind, config_with
 from wsauth.steps import Attempt
+
+from tests.generator.test_catalogue import (
+    assert_reported,
+    edited,
+    refused,
+    render_module,
+    write,
+)
 
 LIFETIME_MS, MARGIN_MS = 86_400_000, 3_600_000
 # Lines: 1 [demo]  5 expires_after_ms  6 signature  7 rest  8 auth_frame
