@@ -148,6 +148,11 @@ class Rest:
     url_query: str | None = None  # the URL's query string (after "?"), a template: signed requests
     ws_url: str | None = None  # where the reply holds the socket URL (KuCoin's instance server)
     ping_interval: str | None = None  # and how often, in ms, the socket wants a ping frame
+    # The token may be reused by later connections of the same session until
+    # its lifetime (the call's {expires_ms}: now + expires_after_ms) less this
+    # margin (ms), instead of a call per connection (Polymarket's week-long
+    # proxy, as ccxt caches it); None: a call per connection.
+    token_reuse_margin_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -764,6 +769,9 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
     for key in ("error_code", "error_message", "ws_url", "ping_interval"):
         if key in data:
             check.keypath(sub, key, data[key])
+    margin = data.get("token_reuse_margin_ms", 1)
+    if check.typed(sub, "token_reuse_margin_ms", margin, int) and margin <= 0:
+        check.error(sub, "token_reuse_margin_ms", "must be positive")
     headers = _headers(check, sub, data["headers"])
     body = check.text(sub, "body", data["body"])
     url_query = check.text(sub, "url_query", data["url_query"]) if "url_query" in data else []
@@ -782,7 +790,7 @@ def _rest(check: _Checker, table: str, data: object) -> tuple[Rest | None, dict[
         list(data["token_headers"]) if "token_headers" in data else None,
         dict(data["token_carries"]) if "token_carries" in data else None,
         data.get("error_code"), data.get("error_message"), data.get("url_query"),
-        data.get("ws_url"), data.get("ping_interval"),
+        data.get("ws_url"), data.get("ping_interval"), data.get("token_reuse_margin_ms"),
     )
     # The body is always sent: what it names is used even when no header signs it.
     return rest, {"rest": headers + url_query + carried + ["body"], "body": body}
@@ -862,6 +870,36 @@ def _cycle(derived: dict[str, list[str]]) -> str | None:
         return False
 
     return next((name for name in derived if reaches(name, name, set())), None)
+
+
+# What a part may name where the token is reused (rest.token_reuse_margin_ms):
+# the token as the call returned it, and the frame's own id.
+_REUSABLE_TOKEN_NAMES = frozenset({"token", "token_fields", "request_id"})
+
+
+def _check_reuse(
+    check: _Checker, table: str, data: dict[str, Any], uses: dict[str, list[str]], derived: dict[str, list[str]]
+) -> None:
+    """A token reused by later connections (rest.token_reuse_margin_ms) must
+    carry its lifetime and be sent as it came: the call signs {expires_ms}
+    (its expiry: now + expires_after_ms, which the margin must leave time
+    in), nothing keeps it alive or releases it (such a token is the
+    connection's), and no part signs anything per connection beside it."""
+    sub, key = table + ".rest", "token_reuse_margin_ms"
+    if "expires_ms" not in _expand(uses.get("rest", []), derived):
+        check.error(sub, key, "the token's lifetime is the call's {expires_ms} (now + expires_after_ms): the call names none")
+    margin, lifetime = data["rest"]["token_reuse_margin_ms"], data.get("expires_after_ms")
+    if isinstance(margin, int) and isinstance(lifetime, int) and margin >= lifetime:
+        check.error(sub, key, f"leaves no time to reuse the token: expires_after_ms is {lifetime}")
+    if "auth_frame" not in data:
+        check.error(sub, key, "needs an auth_frame: its verdict is how a reused token is found refused (and provisioned anew)")
+    for part in ("keepalive", "close"):
+        if part in data:
+            check.error(sub, key, f"a token with a {part} call is the connection's: it is not reused")
+    for part in ("auth_frame", "subscribe_auth", "ws_headers", "ws_url_with_token"):
+        extra = sorted(set(uses.get(part, [])) - _REUSABLE_TOKEN_NAMES)
+        if extra:
+            check.error(sub, key, f"{part} names {{{extra[0]}}}: a reused token is sent as it came, nothing signed per connection")
 
 
 def _expand(names: list[str], derived: dict[str, list[str]]) -> set[str]:
@@ -1192,6 +1230,8 @@ def _check_uses(
         )
         if len(ids) > 1 or not constant:
             check.error(table, "ping_frame", 'a greeting\'s ping frame holds plain values and at most one "{request_id!s}" (a fresh id per ping)')
+    if isinstance(data.get("rest"), dict) and "token_reuse_margin_ms" in data["rest"]:
+        _check_reuse(check, table, data, uses, derived)
     if "keepalive" in data and "keepalive_ms" not in data:
         check.error(table, "keepalive", "needs keepalive_ms: how often to call it")
     if isinstance(data.get("keepalive_ms"), int) and "keepalive" not in data:

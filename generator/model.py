@@ -229,6 +229,11 @@ class VariantModel:
             )
         elif v.rest is not None:
             lines.append(f"First: {v.rest.method} {_show(v.rest.url)}, the token read from {_show(v.rest.token)}.")
+        if v.rest is not None and v.rest.token_reuse_margin_ms is not None:
+            lines.append(
+                f"Its token opens the session's later connections too, until {v.rest.token_reuse_margin_ms} ms "
+                "before the expiry the call signs (PreAuth.token_reusable_ms)."
+            )
         if v.session_key is not None:
             lines.append(
                 f"Session key: the Keccak-256 of credentials.private_key's signature of the Keccak-256 of {_show(v.session_key)}."

@@ -9,7 +9,9 @@
 2. ``took_rest_reply(status, body, headers)``: the token, from the reply's
    JSON or its headers (and, where the reply names them, the socket and its
    ping interval); the PreAuth again when the socket URL or headers carry
-   the token.
+   the token. Where the module says the token may be reused
+   (``PreAuth.token_reusable_ms``), ``provisioned()`` keeps what the call
+   gave and a later connection's ``reuse()`` takes it instead of steps 1-2.
 3. ``auth_message()``: the frame sent once the socket is open, if any;
    where ``auth_after_greeting``, only once the socket's greeting (its first
    frame: KuCoin's UTA welcome) has arrived (``took_greeting``: it may state
@@ -27,13 +29,14 @@ Standard library only: ``wsauth.plan`` needs no extra.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from typing import Generic
 
 from .seam import AuthReply, C, Exchange, Frame, Opts, PreAuth, ReplyState, RestRequest
 
-__all__ = ["Attempt", "NoSocketInReply", "ping_interval_in", "socket_url_in"]
+__all__ = ["Attempt", "NoSocketInReply", "Provisioned", "ping_interval_in", "socket_url_in"]
 
 
 class NoSocketInReply(Exception):
@@ -87,6 +90,23 @@ def ping_interval_in(pre: PreAuth, body: str | bytes) -> int | None:
     """How often the socket wants the module's ``ping`` frame (ms), where the
     reply states it (``ping_interval_path``)."""
     return _interval_at(body, pre.ping_interval_path)
+
+
+@dataclasses.dataclass(frozen=True)
+class Provisioned(Generic[C]):
+    """What one connection's pre-auth call gave (the exchange bound to the
+    socket its reply named, its PreAuth, the token, the socket, its headers
+    and ping interval) for later connections of the same session to reuse
+    until ``until`` (a ``time.monotonic()``): the module's
+    ``PreAuth.token_reusable_ms`` after the call. repr() shows none of it."""
+
+    exchange: Exchange[C] = dataclasses.field(repr=False)
+    pre: PreAuth = dataclasses.field(repr=False)
+    token: str = dataclasses.field(repr=False)
+    ws_url: str | None = dataclasses.field(repr=False)
+    ws_headers: Mapping[str, str] = dataclasses.field(repr=False)
+    ping_interval_ms: int | None
+    until: float
 
 
 class Attempt(Generic[C]):
@@ -170,6 +190,26 @@ class Attempt(Generic[C]):
         self.ws_url = pre.ws_url
         self.ws_headers = dict(pre.ws_headers or {})
         self.ping_interval_ms = ping_interval_in(pre, body) if pre.ping is not None else None
+
+    def provisioned(self, called_at: float) -> Provisioned[C] | None:
+        """What the REST call gave, for the session's later connections,
+        where the module says its token may be reused (``token_reusable_ms``
+        after ``called_at``, the ``time.monotonic()`` of the call); None
+        where every connection calls anew."""
+        pre = self.pre
+        token = self.token
+        if pre is None or pre.request is None or token is None or (pre.token_reusable_ms or 0) <= 0:
+            return None
+        until = called_at + (pre.token_reusable_ms or 0) / 1000
+        return Provisioned(self.exchange, pre, token, self.ws_url, dict(self.ws_headers), self.ping_interval_ms, until)
+
+    def reuse(self, earlier: Provisioned[C]) -> None:
+        """Steps 1 and 2 without the REST call: what an earlier connection's
+        call gave, its token still reusable (``provisioned``)."""
+        self.exchange, self.pre = earlier.exchange, earlier.pre
+        self.opts["token"] = earlier.token
+        self.ws_url, self.ws_headers = earlier.ws_url, dict(earlier.ws_headers)
+        self.ping_interval_ms = earlier.ping_interval_ms
 
     # 3 ------------------------------------------------------------------
     @property

@@ -15,7 +15,11 @@ session keeps itself authenticated:
   says (KuCoin), each with a fresh id where the frame carries one;
 - after a lost connection, the whole sequence again — fresh pre-auth, auth,
   verdict, the caller's subscriptions — with bounded, jittered backoff that
-  only a connection which stayed up ``Backoff.stable_s`` resets.
+  only a connection which stayed up ``Backoff.stable_s`` resets. Where the
+  module says the pre-auth call's token may be reused
+  (``PreAuth.token_reusable_ms``: Polymarket's week-long proxy), the
+  reconnect reuses the last accepted one while it may, without a REST call;
+  an auth frame refused with it provisions a new one, once.
 
 It is never reported authenticated before the server says so. Frames that
 arrive before the verdict and are not auth replies are kept for the caller.
@@ -54,7 +58,7 @@ from .seam import (
     AuthReply, C, Exchange, ExchangeError, Frame, K, MultiMarketModule, Opts, PreAuth, RestRequest,
     SingleMarketModule, bind_any, config_with,
 )
-from .steps import Attempt
+from .steps import Attempt, Provisioned
 
 __all__ = [
     "AuthenticationFailed", "AuthTimeout", "Backoff", "ConnectionLost", "MessageTooBig", "PreAuthFailed",
@@ -429,6 +433,8 @@ class Session(Generic[C]):
         self._messages: asyncio.Queue[str | bytes | SessionError] = asyncio.Queue()
         self._request_ids = itertools.count(1)
         self._link: _Connection[C] | None = None  # the current connection
+        # The last accepted pre-auth call's token, where later connections may reuse it.
+        self._provisioned: Provisioned[C] | None = None
         self._final: SessionError | None = None  # set by a reader: reconnecting would not help
         self._supervisor: asyncio.Task[None] | None = None
         self._closing = False
@@ -556,17 +562,39 @@ class Session(Generic[C]):
             raise self._fail(AuthTimeout, f"not authenticated within {self.auth_timeout_s:g} s") from None
 
     async def _establish(self) -> None:
-        """Pre-auth, socket, auth frame, verdict, subscriptions; raises on any failure."""
+        """Pre-auth (or a token still reusable), socket, auth frame, verdict,
+        subscriptions; raises on any failure. An auth frame refused with a
+        reused token: that token is dropped and the sequence runs once more
+        with a new pre-auth call (whose refusal is final)."""
+        reused = self._provisioned
+        if reused is not None and not time.monotonic() < reused.until:
+            reused = self._provisioned = None
+        if not await self._authenticate(reused):
+            log.warning("%s: the reused token was refused; provisioning a new one", self.exchange)
+            self._provisioned = None
+            await self._stop_connection()
+            await self._authenticate(None)
+
+    async def _authenticate(self, reused: Provisioned[C] | None) -> bool:
+        """One connection: the whole sequence, the pre-auth call replaced by
+        ``reused`` where given. False where the server refused the auth frame
+        carrying the reused token; raises on any other failure."""
         assert self._http is not None
         # A new connection starts with no token and no challenge.
         attempt = Attempt(self._exchange, self._credentials, self._opts(next(self._request_ids), carry=False))
         link = self._link = _Connection(attempt)
+        provisioned: Provisioned[C] | None = None
         # The signing lock is held until the signed parts have been answered:
         # a nonce drawn in pre_auth (a signed handshake, a signed REST call)
         # or in the auth frame reaches the exchange before the next session
         # on this key draws its own.
         async with self._signing():
-            await _pre_auth_io(attempt, self._http)
+            if reused is not None:
+                attempt.reuse(reused)
+            else:
+                called_at = time.monotonic()
+                await _pre_auth_io(attempt, self._http)
+                provisioned = attempt.provisioned(called_at)
             pre = attempt.pre
             greets = pre is not None and pre.greets  # the socket states its verdict on connect
             if greets:
@@ -579,7 +607,14 @@ class Session(Generic[C]):
                 attempt.took_greeting(await self._wait_greeting(link))
             frame = attempt.auth_message()
             if frame is not None:
-                verdict = await self._ask(link, frame)
+                try:
+                    verdict = await self._ask(link, frame)
+                except AuthenticationFailed:
+                    if reused is None:
+                        raise
+                    return False
+        if provisioned is not None:  # accepted: later connections may reuse it
+            self._provisioned = provisioned
         attempt.took_verdict(verdict)
         verdict = await self._subscribe(link, frame is not None or pre is not None) or verdict
         self.authenticated = True
@@ -588,6 +623,7 @@ class Session(Generic[C]):
         if attempt.ping_interval_ms:  # set only where the module has a ping frame to send
             link.tasks.append(asyncio.create_task(self._ping(link, attempt.ping_interval_ms)))
         self._start_timers(link, verdict.ttl_ms if verdict is not None else None)
+        return True
 
     async def _subscribe(self, link: _Connection[C], authenticated_before: bool) -> AuthReply | None:
         """The caller's subscriptions, signed where the module signs them;

@@ -77,6 +77,10 @@ class PreAuth:
     # The socket greets with its verdict on the token (KuCoin's welcome):
     # wait for it before calling the connection authenticated.
     greets: bool = False
+    # How long after this call its token may still open later connections of
+    # the same session (its lifetime less a refresh margin); None: a new call
+    # for each connection.
+    token_reusable_ms: int | None = None
 
     def error(self, status: int, body: str | bytes) -> ExchangeError | None:
         """The exchange's refusal in a REST reply (any of these calls), or None."""

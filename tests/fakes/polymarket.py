@@ -29,6 +29,11 @@ only for a secret this fake issued for that very proxy, else ``{"id": N,
 "data": {"status": "err", "error": "invalid proxy credentials"}}`` (ccxt 4.5.90
 pro/polymarket.py handle_ack; the error text constructed, in the shape of the
 documented subscribe error). Other frames are only recorded.
+
+``created`` lists the proxies each accepted CreateProxy registered, in order;
+``forget_proxies()`` drops every issued secret (as a venue that revoked the
+sessions), so that a socket's auth with one of them is refused;
+``forget_proxies(forever=True)`` also refuses every secret issued later.
 """
 
 from __future__ import annotations
@@ -63,6 +68,8 @@ class PolymarketFake(Fake):
         self.wallet = self.secret.lower()  # the registered wallet: its address
         self.salts: set[tuple[str, int]] = set()
         self.sessions: dict[str, str] = {}  # proxy -> the secret issued for it
+        self.created: list[str] = []  # the proxies accepted CreateProxy calls registered
+        self.revoked = False  # every secret refused, those issued later too
         self.refusals: list[str] = []
 
     def _rest_error(self, status: int) -> Any:
@@ -101,8 +108,16 @@ class PolymarketFake(Fake):
             self.salts.add((owner, salt))
             issued = f"pm-secret-{secrets.token_urlsafe(24)}"
             self.sessions[proxy] = issued
+            self.created.append(proxy)
             self._note(issued)
         return 200, {"status": "ok", "secret": issued}
+
+    def forget_proxies(self, forever: bool = False) -> None:
+        """Every issued secret revoked: an auth with one is refused from now
+        on (forever: with any secret issued later too)."""
+        with self._lock:
+            self.sessions.clear()
+            self.revoked = forever
 
     async def _on_message(self, cs: ConnState, message: str | bytes) -> None:
         data = parse(message)
@@ -117,7 +132,7 @@ class PolymarketFake(Fake):
         proxy = args.get("proxy") if isinstance(args, dict) else None
         secret = args.get("secret") if isinstance(args, dict) else None
         with self._lock:
-            known = isinstance(proxy, str) and isinstance(secret, str) and self.sessions.get(proxy.lower()) == secret
+            known = not self.revoked and isinstance(proxy, str) and isinstance(secret, str) and self.sessions.get(proxy.lower()) == secret
         if known:
             self._authenticated(cs)
             await self._verdict(cs, {"id": data.get("id"), "data": {"status": "ok"}})

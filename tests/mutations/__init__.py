@@ -140,7 +140,12 @@ def session(name: str, old: str, new: str, selector: str, why: str, *, files: tu
 
 # The lock as issue 14 found it: released once the nonce is drawn, taken again for the auth frame.
 _LOCK_OLD = '''        async with self._signing():
-            await _pre_auth_io(attempt, self._http)
+            if reused is not None:
+                attempt.reuse(reused)
+            else:
+                called_at = time.monotonic()
+                await _pre_auth_io(attempt, self._http)
+                provisioned = attempt.provisioned(called_at)
             pre = attempt.pre
             greets = pre is not None and pre.greets  # the socket states its verdict on connect
             if greets:
@@ -151,11 +156,14 @@ _LOCK_OLD = '''        async with self._signing():
             verdict = await self._wait_verdict(link) if greets else None
             if link.greeting is not None:
                 attempt.took_greeting(await self._wait_greeting(link))
-            frame = attempt.auth_message()
-            if frame is not None:
-                verdict = await self._ask(link, frame)'''
+            frame = attempt.auth_message()'''
 _LOCK_NEW = '''        async with self._signing():
-            await _pre_auth_io(attempt, self._http)
+            if reused is not None:
+                attempt.reuse(reused)
+            else:
+                called_at = time.monotonic()
+                await _pre_auth_io(attempt, self._http)
+                provisioned = attempt.provisioned(called_at)
         pre = attempt.pre
         greets = pre is not None and pre.greets  # the socket states its verdict on connect
         if greets:
@@ -167,9 +175,7 @@ _LOCK_NEW = '''        async with self._signing():
         if link.greeting is not None:
             attempt.took_greeting(await self._wait_greeting(link))
         async with self._signing():
-            frame = attempt.auth_message()
-            if frame is not None:
-                verdict = await self._ask(link, frame)'''
+            frame = attempt.auth_message()'''
 
 MUTATIONS: tuple[Mutation, ...] = (
     # -- catalogue: signatures ---------------------------------------------------
@@ -458,6 +464,15 @@ MUTATIONS: tuple[Mutation, ...] = (
     session("9 no ping where the greeting asks for one", "        if attempt.ping_interval_ms:  # set only where",
             "        if False:  # set only where", "welcomes_interval", "an idle UTA socket is dropped by the gateway",
             files=("tests/runtime/test_uta_ping.py",)),
+    # -- one Polymarket proxy per session (rest.token_reuse_margin_ms) -------------------
+    session("10 a reused token kept past its window", "if reused is not None and not time.monotonic() < reused.until:",
+            "if reused is not None and time.monotonic() < reused.until:", "polymarket",
+            "every reconnect provisions a new week-long proxy, and a stale one is reused", files=("tests/runtime/test_wallet_rest_sessions.py",)),
+    session("10 a refused reused token is final", "                    return False\n", "                    raise\n", "polymarket",
+            "a revoked proxy ends the session instead of provisioning a new one", files=("tests/runtime/test_wallet_rest_sessions.py",)),
+    catalogue("polymarket_wallet proxy reused up to its expiry", "polymarket_wallet", "token_reuse_margin_ms = 3600000",
+              "token_reuse_margin_ms = 1", "ccxt's hour of margin dropped: a reconnect reuses a proxy about to expire",
+              run=(pytest("tests/runtime/test_wallet_rest_sessions.py", "-k", "polymarket"),)),
     Mutation("session 9 the ping's id never fresh", "runtime/steps.py", "{**config.ping, config.ping_id: str(request_id)}",
              '{**config.ping, config.ping_id: "1"}', (pytest("tests/runtime/test_uta_ping.py", "tests/frames/test_sources.py", "-k", "ping"),),
              "every ping with the same id, where the page's frame carries one"),

@@ -25,7 +25,7 @@ from websockets.asyncio.client import connect
 
 from wsauth import aster, grvt, polymarket_wallet
 from wsauth.plan import plan
-from wsauth.session import Backoff, PreAuthRefused, Session, config_with
+from wsauth.session import AuthenticationFailed, Backoff, PreAuthRefused, Session, config_with
 
 KEY_A, KEY_B = "0x" + KEYS["A"]["secp256k1_hex"], KEYS["B"]["secp256k1_hex"]
 WALLET_A = KEYS["A"]["secp256k1_address"]
@@ -232,6 +232,85 @@ async def test_polymarket_socket_takes_the_secret_only_for_the_proxy_it_was_issu
                 verdicts.append(polymarket_wallet.handle_auth_response(await ws.recv()))
         assert [v is not None and v.ok for v in verdicts] == [False, True]
         assert verdicts[0] is not None and verdicts[0].reason == "invalid proxy credentials"
+
+
+# One proxy per session (rest.token_reuse_margin_ms): a reconnect reuses the
+# proxy and secret its first connection provisioned while now < the call +
+# expires_after_ms - 3600000 ms (ccxt 4.5.90 load_proxy_credentials,
+# proxyRefreshMargin); a refused reuse provisions anew, once.
+
+
+def _auth_args(server: Any) -> list[dict[str, str]]:
+    """The proxy and secret of every auth op the fake received, in order."""
+    frames = [json.loads(m) for m in server.seen]
+    return [f["op"]["args"] for f in frames if isinstance(f, dict) and f.get("req") == "post"]
+
+
+async def _until(condition: Any, what: str) -> None:
+    for _ in range(300):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@run
+async def test_polymarket_reconnect_reuses_the_sessions_proxy(leaks: Leaks) -> None:
+    async with start_fake("polymarket", secret=WALLET_A) as server:
+        leaks.fakes.append(server)
+        async with _session(polymarket_wallet, server) as s:
+            await server.drop()
+            await _until(lambda: s.connections == 2 and s.authenticated, "the reconnect")
+            leaks.see(s, s._link, s._provisioned)
+        # Two connections, one CreateProxy: both auth ops carry its proxy and secret.
+        assert len(server.rest_seen) == 1 and len(server.created) == 1 and server.auth_ok == 2
+        first, second = _auth_args(server)
+        assert first == second == {"proxy": server.created[0], "secret": server.sessions[server.created[0]]}
+
+
+@run
+async def test_polymarket_provisions_anew_once_the_reuse_window_has_passed(leaks: Leaks) -> None:
+    # A proxy that lives an hour and 300 ms: reusable for 300 ms after its call.
+    async with start_fake("polymarket", secret=WALLET_A) as server:
+        leaks.fakes.append(server)
+        async with _session(polymarket_wallet, server, expires_after_ms=3_600_300) as s:
+            await asyncio.sleep(0.5)
+            await server.drop()
+            await _until(lambda: s.connections == 2 and s.authenticated, "the reconnect")
+            leaks.see(s, s._link)
+        assert len(server.created) == 2 and server.created[0] != server.created[1] and server.auth_ok == 2
+        assert [args["proxy"] for args in _auth_args(server)] == server.created
+        expiries = [json.loads(body)["op"]["args"]["expiry"] - json.loads(body)["ts"] for _, _, _, body in server.rest_seen]
+        assert expiries == [3_600_300, 3_600_300]
+
+
+@run
+async def test_polymarket_reused_proxy_refused_provisions_once_more(leaks: Leaks) -> None:
+    async with start_fake("polymarket", secret=WALLET_A) as server:
+        leaks.fakes.append(server)
+        async with _session(polymarket_wallet, server) as s:
+            server.forget_proxies()  # the venue revoked the session's proxy
+            await server.drop()
+            await _until(lambda: s.connections == 3 and s.authenticated, "the reconnect")
+            leaks.see(s, s._link)
+        # Refused with the reused proxy, then accepted with a new one.
+        assert len(server.created) == 2 and server.auth_ok == 2
+        assert [args["proxy"] for args in _auth_args(server)] == [server.created[0], server.created[0], server.created[1]]
+
+
+@run
+async def test_polymarket_refused_again_after_provisioning_anew_is_final(leaks: Leaks) -> None:
+    async with start_fake("polymarket", secret=WALLET_A) as server:
+        leaks.fakes.append(server)
+        async with _session(polymarket_wallet, server) as s:
+            server.forget_proxies(forever=True)  # every proxy refused, new ones too
+            await server.drop()
+            with pytest.raises(AuthenticationFailed) as refused:
+                await asyncio.wait_for(s.recv(), 5)
+            leaks.see(refused.value, s)
+        # Once more, not a loop: one new proxy, refused, and the session ends.
+        assert refused.value.reason == "invalid proxy credentials"
+        assert len(server.created) == 2 and s.connections == 3 and len(_auth_args(server)) == 3
 
 
 def test_polymarket_plan_masks_the_session_given_as_token() -> None:
