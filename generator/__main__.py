@@ -1,7 +1,8 @@
 """``python -m generator``: render generated/ from exchanges.toml.
 
 Options: --catalogue FILE, --out DIR, --check (exit 1 with a diff when the
-tree on disk differs), --exchange ID (render only that entry).
+tree on disk differs), --exchange ID (render only that entry's module and
+test, with the package files that name every entry).
 """
 
 from __future__ import annotations
@@ -55,8 +56,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"not in {args.catalogue}: {', '.join(unknown)}", file=sys.stderr)
             return 2
     cache = Cache(None if args.no_cache else args.catalogue.resolve().parent / ".generator-cache")
+    # With --exchange too, the package files (they name every entry: a new
+    # one must reach wsauth.EXCHANGES) and the runtime: the tree stays whole.
     files = render_tree(
-        entries, only=set(args.exchange or ()), cache=cache, unsupported=unsupported, progress=_progress(entries)
+        entries, only=set(args.exchange or ()), cache=cache, unsupported=unsupported, progress=_progress(entries),
+        package=True,
     )
 
     changed = []

@@ -27,9 +27,12 @@ def render_tree(
     cache: Cache | None = None,
     unsupported: list[Unsupported] | None = None,
     progress: Callable[[str], None] | None = None,
+    package: bool | None = None,
 ) -> dict[str, str]:
     """Every file, rendered or from the cache; ``progress`` hears of each
-    file rendered (a cold run takes about a minute)."""
+    file rendered (a cold run takes about a minute). ``only``: just these
+    entries' module and test, and the package files and runtime only where
+    ``package`` says so (by default: when every entry is rendered)."""
     cache = cache if cache is not None else Cache(None)
     renderer: list[Renderer] = []  # created on the first cache miss: jinja, libcst and black load slowly
 
@@ -53,7 +56,7 @@ def render_tree(
         inputs = f"{entry.source}:{entry.digest}"
         produce(f"wsauth/{entry.id}.py", inputs, partial(_module, entry=entry))
         produce(f"tests/test_{entry.id}.py", inputs, partial(_test, entry=entry))
-    if not only:
+    if package or (package is None and not only):
         # The package files name the entries, and the unsupported ones with their reason.
         marked = unsupported or []
         names = repr(([entries[0].source if entries else ""], [e.id for e in entries], marked))

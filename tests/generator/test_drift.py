@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+from generator.__main__ import main
 from generator.catalogue import load_all
 from generator.tree import render_tree
 from tests.paths import ROOT
@@ -39,3 +40,14 @@ def test_rendering_is_deterministic() -> None:
     for name, text in first.items():
         assert "\r" not in text, name
         assert text == "" or text.endswith("\n"), name
+
+
+def test_one_entry_regenerated_keeps_the_package_whole(tmp_path: Path) -> None:
+    # `python -m generator --exchange ID` after adding an entry: the package
+    # files that name every entry (wsauth.EXCHANGES, the listing) and the
+    # runtime are written too, or the new entry would be missing from them.
+    assert main(["--exchange", "bybit", "--out", str(tmp_path), "--no-cache"]) == 0
+    for name in ("wsauth/bybit.py", "tests/test_bybit.py", "wsauth/__init__.py", "wsauth/_listing.py", "wsauth/session.py"):
+        written = (tmp_path / name).read_text(encoding="utf-8")
+        assert written == (ROOT / "generated" / name).read_text(encoding="utf-8"), name
+    assert not (tmp_path / "wsauth" / "okx.py").exists()  # and no other entry
