@@ -14,12 +14,13 @@ import asyncio
 import functools
 import logging
 import socket
+import time
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 import pytest
 
-__all__ = ["Leaks", "leaks", "loopback_only", "run"]
+__all__ = ["Leaks", "eventually", "leaks", "loopback_only", "run"]
 
 
 def run(test: Callable[..., Coroutine[Any, Any, None]], timeout_s: float = 30) -> Callable[..., None]:
@@ -30,6 +31,14 @@ def run(test: Callable[..., Coroutine[Any, Any, None]], timeout_s: float = 30) -
         asyncio.run(asyncio.wait_for(test(*args, **kwargs), timeout_s))
 
     return sync
+
+
+async def eventually(condition: Callable[[], bool], seconds: float = 3.0, what: str = "condition") -> None:
+    """Wait for ``condition`` (a reconnect, a count the fake keeps): within seconds, never a hang."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} not met in time"
+        await asyncio.sleep(0.02)
 
 
 class Leaks:

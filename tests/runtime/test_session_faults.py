@@ -20,7 +20,7 @@ import pytest
 
 from tests.fakes import start_fake
 from tests.fakes.faults import dribbling_http, silent_upgrade, slower_first
-from tests.session_checks import Leaks, run
+from tests.session_checks import Leaks, eventually, run
 from wsauth import binanceusdm, bybit, gemini, kraken
 from wsauth.session import (
     AuthenticationFailed,
@@ -67,13 +67,6 @@ def session(module: Any, server: Any, **options: Any) -> Session[Any]:
     options.setdefault("auth_timeout_s", 2.0)
     options.setdefault("backoff", QUICK)
     return Session(module, credentials, config=config_with(module, **changes), **options)
-
-
-async def eventually(condition: Callable[[], bool], seconds: float = 3.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 async def final_error(s: Session[Any], seconds: float = 3.0) -> SessionError:

@@ -20,7 +20,7 @@ import pytest
 
 from tests.fakes import start_fake
 from tests.reference.ccxt_scenarios import KEYS
-from tests.session_checks import Leaks, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
+from tests.session_checks import Leaks, eventually, leaks, loopback_only, run  # noqa: F401 (autouse fixtures)
 from websockets.asyncio.client import connect
 
 from wsauth import aster, grvt, polymarket_wallet
@@ -246,21 +246,13 @@ def _auth_args(server: Any) -> list[dict[str, str]]:
     return [f["op"]["args"] for f in frames if isinstance(f, dict) and f.get("req") == "post"]
 
 
-async def _until(condition: Any, what: str) -> None:
-    for _ in range(300):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @run
 async def test_polymarket_reconnect_reuses_the_sessions_proxy(leaks: Leaks) -> None:
     async with start_fake("polymarket", secret=WALLET_A) as server:
         leaks.fakes.append(server)
         async with _session(polymarket_wallet, server) as s:
             await server.drop()
-            await _until(lambda: s.connections == 2 and s.authenticated, "the reconnect")
+            await eventually(lambda: s.connections == 2 and s.authenticated, what="the reconnect")
             leaks.see(s, s._link, s._provisioned)
         # Two connections, one CreateProxy: both auth ops carry its proxy and secret.
         assert len(server.rest_seen) == 1 and len(server.created) == 1 and server.auth_ok == 2
@@ -276,7 +268,7 @@ async def test_polymarket_provisions_anew_once_the_reuse_window_has_passed(leaks
         async with _session(polymarket_wallet, server, expires_after_ms=3_600_300) as s:
             await asyncio.sleep(0.5)
             await server.drop()
-            await _until(lambda: s.connections == 2 and s.authenticated, "the reconnect")
+            await eventually(lambda: s.connections == 2 and s.authenticated, what="the reconnect")
             leaks.see(s, s._link)
         assert len(server.created) == 2 and server.created[0] != server.created[1] and server.auth_ok == 2
         assert [args["proxy"] for args in _auth_args(server)] == server.created
@@ -291,7 +283,7 @@ async def test_polymarket_reused_proxy_refused_provisions_once_more(leaks: Leaks
         async with _session(polymarket_wallet, server) as s:
             server.forget_proxies()  # the venue revoked the session's proxy
             await server.drop()
-            await _until(lambda: s.connections == 3 and s.authenticated, "the reconnect")
+            await eventually(lambda: s.connections == 3 and s.authenticated, what="the reconnect")
             leaks.see(s, s._link)
         # Refused with the reused proxy, then accepted with a new one.
         assert len(server.created) == 2 and server.auth_ok == 2
